@@ -1,0 +1,24 @@
+"""One exception type for every user-facing failure.
+
+The CLI turns a :class:`RagorftError` into one line on stderr and exit status 2, so that
+bad input never ends in a traceback (unless ``--debug``) and never in a silently wrong number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class RagorftError(Exception):
+    """A problem the user can fix: names the file (and row or line) where it is."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, where: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.where = where
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        head = ""
+        if self.path:
+            head = self.path + (f":{self.where}" if self.where else "") + ": "
+        return head + super().__str__()

@@ -1,0 +1,296 @@
+"""Run a suite's cells: cached, resumable, each cell timed and its memory sampled.
+
+A cell's record is cached under a key of everything that determines its numbers (corpus
+checksums, strategy and options, budget, seed, test sample, package version). A finished cell is
+written atomically before the next starts, so a killed run loses at most the cell in flight, and
+a re-run recomputes nothing that finished. ``run_cell`` is a plain function of its inputs so any
+executor (in-process, Ray) can call it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+import strategies
+from benchmarks import __version__
+from benchmarks.atomic import CorruptFile, canonical_json, read_json, sha256_text, write_json
+from benchmarks.corpus import Corpus, cache_root, load_corpus
+from benchmarks.embeddings import Embedder
+from benchmarks.log import info, warn
+from benchmarks.metrics import classification_metrics, percentiles_ms
+from benchmarks.sampling import sample_budget, split_dev, stratified_order
+from benchmarks.suite import Cell, Suite, budget_name
+
+RECORD_SCHEMA = 1
+LATENCY_SAMPLE = 20  # single-query calls timed for p50/p95 latency
+VERSIONED_PACKAGES = ("torch", "transformers", "sentence-transformers", "faiss-cpu", "peft", "numpy", "scikit-learn")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "ragorft": __version__}
+    for name in VERSIONED_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def machine() -> dict[str, Any]:
+    info_ = {
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            info_["gpu"] = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return info_
+
+
+def pick_device(supported: Iterable[str]) -> str:
+    if os.environ.get("RAGORFT_DEVICE"):
+        return os.environ["RAGORFT_DEVICE"]
+    if "cuda" in supported:
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                return "cuda"
+        except ImportError:
+            pass
+    return "cpu"
+
+
+class PeakMemory:
+    """Sample this process's resident memory in a thread; the peak is what a cell needed."""
+
+    def __init__(self, interval: float = 0.05):
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.start_mb = self.peak_mb = self.proc.memory_info().rss / 2**20
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
+
+
+@dataclass
+class CorpusData:
+    """A loaded corpus with the per-seed splits every strategy of a cell shares."""
+
+    corpus: Corpus
+    test_order: list[int]
+
+    def pools(self, seed: int) -> tuple[list, list]:
+        """(train pool, dev): the corpus's own dev split, or a seeded 10% carved out of train."""
+        if self.corpus.dev is not None:
+            return self.corpus.train, self.corpus.dev
+        return split_dev(self.corpus.train, seed)
+
+
+def load_corpus_data(name: str, data_dir: Path | None, test_sample_seed: int = 0) -> CorpusData:
+    corpus = load_corpus(name, data_dir)
+    return CorpusData(corpus, stratified_order(corpus.test, test_sample_seed))
+
+
+def cell_key(cell: Cell, data: CorpusData, test_sample_seed: int) -> str:
+    parts = {
+        "schema": RECORD_SCHEMA,
+        "ragorft": __version__,
+        "corpus_key": data.corpus.key,
+        "strategy": cell.strategy,
+        "options": cell.options,
+        "budget": cell.budget,
+        "seed": cell.seed,
+        "max_test_items": cell.max_test_items,
+        "test_sample_seed": test_sample_seed,
+    }
+    return sha256_text(canonical_json(parts))[:24]
+
+
+def run_cell(
+    cell: Cell, data: CorpusData, *, cache_dir: Path, embedder: Embedder | None = None, progress: bool = True
+) -> dict[str, Any]:
+    """Fit and score one cell; return its record (without writing it)."""
+    corpus = data.corpus
+    cls = strategies.get(cell.strategy)
+    options = cls.parse_options(cell.options)
+    pool, dev = data.pools(cell.seed)
+    train = sample_budget(pool, cell.budget, cell.seed, source=f"{corpus.name} train")
+    items = data.test_order[: cell.max_test_items or None]
+    test = [corpus.test[i] for i in items]
+    device = pick_device(cls.devices)
+    embedder = embedder or Embedder(cache_dir, corpus.key, device=device, progress=progress)
+    ctx = strategies.FitContext(
+        corpus=corpus.name,
+        corpus_key=corpus.key,
+        labels=corpus.labels,
+        seed=cell.seed,
+        cache_dir=cache_dir,
+        dev=dev,
+        out_of_scope_label=corpus.card.out_of_scope_label,
+        embed=embedder,
+        device=device,
+        progress=progress,
+    )
+    strategy = cls(options, ctx)
+    strategy.prepare(train)
+    cuda = device == "cuda"
+    if cuda:
+        import torch
+
+        torch.cuda.reset_peak_memory_stats()
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        strategy.fit(train)
+        train_seconds = time.perf_counter() - t0
+        texts = [ex.text for ex in test]
+        t0 = time.perf_counter()
+        predictions = strategy.predict(texts)
+        predict_seconds = time.perf_counter() - t0
+        latencies = []
+        for text in texts[:LATENCY_SAMPLE]:
+            t0 = time.perf_counter()
+            strategy.predict([text])
+            latencies.append(time.perf_counter() - t0)
+    if len(predictions) != len(test):
+        raise RuntimeError(f"{cell.id}: strategy returned {len(predictions)} predictions for {len(test)} texts")
+    invalid = sorted(set(predictions) - set(corpus.labels))
+    if invalid:
+        raise RuntimeError(f"{cell.id}: strategy predicted labels not in the corpus: {invalid[:5]}")
+    gold = [ex.label for ex in test]
+    report = strategy.report()
+    memory = {"start_rss_mb": round(mem.start_mb, 1), "peak_rss_mb": round(mem.peak_mb, 1)}
+    if cuda:
+        import torch
+
+        memory["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    return {
+        "schema": RECORD_SCHEMA,
+        "cell_id": cell.id,
+        "corpus": corpus.name,
+        "corpus_key": corpus.key,
+        "run": cell.run,
+        "strategy": cell.strategy,
+        "options": cls.config(options),
+        "budget": cell.budget,
+        "budget_name": budget_name(cell.budget),
+        "seed": cell.seed,
+        "n_train": len(train),
+        "n_dev": len(dev),
+        "n_test": len(test),
+        "test_items": items,
+        "gold": gold,
+        "predictions": predictions,
+        "metrics": classification_metrics(
+            gold, predictions, out_of_scope_label=corpus.card.out_of_scope_label, seed=cell.seed
+        ),
+        "timing": {
+            "train_seconds": train_seconds,
+            "predict_seconds": predict_seconds,
+            "predict_seconds_per_query": predict_seconds / len(test),
+            "latency_ms": percentiles_ms(latencies),
+        },
+        "memory": memory,
+        "cost": {
+            "params_trained": report.params_trained,
+            "params_total": report.params_total,
+            "tokens_in": report.tokens_in,
+            "tokens_out": report.tokens_out,
+        },
+        "report": report.extra,
+        "provenance": {
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "versions": package_versions(),
+            "machine": machine(),
+            "device": device,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    }
+
+
+def cached_record(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        return read_json(path)
+    except CorruptFile as exc:
+        warn(f"{exc}; recomputing the cell")
+        return None
+
+
+def record_filename(cell: Cell) -> str:
+    return f"{cell.corpus}__{cell.run}__{budget_name(cell.budget)}__seed{cell.seed}.json"
+
+
+def run_suite(
+    suite: Suite,
+    *,
+    results_dir: Path,
+    data_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    only: Callable[[Cell], bool] | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Run (or load from cache) every cell; write each record into ``results_dir/<suite>/cells``."""
+    from tqdm.auto import tqdm
+
+    cache_dir = Path(cache_dir or cache_root())
+    out_dir = Path(results_dir) / suite.name / "cells"
+    cells = [c for c in suite.cells if only is None or only(c)]
+    loaded: dict[str, CorpusData] = {}
+    embedders: dict[str, Embedder] = {}
+    records = []
+    computed = 0
+    bar = tqdm(cells, desc=suite.name, unit="cell", disable=not progress, file=sys.stderr)
+    for cell in bar:
+        bar.set_postfix_str(cell.id)
+        if cell.corpus not in loaded:
+            loaded[cell.corpus] = load_corpus_data(cell.corpus_source, data_dir, suite.test_sample_seed)
+        data = loaded[cell.corpus]
+        key = cell_key(cell, data, suite.test_sample_seed)
+        cache_file = cache_dir / "cells" / f"{key}.json"
+        record = cached_record(cache_file)
+        if record is None:
+            emb = embedders.setdefault(data.corpus.key, Embedder(cache_dir, data.corpus.key, progress=progress))
+            record = run_cell(cell, data, cache_dir=cache_dir, embedder=emb, progress=progress)
+            record["key"] = key
+            record["suite"] = suite.name
+            record = json.loads(canonical_json(record))  # exactly what a cached read returns
+            write_json(cache_file, record)
+            computed += 1
+        record["suite"] = suite.name
+        write_json(out_dir / record_filename(cell), record)
+        records.append(record)
+    info(f"{suite.name}: {len(records)} cells, {computed} computed, {len(records) - computed} from cache ({cache_dir})")
+    return records

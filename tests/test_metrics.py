@@ -1,0 +1,57 @@
+"""Metrics against known cases: point estimates, the bootstrap interval, OOS splits, confusions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+from benchmarks.metrics import classification_metrics, percentiles_ms
+
+
+def test_accuracy_interval_matches_normal_approximation() -> None:
+    # 900 of 1000 correct: the percentile bootstrap of a mean is close to p +- 1.96 sqrt(p(1-p)/n).
+    gold = ["a"] * 1000
+    pred = ["a"] * 900 + ["b"] * 100
+    m = classification_metrics(gold, pred, seed=0)
+    half = 1.96 * math.sqrt(0.9 * 0.1 / 1000)
+    assert m["accuracy"] == 0.9
+    lo, hi = m["accuracy_ci"]
+    assert abs(lo - (0.9 - half)) < 0.005 and abs(hi - (0.9 + half)) < 0.005
+
+
+def test_interval_is_seeded() -> None:
+    rng = np.random.default_rng(1)
+    gold = rng.choice(list("abc"), 200).tolist()
+    pred = [g if rng.random() < 0.7 else "a" for g in gold]
+    assert classification_metrics(gold, pred, seed=3) == classification_metrics(gold, pred, seed=3)
+
+
+def test_macro_f1_matches_sklearn_and_ignores_predicted_only_labels() -> None:
+    gold = ["a", "a", "b", "b", "c", "c"]
+    pred = ["a", "b", "b", "b", "c", "x"]
+    m = classification_metrics(gold, pred)
+    expected = f1_score(gold, pred, labels=["a", "b", "c"], average="macro", zero_division=0)
+    assert math.isclose(m["macro_f1"], expected)
+    assert m["macro_f1_ci"][0] <= m["macro_f1"] <= m["macro_f1_ci"][1]
+    assert set(m["per_class_f1"]) == {"a", "b", "c"}
+
+
+def test_perfect_predictions_have_a_degenerate_interval() -> None:
+    m = classification_metrics(["a", "b"] * 50, ["a", "b"] * 50)
+    assert m["accuracy_ci"] == (1.0, 1.0) and m["macro_f1"] == 1.0 and m["confusions"] == []
+
+
+def test_out_of_scope_split_and_confusions() -> None:
+    gold = ["oos", "oos", "oos", "oos", "x", "x", "y", "y"]
+    pred = ["oos", "x", "x", "oos", "x", "x", "x", "y"]
+    m = classification_metrics(gold, pred, out_of_scope_label="oos")
+    assert m["oos_recall"] == 0.5
+    assert m["in_scope_accuracy"] == 0.75
+    assert m["confusions"][0] == {"gold": "oos", "pred": "x", "count": 2, "rate": 0.5}
+
+
+def test_latency_percentiles() -> None:
+    p = percentiles_ms([0.001 * i for i in range(1, 101)])
+    assert math.isclose(p["p50"], 50.5) and math.isclose(p["p95"], 95.05) and p["n"] == 100

@@ -1,0 +1,31 @@
+"""The `rag` strategy on real data: the tiny corpus always, Banking77 where the mirror is present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.runner import load_corpus_data, run_cell
+from benchmarks.suite import Cell
+from tests.conftest import MIRROR
+
+
+def test_rag_separates_tiny_intents(tiny_corpus: Path, tmp_path: Path) -> None:
+    data = load_corpus_data(str(tiny_corpus.parent), None)
+    cell = Cell("tiny", "rag", "rag", {"k": 3}, "full", 0, 0, str(tiny_corpus.parent))
+    record = run_cell(cell, data, cache_dir=tmp_path / "cache", progress=False)
+    assert record["metrics"]["accuracy"] >= 5 / 6
+    assert set(record["predictions"]) <= set(data.corpus.labels)
+    assert record["timing"]["latency_ms"]["n"] == 6
+    assert record["report"]["index_size"] == 15
+
+
+@pytest.mark.skipif(not (MIRROR / "banking77").is_dir(), reason="no local Banking77 mirror")
+def test_rag_on_banking77_10shot(tmp_path: Path) -> None:
+    data = load_corpus_data("banking77", MIRROR)
+    cell = Cell("banking77", "rag", "rag", {"k": 10}, 10, 0, 400)
+    record = run_cell(cell, data, cache_dir=tmp_path / "cache", progress=False)
+    # full default suite measures 76.3% on all 3,080 items; a 400-item stratified sample is near it
+    assert record["n_train"] == 770 and record["n_test"] == 400
+    assert 0.68 <= record["metrics"]["accuracy"] <= 0.85

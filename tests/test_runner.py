@@ -1,0 +1,126 @@
+"""The runner: real cells on a tiny corpus with the real `rag` strategy and embedding model.
+
+Covers the cache (a re-run computes nothing), resume after SIGKILL (finished cells kept, none
+partial or duplicated, final records equal an uninterrupted run's), and corrupt cache files.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks.atomic import read_json
+from benchmarks.runner import run_suite
+from benchmarks.suite import read_suite
+
+SUITE = """
+name = "t"
+corpora = ["{card}"]
+budgets = [2, 4, "full"]
+seeds = [0, 1]
+
+[[run]]
+strategy = "rag"
+options = {{ k = 3 }}
+"""
+
+
+def _suite(tmp_path: Path, card: Path) -> Path:
+    path = tmp_path / "t.toml"
+    path.write_text(SUITE.format(card=card.parent))
+    return path
+
+
+def _stable(record: dict) -> dict:
+    """A record without what legitimately differs between runs (timings, memory, provenance)."""
+    return {k: v for k, v in record.items() if k not in ("timing", "memory", "provenance", "report")}
+
+
+def test_suite_runs_and_rerun_is_cached(tiny_corpus: Path, tmp_path: Path) -> None:
+    suite = read_suite(str(_suite(tmp_path, tiny_corpus)))
+    assert len(suite.cells) == 6
+    results = tmp_path / "results"
+    first = run_suite(suite, results_dir=results, progress=False)
+    assert all(r["metrics"]["accuracy"] >= 0.5 for r in first if r["budget"] == "full")
+    assert {r["n_train"] for r in first} == {6, 12, 15}  # 10% of the 18 carved out as dev
+    cache_files = sorted((tmp_path / "cache" / "cells").glob("*.json"))
+    assert len(cache_files) == 6
+    mtimes = [p.stat().st_mtime_ns for p in cache_files]
+    second = run_suite(suite, results_dir=results, progress=False)
+    assert [p.stat().st_mtime_ns for p in cache_files] == mtimes  # nothing recomputed
+    assert [_stable(r) for r in second] == [_stable(r) for r in first]
+
+
+def test_corrupt_cache_file_is_recomputed(tiny_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    suite = read_suite(str(_suite(tmp_path, tiny_corpus)))
+    first = run_suite(suite, results_dir=tmp_path / "results", progress=False)
+    victim = sorted((tmp_path / "cache" / "cells").glob("*.json"))[0]
+    victim.write_bytes(victim.read_bytes()[:100])
+    again = run_suite(suite, results_dir=tmp_path / "results", progress=False)
+    err = capsys.readouterr().err
+    assert str(victim) in err and "unreadable JSON" in err
+    read_json(victim)  # rewritten whole
+    assert [_stable(r) for r in again] == [_stable(r) for r in first]
+
+
+def test_same_seed_same_predictions(tiny_corpus: Path, tmp_path: Path) -> None:
+    suite = read_suite(str(_suite(tmp_path, tiny_corpus)))
+    a = run_suite(suite, results_dir=tmp_path / "a", cache_dir=tmp_path / "ca", progress=False)
+    b = run_suite(suite, results_dir=tmp_path / "b", cache_dir=tmp_path / "cb", progress=False)
+    assert [r["predictions"] for r in a] == [r["predictions"] for r in b]
+
+
+def _bench(tmp_path: Path, suite: Path, results: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.cli",
+            "bench",
+            "--suite",
+            str(suite),
+            "--results-dir",
+            str(results),
+            "--no-progress",
+        ],
+        env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_killed_run_resumes_without_loss_or_duplicates(tiny_corpus: Path, tmp_path: Path) -> None:
+    suite = _suite(tmp_path, tiny_corpus)
+    reference = run_suite(
+        read_suite(str(suite)), results_dir=tmp_path / "ref", cache_dir=tmp_path / "refcache", progress=False
+    )
+    results = tmp_path / "results"
+    cells = results / "t" / "cells"
+    killed_after = []
+    for target in (1, 3):  # kill once after the first finished cell, once after the third
+        proc = _bench(tmp_path, suite, results)
+        deadline = time.time() + 120
+        while time.time() < deadline and len(list(cells.glob("*.json"))) < target:
+            assert proc.poll() is None, proc.communicate()[1]
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed_after.append(len(list(cells.glob("*.json"))))
+        for path in cells.glob("*.json"):
+            read_json(path)  # every kept record is whole
+    assert killed_after[0] >= 1
+    proc = _bench(tmp_path, suite, results)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    computed = int(err.split(" cells, ")[1].split(" computed")[0])
+    assert computed == 6 - killed_after[-1]  # only unfinished cells were run again
+    final = sorted((read_json(p) for p in cells.glob("*.json")), key=lambda r: r["cell_id"])
+    assert len(final) == 6 and len({r["cell_id"] for r in final}) == 6
+    assert [_stable(r) for r in final] == sorted((_stable(r) for r in reference), key=lambda r: r["cell_id"])
