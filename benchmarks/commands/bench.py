@@ -1,0 +1,60 @@
+"""`ragorft bench` and `ragorft table`: run a suite, write its records and tables."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import time
+from pathlib import Path
+
+from benchmarks.commands import data_arg, data_dir
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from benchmarks import results
+    from benchmarks.log import info
+    from benchmarks.runner import run_suite
+    from benchmarks.suite import read_suite
+
+    suite = read_suite(args.suite)
+    only = None
+    if args.only:
+        only = lambda cell: any(fnmatch.fnmatch(cell.id, pat) for pat in args.only)  # noqa: E731
+    start = time.perf_counter()
+    run_suite(
+        suite,
+        results_dir=Path(args.results_dir),
+        data_dir=data_dir(args),
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        only=only,
+        progress=not args.no_progress,
+    )
+    results.write_tables(Path(args.results_dir), suite.name)
+    info(
+        f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; tables in {Path(args.results_dir) / suite.name}"
+    )
+    return 0
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    from benchmarks import results
+
+    records = results.write_tables(Path(args.results_dir), args.suite)
+    print(results.markdown(records, args.suite))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("bench", help="run a suite (cached, resumable) and write results")
+    b.add_argument("--suite", default="default")
+    b.add_argument("--results-dir", default="results")
+    b.add_argument("--cache-dir", help="default: $RAGORFT_CACHE or ~/.cache/ragorft")
+    b.add_argument("--only", action="append", help="run only cells whose id matches this glob (repeatable)")
+    b.add_argument("--no-progress", action="store_true")
+    data_arg(b)
+    b.set_defaults(func=cmd_bench)
+
+    t = sub.add_parser("table", help="rewrite RESULTS.md and summary.csv from the records")
+    t.add_argument("--suite", default="default")
+    t.add_argument("--results-dir", default="results")
+    t.set_defaults(func=cmd_table)

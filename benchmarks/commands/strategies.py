@@ -1,0 +1,21 @@
+"""`ragorft strategies`: list the registered strategies."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def cmd_strategies(args: argparse.Namespace) -> int:
+    import strategies
+
+    for name in strategies.names():
+        cls = strategies.get(name)
+        doc = (sys.modules[cls.__module__].__doc__ or "").strip().splitlines()[0]
+        print(f"{name}\t{doc}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("strategies", help="list registered strategies")
+    s.set_defaults(func=cmd_strategies)
