@@ -31,6 +31,8 @@ def _env() -> dict[str, str]:
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "RAGAS_DO_NOT_TRACK": "true",
         "TOKENIZERS_PARALLELISM": "false",
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "DO_NOT_TRACK": "1",
     }
     data = os.environ.get("RAGORFT_DATA")
     mirror = ROOT.parent / "shared" / "corpora"

@@ -18,6 +18,8 @@ if os.environ.get("RAGORFT_ALLOW_HUB") != "1":
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from benchmarks.commands import register_all  # noqa: E402
 from benchmarks.errors import RagorftError  # noqa: E402

@@ -100,13 +100,16 @@ def _safe_relpath(rel: str, card: Path) -> str:
 def find_card(name_or_path: str | Path) -> Path:
     """Accept a corpus name (``banking77``), a folder, or a card file."""
     p = Path(name_or_path)
-    if p.is_file():
-        return p
-    if p.is_dir() and (p / "corpus.toml").is_file():
-        return p / "corpus.toml"
-    named = CORPORA_DIR / str(name_or_path) / "corpus.toml"
-    if named.is_file():
-        return named
+    try:
+        if p.is_file():
+            return p
+        if p.is_dir() and (p / "corpus.toml").is_file():
+            return p / "corpus.toml"
+        named = CORPORA_DIR / str(name_or_path) / "corpus.toml"
+        if named.is_file():
+            return named
+    except (ValueError, OSError):  # a NUL byte or an over-long name is no corpus either
+        pass
     known = sorted(d.name for d in CORPORA_DIR.iterdir() if (d / "corpus.toml").is_file())
     raise RagorftError(f"unknown corpus '{name_or_path}' (known: {', '.join(known)})")
 

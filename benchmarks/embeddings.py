@@ -78,34 +78,45 @@ class EmbeddingStore:
         return True
 
     def ensure(self, texts: Sequence[str]) -> None:
-        """Make sure every text has a row: load the cache, embed what is missing, save."""
+        """Make sure every text has a row: load the cache, embed what is missing, save.
+
+        A file lock serialises processes (Ray workers) filling the same store, and the cache is
+        re-read under it, so concurrent cells never overwrite each other's rows.
+        """
         if not self.rows:
             self._load()
-        missing = list(dict.fromkeys(t for t in texts if t not in self.rows))
-        if not missing:
+        if all(t in self.rows for t in texts):
             return
-        t0 = time.perf_counter()
-        new = encode(self.model, missing, device=self.device, progress=self.progress and len(missing) > 256)
-        if len(missing) >= 64 or self.seconds_per_text is None:
-            self.seconds_per_text = (time.perf_counter() - t0) / len(missing)
-        start = len(self.rows)
-        self.matrix = new if self.matrix.size == 0 else np.vstack([self.matrix, new])
-        for i, t in enumerate(missing):
-            self.rows[t] = start + i
-        buf = io.BytesIO()
-        np.save(buf, self.matrix, allow_pickle=False)
-        raw = buf.getvalue()
-        write_bytes(self.base.with_suffix(".npy"), raw)
-        texts_in_order = sorted(self.rows, key=self.rows.__getitem__)
-        write_json(
-            self.base.with_suffix(".json"),
-            {
-                "model": self.model,
-                "npy_sha256": sha256_bytes(raw),
-                "seconds_per_text": self.seconds_per_text,
-                "texts": texts_in_order,
-            },
-        )
+        from filelock import FileLock
+
+        self.base.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.base) + ".lock"):
+            self._load()
+            missing = list(dict.fromkeys(t for t in texts if t not in self.rows))
+            if not missing:
+                return
+            t0 = time.perf_counter()
+            new = encode(self.model, missing, device=self.device, progress=self.progress and len(missing) > 256)
+            if len(missing) >= 64 or self.seconds_per_text is None:
+                self.seconds_per_text = (time.perf_counter() - t0) / len(missing)
+            start = len(self.rows)
+            self.matrix = new if self.matrix.size == 0 else np.vstack([self.matrix, new])
+            for i, t in enumerate(missing):
+                self.rows[t] = start + i
+            buf = io.BytesIO()
+            np.save(buf, self.matrix, allow_pickle=False)
+            raw = buf.getvalue()
+            write_bytes(self.base.with_suffix(".npy"), raw)
+            texts_in_order = sorted(self.rows, key=self.rows.__getitem__)
+            write_json(
+                self.base.with_suffix(".json"),
+                {
+                    "model": self.model,
+                    "npy_sha256": sha256_bytes(raw),
+                    "seconds_per_text": self.seconds_per_text,
+                    "texts": texts_in_order,
+                },
+            )
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         self.ensure(texts)

@@ -9,7 +9,6 @@ executor (in-process, Ray) can call it.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import sys
@@ -78,6 +77,29 @@ def pick_device(supported: Iterable[str]) -> str:
         except ImportError:
             pass
     return "cpu"
+
+
+def seed_everything(seed: int) -> dict[str, Any]:
+    """Seed every generator a strategy may draw from; return the settings for the record."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    settings: dict[str, Any] = {"seed": seed}
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+        settings |= {
+            "torch_deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+            "torch_num_threads": torch.get_num_threads(),
+            "cudnn_deterministic": torch.backends.cudnn.deterministic,
+        }
+    except ImportError:
+        pass
+    return settings
 
 
 class PeakMemory:
@@ -163,6 +185,7 @@ def run_cell(
         device=device,
         progress=progress,
     )
+    determinism = seed_everything(cell.seed)
     strategy = cls(options, ctx)
     strategy.prepare(train)
     cuda = device == "cuda"
@@ -234,6 +257,7 @@ def run_cell(
             "versions": package_versions(),
             "machine": machine(),
             "device": device,
+            "determinism": determinism,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     }
@@ -261,36 +285,55 @@ def run_suite(
     cache_dir: Path | None = None,
     only: Callable[[Cell], bool] | None = None,
     progress: bool = True,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run (or load from cache) every cell; write each record into ``results_dir/<suite>/cells``."""
+    """Run (or load from cache) every cell; write each record into ``results_dir/<suite>/cells``.
+
+    Cached cells are read first; the rest go to the executor, and each result is written (cache,
+    then results) by this process as it arrives, so a crash keeps every finished cell.
+    """
     from tqdm.auto import tqdm
+
+    from benchmarks.executors import Job, make_executor
 
     cache_dir = Path(cache_dir or cache_root())
     out_dir = Path(results_dir) / suite.name / "cells"
     cells = [c for c in suite.cells if only is None or only(c)]
     loaded: dict[str, CorpusData] = {}
-    embedders: dict[str, Embedder] = {}
-    records = []
-    computed = 0
-    bar = tqdm(cells, desc=suite.name, unit="cell", disable=not progress, file=sys.stderr)
-    for cell in bar:
-        bar.set_postfix_str(cell.id)
+    records: dict[str, dict[str, Any]] = {}
+    jobs = []
+    for cell in cells:
         if cell.corpus not in loaded:
             loaded[cell.corpus] = load_corpus_data(cell.corpus_source, data_dir, suite.test_sample_seed)
-        data = loaded[cell.corpus]
-        key = cell_key(cell, data, suite.test_sample_seed)
-        cache_file = cache_dir / "cells" / f"{key}.json"
-        record = cached_record(cache_file)
+        key = cell_key(cell, loaded[cell.corpus], suite.test_sample_seed)
+        record = cached_record(cache_dir / "cells" / f"{key}.json")
         if record is None:
-            emb = embedders.setdefault(data.corpus.key, Embedder(cache_dir, data.corpus.key, progress=progress))
-            record = run_cell(cell, data, cache_dir=cache_dir, embedder=emb, progress=progress)
-            record["key"] = key
-            record["suite"] = suite.name
-            record = json.loads(canonical_json(record))  # exactly what a cached read returns
-            write_json(cache_file, record)
-            computed += 1
-        record["suite"] = suite.name
-        write_json(out_dir / record_filename(cell), record)
-        records.append(record)
-    info(f"{suite.name}: {len(records)} cells, {computed} computed, {len(records) - computed} from cache ({cache_dir})")
-    return records
+            jobs.append(
+                Job(
+                    cell,
+                    key,
+                    suite.name,
+                    str(data_dir) if data_dir else None,
+                    str(cache_dir),
+                    suite.test_sample_seed,
+                    progress,
+                )
+            )
+        else:
+            records[cell.id] = record
+    for cell in cells:
+        if cell.id in records:
+            record = records[cell.id] | {"suite": suite.name}
+            write_json(out_dir / record_filename(cell), record)
+    if jobs:
+        bar = tqdm(total=len(jobs), desc=suite.name, unit="cell", disable=not progress, file=sys.stderr)
+        for job, record in make_executor(executor, ray_address).map(jobs):
+            write_json(cache_dir / "cells" / f"{job.key}.json", record)
+            write_json(out_dir / record_filename(job.cell), record)
+            records[job.cell.id] = record
+            bar.set_postfix_str(job.cell.id)
+            bar.update()
+        bar.close()
+    info(f"{suite.name}: {len(cells)} cells, {len(jobs)} computed, {len(cells) - len(jobs)} from cache ({cache_dir})")
+    return [records[c.id] for c in cells]

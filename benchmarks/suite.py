@@ -80,6 +80,12 @@ def _list(table: dict[str, Any], key: str, default: list[Any], path: Path, where
     return value
 
 
+def _int(value: Any, key: str, path: Path) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RagorftError(f"'{key}' must be an integer, got {value!r}", path=path)
+    return value
+
+
 def read_suite(name_or_path: str) -> Suite:
     path = find_suite(name_or_path)
     try:
@@ -102,10 +108,14 @@ def read_suite(name_or_path: str) -> Suite:
     if unknown:
         raise RagorftError(f"unknown top-level key(s): {', '.join(sorted(unknown))}", path=path)
     name = raw.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
+        raise RagorftError(f"suite name must be a plain non-empty string, got {name!r}", path=path)
     corpora = _list(raw, "corpora", [], path, "suite")
     budgets = _list(raw, "budgets", ["full"], path, "suite")
     seeds = _list(raw, "seeds", [0], path, "suite")
     max_items = raw.get("max_test_items", 0)
+    if not isinstance(max_items, int) or isinstance(max_items, bool) or max_items < 0:
+        raise RagorftError(f"max_test_items must be a non-negative integer, got {max_items!r}", path=path)
     runs = raw.get("run", [])
     if not isinstance(runs, list) or not runs:
         raise RagorftError("a suite needs at least one [[run]] table", path=path)
@@ -118,8 +128,13 @@ def read_suite(name_or_path: str) -> Suite:
         extra = set(run) - {"strategy", "name", "options", "corpora", "budgets", "seeds", "max_test_items"}
         if extra:
             raise RagorftError(f"{where}: unknown key(s) {', '.join(sorted(extra))}", path=path)
+        for key in ("strategy", "name"):
+            if key in run and not isinstance(run[key], str):
+                raise RagorftError(f"{where}: '{key}' must be a string, got {run[key]!r}", path=path)
         cls = strategies.get(run["strategy"])
         options = run.get("options", {})
+        if not isinstance(options, dict):
+            raise RagorftError(f"{where}: 'options' must be a table, got {options!r}", path=path)
         cls.parse_options(options, where=f"{path} {where}")  # fail now, not mid-run
         run_name = run.get("name", run["strategy"])
         if run_name in seen:
@@ -128,11 +143,13 @@ def read_suite(name_or_path: str) -> Suite:
             )
         seen[run_name] = where
         run_items = run.get("max_test_items", max_items)
-        if not isinstance(run_items, int) or run_items < 0:
+        if not isinstance(run_items, int) or isinstance(run_items, bool) or run_items < 0:
             raise RagorftError(f"{where}: max_test_items must be a non-negative integer", path=path)
         if max_items and (run_items == 0 or run_items > max_items):
             run_items = max_items
         for ref in _list(run, "corpora", corpora, path, where):
+            if not isinstance(ref, str):
+                raise RagorftError(f"{where}: corpora must be names or paths (strings), got {ref!r}", path=path)
             corpus = read_card(ref).name
             for budget in _list(run, "budgets", budgets, path, where):
                 for seed in _list(run, "seeds", seeds, path, where):
@@ -156,5 +173,5 @@ def read_suite(name_or_path: str) -> Suite:
         description=raw.get("description", ""),
         cells=cells,
         requirement=raw.get("requirement", {}),
-        test_sample_seed=int(raw.get("test_sample_seed", 0)),
+        test_sample_seed=_int(raw.get("test_sample_seed", 0), "test_sample_seed", path),
     )

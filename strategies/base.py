@@ -58,6 +58,8 @@ class Strategy(ABC):
     peak_memory_mb: ClassVar[int] = 2048
     #: devices the strategy can use; the runner picks the first available
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
+    #: CPU cores one cell uses (what the Ray executor reserves for it)
+    cpus: ClassVar[int] = 1
 
     def __init__(self, options: Any, ctx: FitContext):
         self.options = options

@@ -28,6 +28,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         only=only,
         progress=not args.no_progress,
+        executor=args.executor,
+        ray_address=args.ray_address,
     )
     results.write_tables(Path(args.results_dir), suite.name)
     info(
@@ -51,6 +53,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--cache-dir", help="default: $RAGORFT_CACHE or ~/.cache/ragorft")
     b.add_argument("--only", action="append", help="run only cells whose id matches this glob (repeatable)")
     b.add_argument("--no-progress", action="store_true")
+    b.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="where cells run (ray: pip install 'ragorft[ray]')",
+    )
+    b.add_argument("--ray-address", help="an existing Ray cluster (default: start a local Ray for this run)")
     data_arg(b)
     b.set_defaults(func=cmd_bench)
 
