@@ -32,11 +32,11 @@ def test_ray_and_local_give_identical_records(tiny_corpus: Path, tmp_path: Path,
 
 
 def _kill_first_cell_worker(stop: threading.Event, killed: list[int]) -> None:
-    """Ray titles a busy worker process `ray::compute`: kill the first one seen, once."""
+    """Ray titles a busy worker `ray::<task name>` (ours: `ray::ragorft:<cell>`): kill the first, once."""
     while not stop.is_set() and not killed:
         for proc in psutil.process_iter(["pid", "cmdline"]):
             cmd = " ".join(proc.info["cmdline"] or [])
-            if cmd.startswith("ray::compute"):
+            if cmd.startswith("ray::ragorft:"):
                 time.sleep(0.5)  # let it get into the cell
                 proc.kill()
                 killed.append(proc.info["pid"])
