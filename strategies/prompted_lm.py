@@ -1,0 +1,240 @@
+"""What few_shot and rag_lm share: prompting a local causal LM and decoding a valid label.
+
+A prompt is a *prefix* that is the same for every query (instruction + label set, and for
+few_shot the fixed demonstrations) and a per-query *suffix* (rag_lm's retrieved demonstrations,
+then the query). The prefix is run through the model once; its KV cache is reused for each query
+and cropped back to the prefix afterwards (transformers 5 ``DynamicCache.crop`` takes a negative
+count of tokens to remove; layers with a sliding window cannot be rewound, so for those models
+the prefix cache is deep-copied per query instead).
+
+The answer is decoded under the label trie (benchmarks.label_decoding), so every prediction is a
+label. What unconstrained greedy decoding would have answered is measured in ``report()``, after
+the runner's timing, on the distinct texts predicted, and reported as ``invalid_label_rate``.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from benchmarks.corpus import Example
+from benchmarks.errors import RagorftError
+from benchmarks.label_decoding import LabelTrie, constrained_greedy
+from strategies.base import Report, Strategy
+
+PROMPTS_FILE = Path(__file__).with_name("prompts") / "intent.toml"
+INVALID_EXAMPLES_KEPT = 10
+
+
+@dataclass
+class PromptedLMOptions:
+    model: str = "SmolLM2-135M-Instruct"
+    #: a table of strategies/prompts/intent.toml
+    prompt: str = "intent"
+    #: reuse the shared prefix's KV cache for every query (False: the whole prompt per query)
+    prefix_cache: bool = True
+    #: after timing, decode unconstrained greedily to report the invalid-label rate
+    measure_unconstrained: bool = True
+
+
+@cache
+def prompt_templates(name: str) -> dict[str, str]:
+    table = tomllib.loads(PROMPTS_FILE.read_text(encoding="utf-8"))
+    if name not in table:
+        raise RagorftError(f"no prompt '{name}' (prompts: {', '.join(table)})", path=PROMPTS_FILE)
+    return table[name]
+
+
+@cache
+def shared_lm(name: str, device: str) -> tuple[Any, Any]:
+    """One copy per process of a model used for inference only (prompting never modifies it)."""
+    import torch
+
+    from benchmarks.lm import load_causal_lm
+
+    torch.set_num_threads(min(torch.get_num_threads(), 2))
+    return load_causal_lm(name, device)
+
+
+class PrefixCachedLM:
+    """Run prompts that share a prefix, with or without reusing the prefix's KV cache."""
+
+    def __init__(self, model: Any, prefix_ids: list[int], use_cache: bool):
+        import torch
+        from transformers import DynamicCache
+        from transformers.cache_utils import DynamicLayer
+
+        self.model, self.prefix_ids, self.use_cache = model, prefix_ids, use_cache
+        self.torch = torch
+        self.new_cache = lambda: DynamicCache(config=model.config)
+        self.cache = None
+        if use_cache:
+            self.cache = self.new_cache()
+            with torch.inference_mode():
+                model(input_ids=torch.tensor([prefix_ids]), past_key_values=self.cache, use_cache=True)
+            self.croppable = all(type(layer) is DynamicLayer for layer in self.cache.layers)
+
+    def start(self, suffix_ids: list[int]) -> tuple[Any, Any]:
+        """Feed prefix (cached or not) + suffix; return (cache to extend, logits of the last position)."""
+        if self.use_cache:
+            if self.croppable:
+                extra = self.cache.get_seq_length() - len(self.prefix_ids)
+                if extra:
+                    self.cache.crop(-extra)
+                cache_ = self.cache
+            else:
+                cache_ = copy.deepcopy(self.cache)
+            ids = suffix_ids
+        else:
+            cache_, ids = self.new_cache(), self.prefix_ids + suffix_ids
+        return cache_, self.step(cache_, ids)[-1]
+
+    def step(self, cache_: Any, ids: list[int]) -> Any:
+        with self.torch.inference_mode():
+            out = self.model(input_ids=self.torch.tensor([ids]), past_key_values=cache_, use_cache=True)
+        return out.logits[0].float()
+
+
+class PromptedLM(Strategy):
+    """Base of the LM strategies: subclasses choose the prefix demos and per-query demos."""
+
+    peak_memory_mb = 2500
+
+    # -- what subclasses decide -------------------------------------------------------------
+    def fixed_demos(self, train: Sequence[Example]) -> list[Example]:
+        return []
+
+    def query_demos(self, texts: Sequence[str]) -> list[list[Example]]:
+        return [[] for _ in texts]
+
+    # -- prompt rendering --------------------------------------------------------------------
+    def _setup_prompt(self) -> None:
+        self.templates = prompt_templates(self.options.prompt)
+        self.chat = bool(getattr(self.tokenizer, "chat_template", None))
+        self.label_block = "\n".join(self.ctx.labels)
+
+    def _messages(self, demos: Sequence[Example], text: str | None) -> list[dict[str, str]]:
+        t = self.templates
+        msgs = []
+        for ex in demos:
+            msgs.append({"role": "user", "content": t["user"].format(text=ex.text)})
+            msgs.append({"role": "assistant", "content": ex.label})
+        if text is not None:
+            msgs.append({"role": "user", "content": t["user"].format(text=text)})
+        return msgs
+
+    def _render(self, demos: Sequence[Example], text: str | None, *, system: bool) -> str:
+        """Text of the system message (if ``system``) + demos (+ the query with the answer cue)."""
+        t = self.templates
+        if self.chat:
+            msgs = [{"role": "system", "content": t["system"].format(labels=self.label_block)}] if system else []
+            msgs += self._messages(demos, text)
+            if not msgs:
+                return ""
+            return self.tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=text is not None)
+        out = t["plain_header"].format(labels=self.label_block) if system else ""
+        out += "".join(t["plain_example"].format(text=ex.text, label=ex.label) for ex in demos)
+        if text is not None:
+            out += t["plain_query"].format(text=text)
+        return out
+
+    def _suffix_text(self, demos: Sequence[Example], text: str) -> str:
+        """The part of the full prompt after the shared prefix (chat templates render whole dialogs)."""
+        full = self._render([*self.prefix_demos, *demos], text, system=True)
+        if not full.startswith(self.prefix_text):
+            raise RagorftError(f"model '{self.options.model}': its chat template does not extend the prompt prefix")
+        return full[len(self.prefix_text) :]
+
+    def _label_sequences(self) -> dict[str, list[int]]:
+        tok = self.tokenizer
+        if self.chat:
+            end = [tok.eos_token_id]
+            return {lab: tok.encode(lab, add_special_tokens=False) + end for lab in self.ctx.labels}
+        t = self.templates
+        return {
+            lab: tok.encode(t["plain_answer_prefix"] + lab + t["plain_answer_end"], add_special_tokens=False)
+            for lab in self.ctx.labels
+        }
+
+    # -- the strategy protocol ---------------------------------------------------------------
+    def fit(self, train: Sequence[Example]) -> None:
+        import time
+
+        t0 = time.perf_counter()
+        self.model, self.tokenizer = shared_lm(self.options.model, self.ctx.device)
+        self.load_seconds = time.perf_counter() - t0
+        self._setup_prompt()
+        self.prefix_demos = self.fixed_demos(train)
+        self.prefix_text = self._render(self.prefix_demos, None, system=True)
+        prefix_ids = self.tokenizer.encode(self.prefix_text, add_special_tokens=False)
+        self.runner = PrefixCachedLM(self.model, prefix_ids, self.options.prefix_cache)
+        self.trie = LabelTrie.build(self._label_sequences())
+        self.seen: dict[str, list[int]] = {}
+        self.tokens_in = self.tokens_out = 0
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        out = []
+        for text, demos in zip(texts, self.query_demos(texts), strict=True):
+            suffix = self.tokenizer.encode(self._suffix_text(demos, text), add_special_tokens=False)
+            cache_, logits = self.runner.start(suffix)
+            label, n_out = constrained_greedy(self.trie, logits, lambda ids, c=cache_: self.runner.step(c, ids))
+            self.seen.setdefault(text, suffix)
+            self.tokens_in += len(self.runner.prefix_ids) + len(suffix)
+            self.tokens_out += n_out
+            out.append(label)
+        return out
+
+    def unconstrained_answers(self) -> dict[str, str]:
+        """Greedy answers without the label constraint, for every distinct text predicted."""
+        stop = {self.tokenizer.eos_token_id}
+        if not self.chat:
+            stop |= set(self.tokenizer.encode(self.templates["plain_answer_end"], add_special_tokens=False)[-1:])
+        answers = {}
+        for text, suffix in self.seen.items():
+            cache_, logits = self.runner.start(suffix)
+            generated: list[int] = []
+            for _ in range(self.trie.max_depth + 4):
+                tok = int(self.torch_argmax(logits))
+                if tok in stop:
+                    break
+                generated.append(tok)
+                logits = self.runner.step(cache_, [tok])[-1]
+            answers[text] = self.tokenizer.decode(generated, skip_special_tokens=True).strip()
+        return answers
+
+    @staticmethod
+    def torch_argmax(logits: Any) -> Any:
+        return logits.argmax()
+
+    def report(self) -> Report:
+        n_seen = max(len(self.seen), 1)
+        extra: dict[str, Any] = {
+            "model": self.options.model,
+            "decoding": "label-trie greedy",
+            "chat_template": self.chat,
+            "prefix_cache": self.options.prefix_cache,
+            "prefix_tokens": len(self.runner.prefix_ids),
+            "mean_suffix_tokens": sum(len(s) for s in self.seen.values()) / n_seen,
+            "n_fixed_demos": len(self.prefix_demos),
+            "model_load_seconds": self.load_seconds,
+        }
+        if self.options.measure_unconstrained and self.seen:
+            answers = self.unconstrained_answers()
+            labels = set(self.ctx.labels)
+            invalid = {t: a for t, a in answers.items() if a not in labels}
+            extra["unconstrained_n"] = len(answers)
+            extra["invalid_label_rate"] = len(invalid) / len(answers)
+            extra["invalid_label_examples"] = [
+                {"text": t, "answer": a} for t, a in list(invalid.items())[:INVALID_EXAMPLES_KEPT]
+            ]
+        return Report(
+            params_total=sum(p.numel() for p in self.model.parameters()),
+            tokens_in=self.tokens_in,
+            tokens_out=self.tokens_out,
+            extra=extra,
+        )

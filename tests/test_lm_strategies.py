@@ -1,0 +1,136 @@
+"""few_shot and rag_lm on a tiny locally built Llama: valid labels always, cache-exact, seeded demos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import strategies
+from benchmarks.corpus import Example
+from benchmarks.embeddings import Embedder
+from benchmarks.label_decoding import LabelTrie, constrained_greedy
+from strategies.few_shot import select_demos
+from tests.conftest import INTENTS
+from tests.tiny_lm import build_tiny_llama
+
+# labels that share token prefixes, as Banking77's do (card_arrival, card_delivery_estimate, ...)
+LABELS = sorted(INTENTS) + ["card", "card_arrival_late", "exchange_rate_fee"]
+TRAIN = [Example(t, lab) for lab, texts in INTENTS.items() for t in texts[:6]]
+TEST = [t for texts in INTENTS.values() for t in texts[6:]]
+
+
+@pytest.fixture(scope="module")
+def tiny_lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    texts = [t for texts in INTENTS.values() for t in texts] + LABELS
+    return build_tiny_llama(tmp_path_factory.mktemp("lm") / "tiny", texts)
+
+
+@pytest.fixture(scope="module")
+def tiny_plain_lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    texts = [t for texts in INTENTS.values() for t in texts] + LABELS
+    return build_tiny_llama(tmp_path_factory.mktemp("lm") / "plain", texts, chat_template=False)
+
+
+def make(name: str, model_dir: Path, tmp_path: Path, seed: int = 0, **options):
+    cls = strategies.get(name)
+    ctx = strategies.FitContext(
+        corpus="tiny",
+        corpus_key="tiny-key",
+        labels=LABELS,
+        seed=seed,
+        cache_dir=tmp_path / "cache",
+        embed=Embedder(tmp_path / "cache", "tiny-key", progress=False),
+    )
+    return cls(cls.parse_options({"model": str(model_dir), **options}), ctx)
+
+
+def test_label_trie_tokens_share_prefixes(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    s = make("few_shot", tiny_lm_dir, tmp_path)
+    s.fit(TRAIN)
+    seqs = s._label_sequences()
+    assert all(len(ids) >= 2 for ids in seqs.values())
+    assert len(s.trie.root.children) < len(LABELS)  # some labels share their first token
+
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer(tiny_lm_dir: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_lm_dir)
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.floats(0.1, 50.0))
+def test_constraint_never_emits_an_invalid_label(tiny_tokenizer, seed: int, scale: float) -> None:
+    """Whatever the logits (random, any sharpness), the decoded tokens spell exactly one label."""
+    tok = tiny_tokenizer
+    seqs = {lab: tok.encode(lab, add_special_tokens=False) + [tok.eos_token_id] for lab in LABELS}
+    trie = LabelTrie.build(seqs)
+    gen = torch.Generator().manual_seed(seed)
+    fed: list[int] = []
+
+    def step(ids: list[int]) -> torch.Tensor:
+        fed.extend(ids)
+        return torch.randn(len(ids), len(tok), generator=gen) * scale
+
+    label, n = constrained_greedy(trie, torch.randn(len(tok), generator=gen) * scale, step)
+    assert label in LABELS
+    assert fed == seqs[label][: len(fed)] and n == len(seqs[label])
+
+
+@pytest.mark.parametrize("name", ["few_shot", "rag_lm"])
+def test_prefix_cache_gives_the_same_predictions(name: str, tiny_lm_dir: Path, tmp_path: Path) -> None:
+    preds, logits = {}, {}
+    for use_cache in (True, False):
+        s = make(name, tiny_lm_dir, tmp_path, prefix_cache=use_cache, measure_unconstrained=False)
+        s.fit(TRAIN)
+        preds[use_cache] = s.predict(TEST)
+        suffix = s.tokenizer.encode(s._suffix_text(s.query_demos(TEST[:1])[0], TEST[0]), add_special_tokens=False)
+        logits[use_cache] = s.runner.start(suffix)[1]
+    assert preds[True] == preds[False]
+    assert set(preds[True]) <= set(LABELS)
+    torch.testing.assert_close(logits[True], logits[False], rtol=1e-4, atol=1e-4)
+
+
+def test_demos_are_deterministic_per_seed() -> None:
+    train = [Example(f"{lab} text {i}", lab) for lab in LABELS for i in range(10)]
+    a = select_demos(train, LABELS, 2, "shuffled", seed=0)
+    assert a == select_demos(train, LABELS, 2, "shuffled", seed=0)
+    assert a != select_demos(train, LABELS, 2, "shuffled", seed=1)
+    assert sorted(ex.label for ex in a) == sorted(LABELS * 2)
+    grouped = select_demos(train, LABELS, 1, "grouped", seed=0)
+    assert [ex.label for ex in grouped] == LABELS
+
+
+def test_few_shot_reports_invalid_label_rate_and_tokens(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    s = make("few_shot", tiny_lm_dir, tmp_path, demos_per_label=2)
+    s.fit(TRAIN)
+    preds = s.predict(TEST)
+    assert set(preds) <= set(LABELS)
+    rep = s.report()
+    assert rep.extra["n_fixed_demos"] == 2 * len(INTENTS)
+    assert rep.extra["unconstrained_n"] == len(set(TEST))
+    # a random tiny model almost never writes a label unaided: the constraint is what makes it valid
+    assert 0.0 <= rep.extra["invalid_label_rate"] <= 1.0
+    assert len(rep.extra["invalid_label_examples"]) == round(rep.extra["invalid_label_rate"] * len(set(TEST)))
+    assert rep.tokens_in >= len(TEST) * rep.extra["prefix_tokens"] and rep.tokens_out >= 2 * len(TEST)
+
+
+def test_plain_text_prompt_for_models_without_chat_template(tiny_plain_lm_dir: Path, tmp_path: Path) -> None:
+    s = make("few_shot", tiny_plain_lm_dir, tmp_path)
+    s.fit(TRAIN)
+    assert not s.chat and s.prefix_text.startswith("Classify each message")
+    assert set(s.predict(TEST)) <= set(LABELS)
+
+
+def test_rag_lm_puts_the_nearest_examples_last(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    s = make("rag_lm", tiny_lm_dir, tmp_path, k=3, measure_unconstrained=False)
+    s.prepare(TRAIN)
+    s.fit(TRAIN)
+    demos = s.query_demos(["please block my lost card, it was stolen"])[0]
+    assert len(demos) == 3 and demos[-1].label == "lost_card"
+    assert set(s.predict(TEST)) <= set(LABELS)
