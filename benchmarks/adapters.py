@@ -38,7 +38,9 @@ class MultiAdapterClassifier:
                 raise RagorftError("not a ragorft adapter (no manifest)", path=str(path))
             manifests[task] = json.loads(path.read_text(encoding="utf-8"))
             if manifests[task]["kind"] != "lora":
-                raise RagorftError(f"adapter '{task}' is a {manifests[task]['kind']} fine-tune, not lora", path=str(path))
+                raise RagorftError(
+                    f"adapter '{task}' is a {manifests[task]['kind']} fine-tune, not lora", path=str(path)
+                )
         first_task, first = next(iter(manifests.items()))
         for task, m in manifests.items():
             if (m["base"], m["options"]["head_size"] or len(m["labels"])) != (

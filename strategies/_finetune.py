@@ -49,4 +49,6 @@ class FinetuneStrategy(Strategy):
         )
 
     def report(self) -> Report:
-        return Report(params_trained=self.result.params_trained, params_total=self.result.params_total, extra=self.extra)
+        return Report(
+            params_trained=self.result.params_trained, params_total=self.result.params_total, extra=self.extra
+        )

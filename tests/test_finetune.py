@@ -55,7 +55,7 @@ def options(cls: type, model: str, **kw: object) -> FinetuneOptions:
     return cls(model=model, **(defaults | kw))
 
 
-@pytest.mark.parametrize("name", ["full_ft", "lora", "qlora"])
+@pytest.mark.parametrize("name", ["full_ft", "lora", pytest.param("qlora", marks=pytest.mark.slow)])
 def test_strategy_trains_and_loss_falls(name: str, tiny_bert: str, tmp_path: Path) -> None:
     cls = strategies.get(name)
     opts = options(cls.Options, tiny_bert)
@@ -111,3 +111,23 @@ def test_two_adapters_share_one_base(tiny_bert: str, tmp_path: Path) -> None:
     assert served.predict("b", texts) == alone_b
     assert served.predict("a", texts) == alone_a  # switching back restores task A exactly
     assert set(served.predict("b", texts)) <= set(labels_b)
+
+
+def test_causal_lm_lora_head_and_forgetting_probe(tmp_path: Path) -> None:
+    """A tiny Llama gets a classification head and LoRA; the forgetting probe scores base and tuned."""
+    import math
+
+    from benchmarks.finetune import forgetting_check, probe_texts
+    from tests.tiny_lm import build_tiny_llama
+
+    texts = [ex.text for ex in intents(0, 8)] + probe_texts()
+    folder = build_tiny_llama(tmp_path / "tiny-llama", texts)
+    opts = options(LoraOptions, str(folder), epochs=3)
+    result = finetune("lora", opts, intents(0, 6), intents(6, 8), LABELS, seed=SEED, cache_dir=tmp_path)
+    assert result.extra["family"] == "llama"
+    assert result.extra["curves"][-1]["train_loss"] < result.extra["curves"][0]["train_loss"]
+    probe = forgetting_check(result, opts)
+    assert probe["probe_sentences"] == len(probe_texts()) >= 30
+    assert math.isfinite(probe["base_perplexity"]) and math.isfinite(probe["tuned_perplexity"])
+    # LoRA moved the body: the tuned perplexity is a different number from the base one
+    assert probe["tuned_perplexity"] != probe["base_perplexity"]
