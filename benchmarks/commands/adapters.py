@@ -1,0 +1,149 @@
+"""`ragorft adapters`: one frozen base serving one LoRA adapter per corpus, vs one full model each.
+
+Trains (or reuses, content-addressed) a LoRA adapter per corpus on the same base, loads them all
+into one peft model, and measures what the "many tasks -> one base + swappable adapters" branch
+rests on: parameter memory of base + N adapters vs N full models, process RSS for both, the time to
+switch adapters, and that the served predictions equal each adapter's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+from pathlib import Path
+
+from benchmarks.commands import data_arg, data_dir
+
+
+def _param_bytes(model: object) -> int:
+    seen, total = set(), 0
+    for p in model.parameters():  # type: ignore[attr-defined]
+        if p.data_ptr() not in seen:
+            seen.add(p.data_ptr())
+            total += p.numel() * p.element_size()
+    return total
+
+
+def cmd_adapters(args: argparse.Namespace) -> int:
+    import psutil
+    from transformers import AutoModelForSequenceClassification
+
+    from benchmarks.adapters import MultiAdapterClassifier
+    from benchmarks.atomic import write_json
+    from benchmarks.corpus import cache_root
+    from benchmarks.finetune import LoraOptions, finetune, predict_labels, torch_threads
+    from benchmarks.log import info
+    from benchmarks.runner import load_corpus_data
+    from benchmarks.sampling import sample_budget
+
+    torch_threads()
+    cache_dir = Path(args.cache_dir) if args.cache_dir else cache_root()
+    budget = "full" if args.budget == "full" else int(args.budget)
+    data = {name: load_corpus_data(name, data_dir(args)) for name in args.corpora}
+    head = max(len(d.corpus.labels) for d in data.values())
+    opts = LoraOptions(
+        model=args.model,
+        epochs=args.epochs,
+        head_size=head,
+        max_train_examples=args.max_train_examples,
+        max_dev_examples=args.max_dev_examples,
+    )
+    trained, tests, alone = {}, {}, {}
+    for name, d in data.items():
+        pool, dev = d.pools(args.seed)
+        train = sample_budget(pool, budget, args.seed, source=f"{name} train")
+        result = finetune("lora", opts, train, dev, d.corpus.labels, seed=args.seed, cache_dir=cache_dir)
+        trained[name] = result
+        tests[name] = [d.corpus.test[i] for i in d.test_order[: args.max_test_items or None]]
+        texts = [ex.text for ex in tests[name]]
+        alone[name] = predict_labels(result.model, result.tokenizer, d.corpus.labels, texts, max_length=opts.max_length)
+    adapter_bytes = {name: r.extra["saved_bytes"] for name, r in trained.items()}
+    saved = {name: r.saved for name, r in trained.items()}
+    full_model_bytes = _param_bytes(trained[args.corpora[0]].model.get_base_model())
+    del trained
+    gc.collect()
+
+    proc = psutil.Process()
+    rss0 = proc.memory_info().rss
+    served = MultiAdapterClassifier.load(saved)
+    rss_multi = proc.memory_info().rss - rss0
+    multi_bytes = _param_bytes(served.model)
+    same, accuracy = {}, {}
+    for name in data:
+        texts = [ex.text for ex in tests[name]]
+        got = served.predict(name, texts)
+        same[name] = got == alone[name]
+        accuracy[name] = sum(g == ex.label for g, ex in zip(got, tests[name], strict=True)) / len(texts)
+    switches = []
+    names = list(data)
+    for i in range(args.switches):
+        t0 = time.perf_counter()
+        served.switch(names[i % len(names)])
+        switches.append(time.perf_counter() - t0)
+    one_query = []
+    for i in range(20):
+        name = names[i % len(names)]
+        t0 = time.perf_counter()
+        served.predict(name, [tests[name][0].text])
+        one_query.append(time.perf_counter() - t0)
+    base_folder = served.model.get_base_model().name_or_path
+    del served
+    gc.collect()
+    rss1 = proc.memory_info().rss
+    fulls = [AutoModelForSequenceClassification.from_pretrained(base_folder, num_labels=head) for _ in names]
+    rss_full = proc.memory_info().rss - rss1
+    del fulls
+    n = len(names)
+    record = {
+        "model": args.model,
+        "corpora": names,
+        "budget": args.budget,
+        "epochs": args.epochs,
+        "n_test": {k: len(v) for k, v in tests.items()},
+        "served_equals_alone": same,
+        "served_accuracy": accuracy,
+        "param_bytes_base_plus_adapters": multi_bytes,
+        "param_bytes_n_full_models": n * full_model_bytes,
+        "param_memory_ratio_full_over_adapters": n * full_model_bytes / multi_bytes,
+        "adapter_file_bytes": adapter_bytes,
+        "rss_delta_mb_base_plus_adapters": round(rss_multi / 2**20, 1),
+        "rss_delta_mb_n_full_models": round(rss_full / 2**20, 1),
+        "switch_ms_median": statistics.median(switches) * 1e3,
+        "switch_ms_max": max(switches) * 1e3,
+        "switch_then_one_query_ms_median": statistics.median(one_query) * 1e3,
+        "per_extra_task_bytes": statistics.mean(adapter_bytes.values()),
+        "full_model_bytes": full_model_bytes,
+    }
+    for extra_n in (10, 100):
+        record[f"extrapolated_param_bytes_N{extra_n}"] = {
+            "base_plus_adapters": multi_bytes + (extra_n - n) * record["per_extra_task_bytes"],
+            "full_models": extra_n * full_model_bytes,
+        }
+    out = Path(args.results_dir) / "adapters" / f"{args.model}__{'-'.join(names)}__{args.budget}.json"
+    write_json(out, record)
+    info(
+        f"adapters: N={n} base+adapters {multi_bytes / 2**20:.1f} MiB vs {n} full models "
+        f"{n * full_model_bytes / 2**20:.1f} MiB (x{record['param_memory_ratio_full_over_adapters']:.2f}); "
+        f"RSS +{record['rss_delta_mb_base_plus_adapters']} vs +{record['rss_delta_mb_n_full_models']} MiB; "
+        f"switch {record['switch_ms_median']:.3f} ms; served == alone: {same}; wrote {out}"
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("adapters", help="one base + one LoRA adapter per corpus: memory and switch time")
+    p.add_argument("--corpora", nargs="+", default=["banking77", "clinc150"])
+    p.add_argument("--model", default="all-MiniLM-L6-v2")
+    p.add_argument("--budget", default="10", help='examples per class, or "full"')
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-train-examples", type=int, default=0)
+    p.add_argument("--max-dev-examples", type=int, default=500)
+    p.add_argument("--max-test-items", type=int, default=200)
+    p.add_argument("--switches", type=int, default=200)
+    p.add_argument("--results-dir", default="results")
+    p.add_argument("--cache-dir", help="default: $RAGORFT_CACHE or ~/.cache/ragorft")
+    data_arg(p)
+    p.set_defaults(func=cmd_adapters)
