@@ -57,6 +57,15 @@ def test_serving_and_training_priced_from_measured_seconds():
     assert h100.serving_usd_per_query == pytest.approx(0.02 * prices.hardware["h100"].usd_per_hour / 3600)
 
 
+def test_index_embedding_time_counts_as_training():
+    prices = load_prices()
+    rate = prices.hardware["cpu-2core"].usd_per_hour / 3600
+    rec = record("rag", spread(80), train_seconds=2.0, extra={"index_embedding_seconds": 98.0})
+    cost = cost_breakdown(rec, prices, monthly_queries=1e6, cost_per_error=0.0)
+    assert cost.training_usd == pytest.approx(100.0 * rate)
+    assert any("embedding the index" in n for n in cost.notes)
+
+
 def test_gpu_record_matched_by_name_and_unknown_gpu_is_an_error():
     prices = load_prices()
     rec = record("lora", spread(80), device="cuda", gpu="NVIDIA H100 80GB HBM3")
