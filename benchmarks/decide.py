@@ -293,10 +293,10 @@ class Decision:
                     f"{100 * r['accuracy_hi']:.1f}]",
                     "p95 ms": "n/a" if r["latency_p95_ms"] is None else f"{r['latency_p95_ms']:.1f}",
                     "$/1k queries": f"{r['serving_usd_per_1k']:.5f}",
-                    "train $": f"{r['training_usd']:.4f}",
+                    "train $": usd(r["training_usd"]).lstrip("$"),
                     "errors/month [CI]": f"{r['errors_monthly']:,.0f} [{r['errors_monthly_lo']:,.0f}, "
                     f"{r['errors_monthly_hi']:,.0f}]",
-                    "total $/month": f"{r['total_usd_monthly']:,.2f}",
+                    "total $/month": usd(r["total_usd_monthly"]).lstrip("$"),
                     "clears bar": {None: "-", True: "yes", False: "no"}[r["clears_bar"]],
                     "meets latency": {None: "-", True: "yes", False: "no"}[r["meets_latency"]],
                 }
@@ -346,6 +346,15 @@ class Decision:
             lines += [f"- {c.verdict()}" for c in self.comparisons]
             lines.append("")
         return "\n".join(lines)
+
+
+def usd(x: float) -> str:
+    """Dollars readable at any scale: $1,234 / $12.34 / $0.004321."""
+    if abs(x) >= 100:
+        return f"${x:,.0f}"
+    if abs(x) >= 1:
+        return f"${x:,.2f}"
+    return f"${x:.4g}"
 
 
 def _fmt_pct(x: float) -> str:
@@ -398,7 +407,7 @@ class _Tree:
             [
                 f"{c.name}: accuracy {_fmt_pct(c.accuracy)} {_fmt_ci(c.accuracy_ci)} on {len(c.record['test_items'])} "
                 f"items; {1000 * c.cost.serving_usd_per_query:.5f} $/1k queries ({c.cost.priced_as}); "
-                f"{c.cost.errors_monthly:,.0f} errors/month; total ${c.cost.total_monthly:,.2f}/month"
+                f"{c.cost.errors_monthly:,.0f} errors/month; total {usd(c.cost.total_monthly)}/month"
                 + "".join(f"; {n}" for n in c.cost.notes)
                 for c in self.cands
             ]
@@ -424,8 +433,8 @@ class _Tree:
         self.add(
             "1a",
             "Which of them is cheapest by total monthly cost?",
-            f"{best.name}: ${c.total_monthly:,.2f}/month = serving ${c.serving_monthly:,.2f} + training "
-            f"${c.training_monthly:,.2f} (amortised) + errors ${c.error_cost_monthly:,.2f} "
+            f"{best.name}: {usd(c.total_monthly)}/month = serving {usd(c.serving_monthly)} + training "
+            f"{usd(c.training_monthly)} (amortised) + errors {usd(c.error_cost_monthly)} "
             f"({c.errors_monthly:,.0f} errors/month)",
         )
         runner = ranked[1] if len(ranked) > 1 else None
@@ -443,8 +452,9 @@ class _Tree:
             cmp_ = self.compare(best, runner)
             evidence.append(cmp_.verdict())
             evidence.append(
-                f"{runner.name} costs ${runner.cost.total_monthly - c.total_monthly:,.2f}/month more "
-                f"(${runner.cost.total_monthly:,.2f})"
+                f"{runner.name} costs {usd(abs(runner.cost.total_monthly - c.total_monthly))}/month "
+                f"{'more' if runner.cost.total_monthly >= c.total_monthly else 'less'} "
+                f"({usd(runner.cost.total_monthly)}/month)"
             )
             answer = f"{runner.name}" + (", statistically tied on accuracy" if cmp_.tie else "")
         else:
@@ -469,7 +479,7 @@ class _Tree:
             if be.monthly_queries is not None:
                 parts.append(f"at {be.monthly_queries:,.0f} queries/month")
             if be.cost_per_error is not None:
-                parts.append(f"at ${be.cost_per_error:,.4f} per error")
+                parts.append(f"at {usd(be.cost_per_error)} per error")
             evidence.append(
                 f"{r.name} becomes cheaper " + " or ".join(parts)
                 if parts
@@ -482,7 +492,7 @@ class _Tree:
                 nxt = max(cheaper, key=lambda c: c.accuracy_ci[0])
                 evidence.append(
                     f"lowering the bar to {_fmt_pct(nxt.accuracy_ci[0])} would admit the cheaper {nxt.name} "
-                    f"(${nxt.cost.total_monthly:,.2f}/month)"
+                    f"({usd(nxt.cost.total_monthly)}/month)"
                 )
         if not evidence:
             evidence.append("no other strategy to compare with")
@@ -527,7 +537,7 @@ class _Tree:
         if self.req.accuracy_bar is not None:
             evidence.append(
                 f"lowering the bar to {_fmt_pct(closest.accuracy_ci[0])} would admit {closest.name} "
-                f"(${closest.cost.total_monthly:,.2f}/month)"
+                f"({usd(closest.cost.total_monthly)}/month)"
             )
         self.add("3", "What would change the answer?", "the bar, or the fixes above", evidence)
         return self.decision(verdict, rec, None, closest.name, [])
