@@ -30,11 +30,14 @@ class BudgetExceeded(RagorftError):
 
 
 def price(model: str, prices_file: Path = PRICES_FILE) -> tuple[float, float]:
-    """(input, output) dollars per million tokens; (0, 0) for a model not in the table."""
-    table = tomllib.loads(prices_file.read_text(encoding="utf-8")).get("models", {})
+    """(input, output) dollars per million tokens; (0, 0) for a model not in the table.
+
+    Reads the ``[api.<model>]`` tables of the same prices.toml the scorer uses.
+    """
+    table = tomllib.loads(prices_file.read_text(encoding="utf-8")).get("api", {})
     row = table.get(model, {})
     try:
-        return float(row.get("input_per_million", 0.0)), float(row.get("output_per_million", 0.0))
+        return float(row.get("usd_per_million_in", 0.0)), float(row.get("usd_per_million_out", 0.0))
     except (TypeError, ValueError):
         raise RagorftError(f"prices for '{model}' must be numbers", path=prices_file) from None
 

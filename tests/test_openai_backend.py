@@ -119,7 +119,7 @@ def test_retries_429_and_500_and_answers_come_from_the_model(model_dir: Path, mo
 def test_budget_cap_stops_cleanly_with_finished_answers(model_dir: Path, monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     prices = tmp_path / "prices.toml"
-    prices.write_text('[models."tiny-local"]\ninput_per_million = 1000.0\noutput_per_million = 1000.0\n')
+    prices.write_text('[api."tiny-local"]\nusd_per_million_in = 1000.0\nusd_per_million_out = 1000.0\n')
     with LoopbackServer(model_dir, inject=[]) as server:
         chat = OpenAIChat(
             model="tiny-local", base_url=server.base_url, max_concurrency=1, max_tokens=4, budget_usd=1e-6

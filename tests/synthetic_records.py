@@ -1,0 +1,108 @@
+"""Cell records written by the scorer's tests: exact, hand-chosen right and wrong items.
+
+Forty labels of twenty test items each. A wrong item is sent to a different label for each pass
+over the labels, so no label pair collects more than one swap per record (2.5% of the pair's
+items): errors look like noise unless a test asks for a shared confusion on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from benchmarks.metrics import _accuracy, bootstrap_ci
+
+N_LABELS = 40
+PER_LABEL = 20
+N_ITEMS = N_LABELS * PER_LABEL
+LABELS = [f"intent_{i:02d}" for i in range(N_LABELS)]
+GOLD = [LABELS[i % N_LABELS] for i in range(N_ITEMS)]
+
+
+def scattered_wrong(i: int) -> str:
+    g, p = i % N_LABELS, i // N_LABELS
+    return LABELS[(g + 1 + p) % N_LABELS]
+
+
+def predictions(wrong: Iterable[int], swap: tuple[str, str] | None = None) -> list[str]:
+    """Gold everywhere except ``wrong``; with ``swap``, wrong items of those two labels trade labels."""
+    wrong = set(wrong)
+    out = []
+    for i, g in enumerate(GOLD):
+        if i not in wrong:
+            out.append(g)
+        elif swap and g in swap:
+            out.append(swap[1] if g == swap[0] else swap[0])
+        else:
+            out.append(scattered_wrong(i))
+    return out
+
+
+ORDER = sorted(range(N_ITEMS), key=lambda i: (i * 37) % N_ITEMS)  # a fixed shuffle of the items
+
+
+def spread(n: int, *, skip: int = 0) -> set[int]:
+    """n wrong items spread over the test set; spread(n) is inside spread(m) for n < m (nested curves)."""
+    return set(ORDER[skip : skip + n])
+
+
+def accuracy_metrics(gold: list[str], preds: list[str]) -> dict[str, Any]:
+    """The metrics the scorer reads, computed the runner's way (its seeded bootstrap of accuracy)."""
+    correct = np.array([g == p for g, p in zip(gold, preds, strict=True)], dtype=float)
+    return {
+        "n_items": len(correct),
+        "accuracy": float(correct.mean()),
+        "accuracy_ci": bootstrap_ci(_accuracy, correct, vectorized=True),
+    }
+
+
+def record(
+    run: str,
+    wrong: Iterable[int],
+    *,
+    budget: str = "full",
+    n_train: int = 1000,
+    seconds_per_query: float = 0.001,
+    train_seconds: float = 10.0,
+    p95_ms: float | None = 5.0,
+    swap: tuple[str, str] | None = None,
+    corpus: str = "synthetic",
+    items: int = N_ITEMS,
+    cost: dict[str, int] | None = None,
+    extra: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+    device: str = "cpu",
+    gpu: str | None = None,
+) -> dict[str, Any]:
+    preds = predictions(wrong, swap)[:items]
+    gold = GOLD[:items]
+    machine = {"cpus": 2} | ({"gpu": gpu} if gpu else {})
+    return {
+        "schema": 1,
+        "cell_id": f"{corpus}/{run}/{budget}/seed0",
+        "corpus": corpus,
+        "run": run,
+        "strategy": run.split("-")[0],
+        "options": options or {},
+        "budget": budget,
+        "budget_name": budget,
+        "seed": 0,
+        "n_train": n_train,
+        "n_test": items,
+        "test_items": list(range(items)),
+        "gold": gold,
+        "predictions": preds,
+        "metrics": accuracy_metrics(gold, preds),
+        "timing": {
+            "train_seconds": train_seconds,
+            "predict_seconds": seconds_per_query * items,
+            "predict_seconds_per_query": seconds_per_query,
+            "latency_ms": {} if p95_ms is None else {"p50": p95_ms / 2, "p95": p95_ms, "n": 20},
+        },
+        "memory": {"peak_rss_mb": 500.0},
+        "cost": {"params_trained": 0, "params_total": 0, "tokens_in": 0, "tokens_out": 0} | (cost or {}),
+        "report": extra or {},
+        "provenance": {"device": device, "machine": machine, "command": "test"},
+    }

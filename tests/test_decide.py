@@ -1,0 +1,172 @@
+"""The decision tree on small synthetic result sets: every branch reached, every reason printed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.cli import main
+from benchmarks.costs import load_prices
+from benchmarks.decide import Requirement, recommend
+from benchmarks.errors import RagorftError
+from tests.synthetic_records import record, spread
+
+PRICES = load_prices()
+
+
+def decide(records, **req):
+    return recommend(records, Requirement.from_mapping(req), prices=PRICES)
+
+
+def test_ship_the_cheapest_that_clears_and_name_the_runner_up():
+    small = record("small", spread(40), seconds_per_query=0.001)  # 95%
+    big = record("big", spread(24), seconds_per_query=0.050, train_seconds=3600)  # 97%
+    d = decide([small, big], accuracy_bar=0.90, monthly_queries="1M")
+    assert d.verdict == "ship" and d.chosen == "small@full" and d.runner_up == "big@full"
+    text = d.to_text()
+    assert "ship small@full" in text and "bigger is wasted cost" in text
+    assert "big@full beats small@full" in text  # the paired test between winner and runner-up
+    assert "McNemar exact p" in text
+    assert "[3] What would change the answer?" in text
+    be = d.break_evens[0]
+    assert be.other == "big@full" and be.cost_per_error is not None  # errors dear enough flip it
+    flipped = decide([small, big], accuracy_bar=0.90, monthly_queries="1M", cost_per_error=be.cost_per_error * 1.01)
+    assert flipped.chosen == "big@full"
+
+
+def test_bar_is_judged_on_the_lower_bound_not_the_point_estimate():
+    rec = record("only", spread(56))  # 93.0%, lower bound below 93%
+    d = decide([rec], accuracy_bar=0.93)
+    assert d.verdict != "ship"
+    assert "lower bound >= 93.0%" in d.to_text()
+
+
+def test_error_cost_at_10m_makes_the_accurate_one_win():
+    small = record("small", spread(56), seconds_per_query=0.001)  # 93%: 700,000 errors/month at 10M
+    big = record("big", spread(24), seconds_per_query=0.050, train_seconds=3600)
+    d = decide([small, big], monthly_queries="10M", cost_per_error=2.5)
+    row = {r["strategy"]: r for r in d.table}
+    assert row["small@full"]["errors_monthly"] == pytest.approx(700_000)
+    assert d.chosen == "big@full"
+    assert "700,000 errors/month" in d.to_text()
+
+
+def test_latency_branch():
+    fast = record("fast", spread(200), p95_ms=2.0)  # 75%: fails the bar
+    slow = record("slow", spread(24), p95_ms=80.0)  # 97%: fails the latency limit
+    d = decide([fast, slow], accuracy_bar=0.9, max_latency_ms=20)
+    assert d.verdict == "latency"
+    assert "slow@full clears the accuracy bar but its p95 latency is 80.0 ms" in d.to_text()
+
+
+def test_label_ambiguity_branch():
+    pair = ("intent_00", "intent_01")
+    swapped = {i for i in range(800) if i % 40 in (0, 1)} - {0, 1, 40, 41, 80, 81, 120, 121}  # 32 items swap
+    recs = [record(r, swapped | spread(3, skip=k), swap=pair) for k, r in enumerate(("a", "b", "c"))]
+    d = decide(recs, accuracy_bar=0.99)
+    assert d.verdict == "label_ambiguity"
+    text = d.to_text()
+    assert "intent_00 <-> intent_01: confused by 3/3 strategies" in text
+    assert "no model size will fix" in d.recommendation
+
+
+def test_too_little_data_branch():
+    recs = [
+        record("rag", spread(240), budget="10shot", n_train=400),  # 70%
+        record("rag", spread(120), budget="full", n_train=8000),  # 85%: still rising
+    ]
+    d = decide(recs, accuracy_bar=0.95)
+    assert d.verdict == "too_little_data"
+    assert "collect more labelled data" in d.recommendation
+    assert "10shot (n=400) 70.0% -> full (n=8000) 85.0%" in d.to_text()
+
+
+def test_capability_ceiling_branch():
+    epochs = [
+        {"epoch": e, "train_loss": 1 / e, "dev_loss": 0.5, "dev_accuracy": a}
+        for e, a in enumerate([0.80, 0.895, 0.90, 0.90], 1)
+    ]
+    size = {"params_total": 10**9}
+    recs = [
+        record("lora-small", spread(160), cost={"params_total": 10**8, "params_trained": 10**6}),  # 80%
+        record("lora-big", spread(80), budget="30shot", n_train=1200, cost=size),  # 90%
+        record("lora-big", spread(80), budget="full", n_train=8000, cost=size, extra={"epochs": epochs}),  # flat
+    ]
+    d = decide(recs, accuracy_bar=0.95)
+    assert d.verdict == "capability_ceiling"
+    text = d.to_text()
+    assert "use a bigger base model" in d.recommendation
+    assert "the last budget step is flat" in text and "dev accuracy by epoch 80.0, 89.5, 90.0, 90.0" in text
+
+
+def test_many_tasks_branch_sizes_the_adapter_saving():
+    rec = record("lora", spread(160), cost={"params_total": 100_000_000, "params_trained": 1_000_000})
+    d = decide([rec], accuracy_bar=0.95, tasks=5)
+    assert d.verdict == "many_tasks"
+    # 5 x 100M x 2 bytes vs (100M + 5 x 1M) x 2 bytes
+    full, shared = 5 * 100e6 * 2 / 2**20, (100e6 + 5e6) * 2 / 2**20
+    assert f"{shared:,.0f} MiB of weights instead of {full:,.0f} MiB" in d.recommendation
+
+
+def test_undiagnosed_branch_says_which_evidence_is_missing():
+    d = decide([record("rag", spread(160))], accuracy_bar=0.95)
+    assert d.verdict == "undiagnosed"
+    text = d.to_text()
+    assert "no evidence: rag was run at one budget only" in text
+    assert "no evidence: the results hold fewer than two model sizes" in text
+    assert "no evidence: needs at least two strategies" in text
+
+
+def test_requirement_that_nothing_can_be_judged_against_is_an_error():
+    with pytest.raises(RagorftError, match="no result has a measured p95 latency"):
+        decide([record("rag", spread(10), p95_ms=None)], max_latency_ms=100)
+    with pytest.raises(RagorftError, match="unknown key"):
+        Requirement.from_mapping({"acuracy_bar": 0.9})
+    with pytest.raises(RagorftError, match="tasks"):
+        Requirement.from_mapping({"tasks": "2.5"})
+    broken = record("rag", spread(10))
+    del broken["timing"]["train_seconds"]
+    with pytest.raises(RagorftError, match="timing.train_seconds"):
+        decide([broken])
+
+
+def test_markdown_and_json_carry_the_same_decision():
+    d = decide([record("a", spread(40)), record("b", spread(40, skip=20))], accuracy_bar=0.9)
+    md = d.to_markdown()
+    assert md.startswith("### Recommendation for synthetic") and "| strategy" in md and "tie" in md
+    data = json.loads(json.dumps(d.to_dict(), default=list))
+    assert data["verdict"] == "ship" and data["comparisons"][0]["tie"] is True
+
+
+def _write_results(tmp_path, records, requirement: str = ""):
+    suite = tmp_path / "mini.toml"
+    suite.write_text(
+        f'name = "mini"\ncorpora = ["banking77"]\n[[run]]\nstrategy = "rag"\n{requirement}', encoding="utf-8"
+    )
+    cells = tmp_path / "results" / "mini" / "cells"
+    cells.mkdir(parents=True)
+    from benchmarks.atomic import write_json
+
+    for r in records:
+        write_json(cells / f"{r['run']}__{r['budget_name']}.json", r)
+    return suite
+
+
+def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys):
+    recs = [
+        record("small", spread(40), corpus="banking77"),
+        record("big", spread(24), seconds_per_query=0.05, corpus="banking77"),
+    ]
+    suite = _write_results(tmp_path, recs, '[requirement]\naccuracy_bar = "95%"\nmonthly_queries = "250k"\n')
+    args = ["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "RECOMMENDATION (ship): ship big@full" in out and "250,000 queries/month" in out
+    assert main([*args, "--accuracy-bar", "0.9", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data[0]["chosen"] == "small@full" and data[0]["requirement"]["accuracy_bar"] == 0.9
+    assert main([*args, "--monthly-queries", "lots"]) == 2
+    assert "monthly_queries" in capsys.readouterr().err
+    assert main([*args, "--hardware", "abacus"]) == 2
+    assert "unknown hardware 'abacus'" in capsys.readouterr().err

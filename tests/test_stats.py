@@ -1,0 +1,91 @@
+"""Paired statistics: bootstrap of the accuracy difference, McNemar exact, ties, shared confusions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from benchmarks.errors import RagorftError
+from benchmarks.stats import compare, mcnemar_exact_p, paired_bootstrap_ci, shared_confusions
+from tests.synthetic_records import N_ITEMS, record, spread
+
+
+def test_mcnemar_exact_hand_computed():
+    # 8 vs 2 discordant items: two-sided exact p = 2 * P(X <= 2 | n=10, 1/2) = 2 * 56 / 1024
+    assert mcnemar_exact_p(8, 2) == pytest.approx(2 * (1 + 10 + 45) / 1024)
+    assert mcnemar_exact_p(30, 12) == pytest.approx(binomtest(12, 42, 0.5).pvalue)
+    assert mcnemar_exact_p(0, 0) == 1.0
+
+
+def test_compare_counts_discordant_items_and_matches_statsmodels():
+    a = record("a", spread(40))  # 95.0%
+    b = record("b", spread(80))  # 90.0%, wrong on a superset of a's items
+    c = compare("a", a, "b", b)
+    assert (c.only_a_right, c.only_b_right) == (40, 0)
+    assert c.difference == pytest.approx(0.05)
+    assert c.mcnemar_p == pytest.approx(2 * 0.5**40)
+    lo, hi = c.difference_ci
+    assert 0 < lo < 0.05 < hi
+    assert not c.tie and "a beats b" in c.verdict()
+
+
+def test_paired_bootstrap_matches_a_hand_rolled_paired_resample():
+    rng = np.random.default_rng(1)
+    ca = (rng.random(500) < 0.8).astype(float)
+    cb = np.where(rng.random(500) < 0.9, ca, 1 - ca)  # mostly the same items right: strongly paired
+    lo, hi = paired_bootstrap_ci(ca, cb, seed=0)
+    idx = np.random.default_rng(2).integers(0, 500, size=(4000, 500))
+    diffs = ca[idx].mean(axis=1) - cb[idx].mean(axis=1)
+    ref_lo, ref_hi = np.percentile(diffs, [2.5, 97.5])
+    assert lo == pytest.approx(ref_lo, abs=0.006) and hi == pytest.approx(ref_hi, abs=0.006)
+    # pairing matters: resampling the two arms independently gives a much wider interval
+    ind = ca[idx].mean(axis=1) - cb[np.random.default_rng(3).integers(0, 500, size=(4000, 500))].mean(axis=1)
+    assert (hi - lo) < 0.7 * (np.percentile(ind, 97.5) - np.percentile(ind, 2.5))
+
+
+def test_equal_accuracy_on_different_items_is_a_tie():
+    a = record("a", spread(60))
+    b = record("b", spread(60, skip=30))  # same count wrong, half of them different items
+    c = compare("a", a, "b", b)
+    assert c.difference == 0 and c.tie
+    assert (c.only_a_right, c.only_b_right) == (30, 30) and c.mcnemar_p == pytest.approx(1.0)
+    assert "tie" in c.verdict()
+    same = compare("a", a, "a2", record("a2", spread(60)))
+    assert same.difference_ci == (0.0, 0.0) and same.tie
+
+
+def test_pairs_only_the_common_prefix_of_test_items():
+    full = record("full", spread(40))
+    short = record("short", set(), items=200)  # scored on the first 200 items only, all right
+    c = compare("full", full, "short", short)
+    assert c.n_items == 200
+    wrong_in_prefix = sum(1 for i in spread(40) if i < 200)
+    assert c.only_b_right == wrong_in_prefix and c.only_a_right == 0
+
+
+def test_disjoint_or_conflicting_records_are_errors():
+    a = record("a", spread(10))
+    b = record("b", spread(10))
+    b["test_items"] = [i + N_ITEMS for i in b["test_items"]]
+    with pytest.raises(RagorftError, match="share no test items"):
+        compare("a", a, "b", b)
+    c = record("c", spread(10))
+    c["gold"] = list(reversed(c["gold"]))
+    with pytest.raises(RagorftError, match="gold label"):
+        compare("a", a, "c", c)
+
+
+def test_shared_confusions_need_all_but_one_strategy():
+    pair = ("intent_00", "intent_01")
+    swapped = spread(20, skip=0) | {0, 1, 40, 41, 80, 81}  # items of labels 00 and 01 trade labels
+    recs = {
+        "a": record("a", swapped, swap=pair),
+        "b": record("b", swapped, swap=pair),
+        "c": record("c", spread(20)),  # the odd one out: no swap
+    }
+    found = shared_confusions(recs, min_rate=0.05)
+    assert [s.labels for s in found] == [pair]
+    assert (found[0].confused_by, found[0].of) == (2, 3)
+    # with only two strategies both must share it
+    assert shared_confusions({"a": recs["a"], "c": recs["c"]}, min_rate=0.05) == []
