@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from benchmarks.commands import data_arg, data_dir
+from benchmarks.commands.report import cost_args
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -30,8 +31,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     results.write_tables(Path(args.results_dir), suite.name)
+    from benchmarks.commands.report import cost_model
+    from benchmarks.report import write_report
+
+    write_report(Path(args.results_dir), suite.name, cost_model(args))  # REPORT.md, summary.csv, PNGs, index.html
     info(
-        f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; tables in {Path(args.results_dir) / suite.name}"
+        f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; report in {Path(args.results_dir) / suite.name}"
     )
     return 0
 
@@ -52,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--only", action="append", help="run only cells whose id matches this glob (repeatable)")
     b.add_argument("--no-progress", action="store_true")
     data_arg(b)
+    cost_args(b)
     b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser("table", help="rewrite RESULTS.md and summary.csv from the records")
