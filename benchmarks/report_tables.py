@@ -145,6 +145,8 @@ def shared_confusions(records: list[dict[str, Any]], top: int = 10) -> pd.DataFr
         {"gold": g, "predicted": p, "cells": len(rates), "mean rate %": round(100 * sum(rates) / len(rates), 1)}
         for (g, p), rates in seen.items()
     ]
+    if len(records) > 1:  # "shared": recurring in at least two cells, when there are two to share
+        rows = [row for row in rows if row["cells"] > 1]
     if not rows:
         return pd.DataFrame(columns=["gold", "predicted", "cells", "mean rate %"])
     df = pd.DataFrame(rows).sort_values(["cells", "mean rate %"], ascending=False, kind="stable")
@@ -169,16 +171,21 @@ def references(corpus: str) -> pd.DataFrame:
 
 
 def recommendation(records: list[dict[str, Any]]) -> str:
-    """THE RECOMMENDATION HOOK: ``benchmarks.decide.recommend(records)`` when the scorer is installed.
+    """THE RECOMMENDATION HOOK: the scorer's ``benchmarks.decide.recommend`` per corpus, when installed.
 
-    The decision logic lives in the scorer; this report only prints what it returns.
+    The decision logic (and its path of questions) lives in the scorer; this report prints what it
+    returns for the default requirement (``Requirement()``) and never decides anything itself.
     """
     try:
-        from benchmarks.decide import recommend  # type: ignore[import-not-found]
+        from benchmarks.decide import Requirement, recommend  # type: ignore[attr-defined]
     except ImportError:
         return "The scorer (`benchmarks.decide`) is not available in this checkout: no recommendation printed."
-    result = recommend(records)
-    for attr in ("markdown", "to_markdown"):
-        if callable(getattr(result, attr, None)):
-            return getattr(result, attr)()
-    return str(result)
+    parts = []
+    for corpus in sorted({r["corpus"] for r in records}):
+        try:
+            decision = recommend([r for r in records if r["corpus"] == corpus], Requirement())
+        except RagorftError as exc:
+            parts.append(f"### {corpus}\n\nThe scorer could not decide: {exc}")
+            continue
+        parts.append(decision.to_markdown() if hasattr(decision, "to_markdown") else str(decision))
+    return "\n\n".join(parts)
