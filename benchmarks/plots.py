@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from benchmarks.atomic import write_bytes  # noqa: E402
 from benchmarks.report_tables import cell_label, shared_confusions  # noqa: E402
@@ -69,6 +70,8 @@ def cost_vs_accuracy(df: pd.DataFrame, path: Path) -> Path:
         ax.step(cost[front], acc[front], where="post", color="black", linestyle="--", linewidth=1, label="Pareto front")
         if (cost > 0).all() and cost.max() / max(cost.min(), 1e-12) > 20:
             ax.set_xscale("log")
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.set_title(corpus)
         ax.set_xlabel("$ per 1k queries (assumed hourly price)")
         ax.set_ylabel("accuracy %")
