@@ -124,7 +124,10 @@ def confusion_heatmap(records: list[dict[str, Any]], path: Path, top: int = 8) -
             for i, (g, p) in enumerate(zip(pairs["gold"], pairs["predicted"])):
                 support = np.sum(gold == g)
                 grid[i, j] = 100 * np.sum((gold == g) & (pred == p)) / support if support else 0.0
-        im = ax.imshow(grid, cmap="Reds", aspect="auto", vmin=0)
+        im = ax.imshow(grid, cmap="Reds", aspect="auto", vmin=0, vmax=max(grid.max(), 1))
+        for (i, j), value in np.ndenumerate(grid):
+            shade = "white" if value > 30 else "black"
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7, color=shade)
         ax.set_yticks(range(len(pairs)), [f"{g} → {p}" for g, p in zip(pairs["gold"], pairs["predicted"])], fontsize=7)
         ax.set_xticks(range(len(recs)), cols, rotation=45, ha="right", fontsize=7)
         ax.set_title(f"{corpus}: top confused pairs (% of gold class)", fontsize=9)

@@ -71,6 +71,11 @@ def summary_frame(records: list[dict[str, Any]], costs: CostModel) -> pd.DataFra
     )
 
 
+def _num(column: pd.Series) -> pd.Series:
+    """Numbers, with a missing measurement (a strategy that timed no single query) as NaN, not a crash."""
+    return pd.to_numeric(column, errors="coerce")
+
+
 def _pct_ci(x: float, lo: float, hi: float) -> str:
     return f"{100 * x:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
 
@@ -93,10 +98,10 @@ def display_table(part: pd.DataFrame) -> pd.DataFrame:
             ],
             "$ / 1k queries": part["cost_per_1k_queries_usd"].map(lambda x: f"{x:.4f}"),
             "errors / month": part["errors_per_month"].map(lambda x: f"{x:,.0f}"),
-            "train s": part["train_seconds"].round(1),
-            "p50 ms": part["latency_p50_ms"].round(1),
-            "p95 ms": part["latency_p95_ms"].round(1),
-            "peak MiB": part["peak_rss_mb"].round(0),
+            "train s": _num(part["train_seconds"]).round(1),
+            "p50 ms": _num(part["latency_p50_ms"]).round(1),
+            "p95 ms": _num(part["latency_p95_ms"]).round(1),
+            "peak MiB": _num(part["peak_rss_mb"]).round(0),
             "device": part["device"],
         }
     )

@@ -174,3 +174,30 @@ def test_report_page_in_headless_chromium(tiny_results: Path, tmp_path: Path) ->
         assert [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")] == []
     finally:
         driver.quit()
+
+
+def test_report_handles_other_strategies_devices_and_missing_latency(tiny_results: Path, tmp_path: Path) -> None:
+    """Records of any strategy, device and budget render: a GPU cell is priced at the GPU's rate,
+    a cell without single-query latencies shows blanks, and every run gets its row and its line."""
+    import json
+
+    from benchmarks.atomic import write_json
+    from benchmarks.report import build_report
+
+    cells = tmp_path / "results" / "mixed" / "cells"
+    for path in sorted((tiny_results / "t" / "cells").glob("*.json")):
+        rec = read_json(path)
+        if rec["run"] == "rag-k3":  # relabel one run's real records as a GPU strategy with no latency sample
+            rec = json.loads(json.dumps(rec))
+            rec.update(run="lora-r8", strategy="lora", cell_id=rec["cell_id"].replace("rag-k3", "lora-r8"))
+            rec["provenance"]["device"] = "cuda"
+            rec["timing"]["latency_ms"] = {}
+        write_json(cells / path.name.replace("rag-k3", "lora-r8"), rec)
+    report = build_report(cells.parent, "mixed")
+    df = report.summary
+    assert set(df["strategy"]) == {"rag", "lora"} and len(df) == 4
+    gpu = df[df["strategy"] == "lora"]
+    assert (gpu["hourly_usd"] == 2.50).all() and gpu["latency_p95_ms"].isna().all()
+    table = report.sections[0].table
+    assert set(table["run"]) == {"rag-k1", "lora-r8"} and table["p95 ms"].isna().sum() == 2
+    assert report.sections[0].significance.shape == (4, 4)
