@@ -1,4 +1,5 @@
-"""Sessions: `nox -s bench` (the default suite), `tests` (fast), `e2e` (slow, real corpora), `lint`.
+"""Sessions: `nox -s bench` (the default suite), `tests` (fast), `e2e` (slow, real corpora), `lint`,
+`nightly` (the nightly suite from scratch, compared with the committed baseline).
 
 Every session installs ragorft from this checkout with constraints.txt, the versions tested
 together (torch stays the 2.13.0 CPU wheel). Corpus files come from a local mirror: $RAGORFT_DATA,
@@ -69,6 +70,39 @@ def e2e(session: nox.Session) -> None:
     """The slow end-to-end tests on real corpora and models."""
     _install(session, "dev")
     session.run("pytest", "-m", "slow", *session.posargs, env=_env())
+
+
+@nox.session(python=PYTHON)
+def nightly(session: nox.Session) -> None:
+    """Run the nightly suite from scratch into .nightly/, report it, and compare it with results/<suite>.
+
+    A fresh cache, so that a code change cannot hide behind a cached cell; `ragorft compare` exits
+    non-zero when a cell got significantly worse or disappeared, which fails the session. Args:
+    [suite] (default `nightly`) then anything for `ragorft compare` (e.g. --tolerance 2).
+    """
+    import shutil
+
+    _install(session)
+    suite = session.posargs[0] if session.posargs else "nightly"
+    work = ROOT / ".nightly"
+    shutil.rmtree(work, ignore_errors=True)
+    env = {**_env(), "RAGORFT_CACHE": str(work / "cache")}
+    results = work / "results"
+    session.run("ragorft", "bench", "--suite", suite, "--results-dir", str(results), "--no-progress", env=env)
+    baseline = ROOT / "results" / suite
+    if not (baseline / "cells").is_dir():
+        session.error(f"no committed baseline {baseline}/cells: commit {results / suite} there to start comparing")
+    new = results / suite
+    session.run(
+        "ragorft",
+        "compare",
+        str(baseline),
+        str(new),
+        "--output",
+        str(new / "COMPARE.md"),
+        *session.posargs[1:],
+        env=env,
+    )
 
 
 @nox.session(python=PYTHON)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from benchmarks.commands import data_arg, data_dir
+from benchmarks.commands.report import cost_args
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -32,8 +33,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         ray_address=args.ray_address,
     )
     results.write_tables(Path(args.results_dir), suite.name)
+    from benchmarks.commands.report import cost_model
+    from benchmarks.report import write_report
+
+    write_report(Path(args.results_dir), suite.name, cost_model(args))  # REPORT.md, summary.csv, PNGs, index.html
     info(
-        f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; tables in {Path(args.results_dir) / suite.name}"
+        f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; report in {Path(args.results_dir) / suite.name}"
     )
     return 0
 
@@ -61,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     b.add_argument("--ray-address", help="an existing Ray cluster (default: start a local Ray for this run)")
     data_arg(b)
+    cost_args(b)
     b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser("table", help="rewrite RESULTS.md and summary.csv from the records")

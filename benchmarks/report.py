@@ -1,0 +1,182 @@
+"""Write a suite's published report from its cell records: REPORT.md, summary.csv, PNGs, index.html.
+
+Nothing here runs a model: the report is a pure function of ``results/<suite>/cells/*.json``, so
+it can be rebuilt anywhere (CI, a laptop) and two reports of the same records are identical
+except for the figures' rendering. ``results/README.md`` indexes every suite with its headline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchmarks import plots
+from benchmarks.atomic import write_text
+from benchmarks.report_html import html_page
+from benchmarks.report_tables import (
+    CostModel,
+    display_table,
+    recommendation,
+    references,
+    shared_confusions,
+    significance_matrix,
+    summary_frame,
+)
+from benchmarks.results import load_records
+
+FIGURES = {
+    "cost": ("cost_vs_accuracy.png", "Accuracy vs cost per query (dashed: the Pareto front)"),
+    "curves": ("learning_curves.png", "Learning curves: accuracy vs training examples per class"),
+    "confusions": ("confusions.png", "Top confused pairs, shared across cells"),
+}
+
+
+@dataclass
+class CorpusSection:
+    """Everything the report shows for one corpus, as frames both renderers (md, html) share."""
+
+    corpus: str
+    table: pd.DataFrame
+    significance: pd.DataFrame
+    confusions: pd.DataFrame
+    references: pd.DataFrame
+
+
+@dataclass
+class Report:
+    suite: str
+    header: list[str]
+    sections: list[CorpusSection]
+    recommendation: str
+    figures: dict[str, Path]
+    summary: pd.DataFrame
+
+
+def build_report(suite_dir: Path, suite: str, costs: CostModel | None = None) -> Report:
+    costs = costs or CostModel()
+    records = load_records(suite_dir)
+    df = summary_frame(records, costs)
+    figures: dict[str, Path] = {}
+    sections = []
+    header: list[str] = []
+    if records:
+        commands = sorted({r["provenance"]["command"] for r in records})
+        machines = sorted({str(r["provenance"]["machine"]) for r in records})
+        header = [
+            f"{len(records)} cells, written by `ragorft report` from the records in `cells/` (nothing re-run).",
+            "Accuracy and macro-F1 in %, with 95% bootstrap intervals over test items.",
+            costs.describe(),
+            "Commands: " + "; ".join(f"`{c}`" for c in commands),
+            "Machines: " + "; ".join(machines),
+        ]
+        for corpus in sorted(df["corpus"].unique()):
+            part = df[df["corpus"] == corpus]
+            by_id = {r["cell_id"]: r for r in records if r["corpus"] == corpus}
+            ordered = [by_id[cid] for cid in _cell_ids(part, records) if cid in by_id]
+            sections.append(
+                CorpusSection(
+                    corpus,
+                    display_table(part),
+                    significance_matrix(ordered),
+                    shared_confusions(ordered),
+                    references(corpus),
+                )
+            )
+        figures = {
+            "cost": plots.cost_vs_accuracy(df, suite_dir / FIGURES["cost"][0]),
+            "curves": plots.learning_curves(df, suite_dir / FIGURES["curves"][0]),
+            "confusions": plots.confusion_heatmap(records, suite_dir / FIGURES["confusions"][0]),
+        }
+    return Report(suite, header, sections, recommendation(records) if records else "", figures, df)
+
+
+def _cell_ids(part: pd.DataFrame, records: list[dict[str, Any]]) -> list[str]:
+    """The records' cell ids in the summary's row order (strategy, then budget)."""
+    key = {(r["corpus"], r["run"], r["budget_name"], r["seed"]): r["cell_id"] for r in records}
+    return [key[(c, run, b, s)] for c, run, b, s in zip(part.corpus, part.run, part.budget, part.seed)]
+
+
+def markdown(report: Report) -> str:
+    lines = [f"# Report: suite `{report.suite}`", ""]
+    if not report.sections:
+        return "\n".join([*lines, "No cells yet.", ""])
+    for h in report.header:
+        lines += [h, ""]
+    lines += ["## Recommendation", "", report.recommendation, ""]
+    lines += ["## Figures", ""]
+    for key, path in report.figures.items():
+        lines += [f"![{FIGURES[key][1]}]({path.name})", ""]
+    for s in report.sections:
+        lines += [f"## {s.corpus}", "", s.table.to_markdown(index=False), ""]
+        if not s.significance.empty:
+            lines += [
+                "Paired significance (row minus column accuracy in points on shared test items; "
+                "`*`: McNemar exact test, Holm-corrected over this corpus's pairs, p < 0.05):",
+                "",
+                s.significance.to_markdown(),
+                "",
+            ]
+        if not s.confusions.empty:
+            lines += [
+                "Confusions shared across cells (from each cell's top-10 list):",
+                "",
+                s.confusions.to_markdown(index=False),
+                "",
+            ]
+        if not s.references.empty:
+            lines += [
+                "Published reference numbers, **not produced by ragorft** (other models, same test set):",
+                "",
+                s.references.to_markdown(index=False),
+                "",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results_dir: Path, suite: str, costs: CostModel | None = None) -> Report:
+    """Write REPORT.md, summary.csv, the PNGs and index.html under ``results_dir/suite``; index the suites."""
+    suite_dir = Path(results_dir) / suite
+    report = build_report(suite_dir, suite, costs)
+    write_text(suite_dir / "REPORT.md", markdown(report))
+    write_text(suite_dir / "summary.csv", report.summary.to_csv(index=False))
+    write_text(suite_dir / "index.html", html_page(report, {k: v[1] for k, v in FIGURES.items()}))
+    write_suites_index(Path(results_dir))
+    return report
+
+
+def headline(summary: pd.DataFrame) -> str:
+    """Per corpus, the most accurate cell: 'corpus: 91.2% (rag @ full)'."""
+    if summary.empty:
+        return "no cells"
+    parts = []
+    for corpus, part in summary.groupby("corpus", sort=True):
+        best = part.loc[part["accuracy"].idxmax()]
+        parts.append(f"{corpus}: {100 * best['accuracy']:.1f}% ({best['run']} @ {best['budget']})")
+    return "; ".join(parts)
+
+
+def write_suites_index(results_dir: Path) -> Path:
+    """``results/README.md``: every suite with a summary.csv, its headline and links."""
+    lines = [
+        "# Published results",
+        "",
+        "Written by `ragorft report` (and at the end of `ragorft bench`); one folder per suite.",
+        "Headline: the most accurate cell per corpus. Full tables, intervals, costs and plots are in each report.",
+        "",
+        "| suite | cells | headline | report |",
+        "|---|---|---|---|",
+    ]
+    for csv in sorted(Path(results_dir).glob("*/summary.csv")):
+        name = csv.parent.name
+        try:
+            summary = pd.read_csv(csv)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError):
+            summary = pd.DataFrame()
+        links = f"[REPORT.md]({name}/REPORT.md), [index.html]({name}/index.html), [summary.csv]({name}/summary.csv)"
+        lines.append(f"| `{name}` | {len(summary)} | {headline(summary)} | {links} |")
+    path = Path(results_dir) / "README.md"
+    write_text(path, "\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,115 @@
+"""`ragorft compare`: a planted regression fails, planted noise passes, a dropped cell fails.
+
+The records are written by the test in the runner's schema (checksummed, one per cell): what the
+comparison reads is which test items each cell got right, so the test controls exactly that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.atomic import write_json
+from benchmarks.cli import main
+from benchmarks.compare import compare_records, paired_test
+
+LABELS = ["a", "b", "c", "d"]
+N_ITEMS = 400
+
+
+def record(cell_id: str, correct: np.ndarray, items: list[int] | None = None) -> dict:
+    """A cell record whose predictions are right exactly where ``correct`` is True."""
+    items = items if items is not None else list(range(len(correct)))
+    gold = [LABELS[i % 4] for i in items]
+    pred = [g if ok else LABELS[(LABELS.index(g) + 1) % 4] for g, ok in zip(gold, correct)]
+    corpus, run, budget, seed = cell_id.split("/")
+    return {
+        "cell_id": cell_id,
+        "corpus": corpus,
+        "corpus_key": "k1",
+        "run": run,
+        "strategy": run,
+        "budget_name": budget,
+        "seed": int(seed[4:]),
+        "test_items": items,
+        "gold": gold,
+        "predictions": pred,
+    }
+
+
+def baseline(seed: int = 0, accuracy: float = 0.85) -> np.ndarray:
+    return np.random.default_rng(seed).random(N_ITEMS) < accuracy
+
+
+def flip(correct: np.ndarray, right_to_wrong: int, wrong_to_right: int) -> np.ndarray:
+    out = correct.copy()
+    out[np.flatnonzero(correct)[:right_to_wrong]] = False
+    out[np.flatnonzero(~correct)[:wrong_to_right]] = True
+    return out
+
+
+def write_suite(folder: Path, records: list[dict]) -> Path:
+    for r in records:
+        write_json(folder / "cells" / (r["cell_id"].replace("/", "__") + ".json"), r)
+    return folder
+
+
+CELLS = ["toy/rag/10shot/seed0", "toy/rag/full/seed0"]
+
+
+def test_planted_regression_fails(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    old = [record(c, baseline(i)) for i, c in enumerate(CELLS)]
+    new = [record(CELLS[0], flip(baseline(0), 40, 0)), record(CELLS[1], baseline(1))]
+    status = main(["compare", str(write_suite(tmp_path / "old", old)), str(write_suite(tmp_path / "new", new))])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "REGRESSION" in out and "FAIL: 1 of 2" in out
+    rows = {r.cell_id: r for r in compare_records(old, new)}
+    assert rows[CELLS[0]].status == "regression"
+    assert rows[CELLS[0]].test.delta == pytest.approx(-0.10)
+    assert rows[CELLS[0]].test.delta_hi < 0 and rows[CELLS[0]].test.p_value < 1e-6
+    assert rows[CELLS[1]].status == "ok" and rows[CELLS[1]].test.delta == 0
+
+
+def test_planted_noise_passes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    old = [record(c, baseline(i)) for i, c in enumerate(CELLS)]
+    # 6 items lost, 3 gained: a 0.75-point drop, inside the paired interval
+    new = [record(CELLS[0], flip(baseline(0), 6, 3)), record(CELLS[1], flip(baseline(1), 2, 2))]
+    status = main(["compare", str(write_suite(tmp_path / "old", old)), str(write_suite(tmp_path / "new", new))])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "OK: no cell of 2" in out
+    noisy = compare_records(old, new)[0]
+    assert noisy.status == "ok" and noisy.test.delta < 0 and noisy.test.delta_lo < 0 < noisy.test.delta_hi
+
+
+def test_significant_drop_within_tolerance_passes() -> None:
+    old = [record(CELLS[0], baseline(0))]
+    new = [record(CELLS[0], flip(baseline(0), 40, 0))]
+    assert compare_records(old, new, tolerance=0.15)[0].status == "ok"
+    assert compare_records(old, new, tolerance=0.05)[0].status == "regression"
+
+
+def test_missing_cell_fails_and_new_cell_does_not(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    old = [record(c, baseline(i)) for i, c in enumerate(CELLS)]
+    new = [record(CELLS[0], baseline(0)), record("toy/lora/full/seed0", baseline(5))]
+    report = tmp_path / "cmp.md"
+    args = ["compare", str(write_suite(tmp_path / "old", old)), str(write_suite(tmp_path / "new", new))]
+    assert main([*args, "--output", str(report)]) == 1
+    status = {r.cell_id: r.status for r in compare_records(old, new)}
+    assert status == {CELLS[0]: "ok", CELLS[1]: "missing", "toy/lora/full/seed0": "new"}
+    assert "MISSING" in report.read_text()
+
+
+def test_paired_on_shared_items_only() -> None:
+    """A new run scored on a prefix of the old items is compared on that prefix alone."""
+    correct = baseline(0)
+    t = paired_test(record(CELLS[0], correct), record(CELLS[0], correct[:100], items=list(range(100))))
+    assert t.n_items == 100 and t.delta == 0 and t.p_value == 1.0
+
+
+def test_bad_baseline_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["compare", str(tmp_path / "nowhere"), str(tmp_path)]) == 2
+    assert "no cells/ folder" in capsys.readouterr().err

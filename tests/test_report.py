@@ -1,0 +1,203 @@
+"""The report from real records (the runner on a tiny corpus): files, tables, and the page in Chromium.
+
+The browser test drives Debian's headless ``chromium`` through ``chromedriver`` (selenium): it
+installs both with apt-get when missing and allowed (root), and skips with the reason otherwise.
+The page is opened from ``file://``: it must need nothing but itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmarks.atomic import read_json
+from benchmarks.cli import main
+from benchmarks.report import FIGURES
+from benchmarks.runner import run_suite
+from benchmarks.suite import read_suite
+from tests.conftest import INTENTS, write_card, write_csv
+
+SUITE = """
+name = "t"
+corpora = ["{card}"]
+budgets = [2, "full"]
+seeds = [0]
+
+[[run]]
+name = "rag-k1"
+strategy = "rag"
+options = {{ k = 1 }}
+
+[[run]]
+name = "rag-k3"
+strategy = "rag"
+options = {{ k = 3 }}
+"""
+
+STABLE_COLUMNS = ["corpus", "run", "strategy", "budget", "seed", "n_train", "n_test", "accuracy", "accuracy_lo"]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run the tiny suite once for real (its own cache and mirror); return the results folder."""
+    root = tmp_path_factory.mktemp("report")
+    mirror = root / "mirror" / "tiny"
+    train = [(t, lab) for lab, texts in INTENTS.items() for t in texts[:6]]
+    test = [(t, lab) for lab, texts in INTENTS.items() for t in texts[6:]]
+    files = {"train.csv": write_csv(mirror / "train.csv", train), "test.csv": write_csv(mirror / "test.csv", test)}
+    (root / "corpora" / "tiny").mkdir(parents=True)
+    card = write_card(root / "corpora" / "tiny", name="tiny", files=files)
+    suite_file = root / "t.toml"
+    suite_file.write_text(SUITE.format(card=card.parent))
+    results = root / "results"
+    suite = read_suite(str(suite_file))
+    run_suite(suite, results_dir=results, data_dir=root / "mirror", cache_dir=root / "cache", progress=False)
+    return results
+
+
+def report_of_tiny_suite(results: Path) -> Path:
+    """`ragorft report` on the tiny suite's records; return the suite's results folder."""
+    assert main(["report", "--suite", "t", "--results-dir", str(results), "--cpu-usd-per-hour", "0.2"]) == 0
+    return results / "t"
+
+
+def test_report_files_from_records(tiny_results: Path) -> None:
+    out = report_of_tiny_suite(tiny_results)
+    records = [read_json(p) for p in sorted((out / "cells").glob("*.json"))]
+    assert len(records) == 4
+
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns[: len(STABLE_COLUMNS)]) == STABLE_COLUMNS
+    assert len(summary) == 4 and set(summary["run"]) == {"rag-k1", "rag-k3"}
+    by_cell = {(r["run"], r["budget_name"]): r for r in records}
+    for _, row in summary.iterrows():
+        rec = by_cell[(row["run"], row["budget"])]
+        assert row["accuracy"] == pytest.approx(rec["metrics"]["accuracy"])
+        expected = rec["timing"]["predict_seconds_per_query"] * 1000 * 0.2 / 3600
+        assert row["cost_per_1k_queries_usd"] == pytest.approx(expected)
+        assert row["errors_per_month"] == pytest.approx(round((1 - rec["metrics"]["accuracy"]) * 1_000_000))
+
+    md = (out / "REPORT.md").read_text()
+    assert "## tiny" in md and "rag-k1" in md and "rag-k3" in md
+    assert "## Recommendation" in md and "Paired significance" in md
+    for name, _caption in FIGURES.values():
+        assert (out / name).read_bytes()[:8] == PNG_MAGIC
+        assert f"]({name})" in md
+    html = (out / "index.html").read_text()
+    assert "http://" not in html and "https://" not in html  # self-contained: nothing fetched
+    assert html.count("data:image/png;base64,") == len(FIGURES)
+    index = (tiny_results / "README.md").read_text()
+    assert "`t`" in index and "tiny: " in index
+
+
+def _chromium() -> tuple[str, str]:
+    """Paths of chromium and chromedriver, installing the Debian packages when missing and allowed."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if browser and driver:
+        return browser, driver
+    if not shutil.which("apt-get"):
+        pytest.skip("chromium/chromedriver missing and apt-get unavailable: install packages chromium chromium-driver")
+    if os.geteuid() != 0:
+        pytest.skip("chromium/chromedriver missing and not root: `apt-get install chromium chromium-driver`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            pytest.skip(f"could not install chromium with apt-get: {done.stderr.strip()[-300:]}")
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (browser and driver):
+        pytest.skip("apt-get installed chromium but chromium/chromedriver are not on PATH")
+    return browser, driver
+
+
+def test_report_page_in_headless_chromium(tiny_results: Path, tmp_path: Path) -> None:
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (dev extra) not installed")
+    from selenium.webdriver.common.by import By
+
+    browser, driver_path = _chromium()
+    out = report_of_tiny_suite(tiny_results)
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1800",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    try:
+        driver.get((out / "index.html").resolve().as_uri())
+        assert driver.title == "ragorft report: suite t"
+        errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+        assert errors == []
+        assert driver.find_element(By.ID, "corpus-tiny").text == "tiny"
+        table = driver.find_element(By.CSS_SELECTOR, "table.cells")
+        runs = {td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(2)")}
+        assert runs == {"rag-k1", "rag-k3"}
+        assert {td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(1)")} == {"rag"}
+        images = driver.find_elements(By.TAG_NAME, "img")
+        assert len(images) == len(FIGURES)
+        assert all(driver.execute_script("return arguments[0].naturalWidth", img) > 100 for img in images)
+
+        # sorting: click "train n" twice (ascending, then descending) and read the column back
+        header = next(th for th in table.find_elements(By.CSS_SELECTOR, "thead th") if th.text.startswith("train n"))
+        column = "tbody td:nth-child(5)"
+        header.click()
+        ascending = [int(td.text) for td in table.find_elements(By.CSS_SELECTOR, column)]
+        header.click()
+        descending = [int(td.text) for td in table.find_elements(By.CSS_SELECTOR, column)]
+        assert ascending == sorted(ascending) and descending == sorted(ascending, reverse=True)
+        assert ascending[0] < ascending[-1]
+
+        shot = tmp_path / "report.png"
+        assert driver.save_screenshot(str(shot))
+        assert shot.read_bytes()[:8] == PNG_MAGIC and shot.stat().st_size > 10_000
+        keep = os.environ.get("RAGORFT_SCREENSHOT_DIR")
+        if keep:
+            shutil.copy(shot, Path(keep) / "report-screenshot.png")
+        assert [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")] == []
+    finally:
+        driver.quit()
+
+
+def test_report_handles_other_strategies_devices_and_missing_latency(tiny_results: Path, tmp_path: Path) -> None:
+    """Records of any strategy, device and budget render: a GPU cell is priced at the GPU's rate,
+    a cell without single-query latencies shows blanks, and every run gets its row and its line."""
+    import json
+
+    from benchmarks.atomic import write_json
+    from benchmarks.report import build_report
+
+    cells = tmp_path / "results" / "mixed" / "cells"
+    for path in sorted((tiny_results / "t" / "cells").glob("*.json")):
+        rec = read_json(path)
+        if rec["run"] == "rag-k3":  # relabel one run's real records as a GPU strategy with no latency sample
+            rec = json.loads(json.dumps(rec))
+            rec.update(run="lora-r8", strategy="lora", cell_id=rec["cell_id"].replace("rag-k3", "lora-r8"))
+            rec["provenance"]["device"] = "cuda"
+            rec["timing"]["latency_ms"] = {}
+        write_json(cells / path.name.replace("rag-k3", "lora-r8"), rec)
+    report = build_report(cells.parent, "mixed")
+    df = report.summary
+    assert set(df["strategy"]) == {"rag", "lora"} and len(df) == 4
+    gpu = df[df["strategy"] == "lora"]
+    assert (gpu["hourly_usd"] == 2.50).all() and gpu["latency_p95_ms"].isna().all()
+    table = report.sections[0].table
+    assert set(table["run"]) == {"rag-k1", "lora-r8"} and table["p95 ms"].isna().sum() == 2
+    assert report.sections[0].significance.shape == (4, 4)
