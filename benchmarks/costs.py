@@ -277,7 +277,7 @@ def break_even(chosen: str, a: CostBreakdown, other: str, b: CostBreakdown) -> B
     volume = None
     if slope_a != slope_b:
         q = (b.training_monthly - a.training_monthly) / (slope_a - slope_b)
-        if q > 0 and (q > a.monthly_queries) == (slope_a > slope_b):
+        if q >= 1 and (q > a.monthly_queries) == (slope_a > slope_b):  # under one query a month is no volume
             volume = q
     per_error = None
     if a.error_rate != b.error_rate:

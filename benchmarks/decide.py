@@ -477,9 +477,11 @@ class _Tree:
             out.append(be)
             parts = []
             if be.monthly_queries is not None:
-                parts.append(f"at {be.monthly_queries:,.0f} queries/month")
+                side = "above" if be.monthly_queries > self.q else "below"
+                parts.append(f"{side} {be.monthly_queries:,.0f} queries/month")
             if be.cost_per_error is not None:
-                parts.append(f"at {usd(be.cost_per_error)} per error")
+                side = "above" if be.cost_per_error > self.req.cost_per_error else "below"
+                parts.append(f"{side} {usd(be.cost_per_error)} per error")
             evidence.append(
                 f"{r.name} becomes cheaper " + " or ".join(parts)
                 if parts

@@ -170,3 +170,10 @@ def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys):
     assert "monthly_queries" in capsys.readouterr().err
     assert main([*args, "--hardware", "abacus"]) == 2
     assert "unknown hardware 'abacus'" in capsys.readouterr().err
+
+
+def test_ship_with_many_tasks_adds_the_adapter_step():
+    rec = record("lora", spread(16), cost={"params_total": 100_000_000, "params_trained": 1_000_000})  # 98%
+    d = decide([rec], accuracy_bar=0.9, tasks=3)
+    assert d.verdict == "ship" and "see step 1c" in d.recommendation
+    assert "[1c] Are there many tasks (--tasks 3)?" in d.to_text()
