@@ -113,6 +113,7 @@ def test_two_adapters_share_one_base(tiny_bert: str, tmp_path: Path) -> None:
     assert set(served.predict("b", texts)) <= set(labels_b)
 
 
+@pytest.mark.slow
 def test_causal_lm_lora_head_and_forgetting_probe(tmp_path: Path) -> None:
     """A tiny Llama gets a classification head and LoRA; the forgetting probe scores base and tuned."""
     import math
