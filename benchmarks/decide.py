@@ -608,7 +608,8 @@ class _Tree:
         return None
 
     def _epochs_flat(self, cand: Candidate) -> tuple[bool | None, str]:
-        epochs = (cand.record.get("report") or {}).get("epochs")
+        extra = cand.record.get("report") or {}
+        epochs = extra.get("epochs") or extra.get("curves")  # fine-tune strategies write "curves"
         if not isinstance(epochs, list) or len(epochs) < 2:
             return None, f"{cand.name}: no per-epoch dev curve in its record"
         try:
