@@ -133,6 +133,7 @@ def converted_folder(card: models.ModelCard, gguf: Path) -> str:
             tmp / CONVERSION_META,
             {"model": card.name, "gguf": gguf.name, "gguf_sha256": key, "transformers": transformers.__version__},
         )
+        tmp.chmod(0o755)  # mkdtemp makes it private; the cache is shared like any other
         try:
             os.rename(tmp, final)
         except OSError:
