@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.contingency_tables import mcnemar
 
 from benchmarks.errors import RagorftError
 from benchmarks.results import load_records
-
-BOOTSTRAP_RESAMPLES = 2000
+from benchmarks.stats import mcnemar_exact_p, paired_bootstrap_ci, paired_correct
 
 
 @dataclass(frozen=True)
@@ -39,50 +36,19 @@ class PairedTest:
     only_new_right: int
 
 
-def correct_by_item(record: dict[str, Any]) -> dict[int, bool]:
-    """Test item index -> whether the cell predicted it right."""
-    items, gold, pred = record["test_items"], record["gold"], record["predictions"]
-    if not (len(items) == len(gold) == len(pred)):
-        raise RagorftError(
-            f"record has {len(items)} test items, {len(gold)} gold labels and {len(pred)} predictions",
-            path=record.get("cell_id", "?"),
-        )
-    return {int(i): g == p for i, g, p in zip(items, gold, pred, strict=True)}
+def paired_test(old: dict[str, Any], new: dict[str, Any], *, seed: int = 0, bootstrap: bool = True) -> PairedTest:
+    """Compare two records on the test items both of them scored (``bootstrap=False``: no interval, NaN).
 
-
-def paired_test(
-    old: dict[str, Any], new: dict[str, Any], *, seed: int = 0, confidence: float = 0.95, bootstrap: bool = True
-) -> PairedTest:
-    """Compare two records on the test items both of them scored (``bootstrap=False``: no interval, NaN)."""
-    a, b = correct_by_item(old), correct_by_item(new)
-    shared = sorted(set(a) & set(b))
-    if not shared:
-        raise RagorftError("the two records share no test items", path=old.get("cell_id", "?"))
-    x = np.array([a[i] for i in shared], dtype=float)
-    y = np.array([b[i] for i in shared], dtype=float)
+    The statistics are the scorer's (benchmarks.stats): one implementation of the paired
+    bootstrap and McNemar's exact test for the report, ``compare`` and ``recommend``.
+    """
+    x, y, _ = paired_correct(old, new)
     only_old = int(np.sum((x == 1) & (y == 0)))
     only_new = int(np.sum((x == 0) & (y == 1)))
-    both = int(np.sum((x == 1) & (y == 1)))
-    neither = len(shared) - only_old - only_new - both
-    p_value = float(mcnemar([[both, only_old], [only_new, neither]], exact=True).pvalue)
-    diff = y - x
-    delta = float(diff.mean())
-    if not bootstrap:
-        lo = hi = float("nan")
-    elif only_old == only_new == 0:
-        lo = hi = delta  # identical on every item: the interval is a point
-    else:
-        ci = stats.bootstrap(
-            (diff,),
-            np.mean,
-            n_resamples=BOOTSTRAP_RESAMPLES,
-            confidence_level=confidence,
-            method="percentile",
-            vectorized=True,
-            rng=np.random.default_rng(seed),
-        ).confidence_interval
-        lo, hi = float(ci.low), float(ci.high)
-    return PairedTest(len(shared), float(x.mean()), float(y.mean()), delta, lo, hi, p_value, only_old, only_new)
+    delta = float(y.mean() - x.mean())
+    lo, hi = paired_bootstrap_ci(y, x, seed=seed) if bootstrap else (float("nan"), float("nan"))
+    p_value = mcnemar_exact_p(only_old, only_new)
+    return PairedTest(len(x), float(x.mean()), float(y.mean()), delta, lo, hi, p_value, only_old, only_new)
 
 
 def cells_dir(path: Path) -> Path:

@@ -18,7 +18,9 @@ N_RESAMPLES = 1000
 CONFIDENCE = 0.95
 
 
-def bootstrap_ci(statistic, *samples: np.ndarray, seed: int = 0, vectorized: bool = False) -> tuple[float, float]:
+def bootstrap_ci(
+    statistic, *samples: np.ndarray, seed: int = 0, vectorized: bool = False, n_resamples: int = N_RESAMPLES
+) -> tuple[float, float]:
     """Percentile bootstrap interval of ``statistic`` over paired samples of test items."""
     if len(samples[0]) < 2:
         value = float(statistic(*samples))
@@ -28,7 +30,7 @@ def bootstrap_ci(statistic, *samples: np.ndarray, seed: int = 0, vectorized: boo
         statistic,
         paired=True,
         vectorized=vectorized,
-        n_resamples=N_RESAMPLES,
+        n_resamples=n_resamples,
         confidence_level=CONFIDENCE,
         method="percentile",
         rng=np.random.default_rng(seed),

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from benchmarks.errors import RagorftError
+from benchmarks.metrics import bootstrap_ci
 
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -48,18 +48,7 @@ def paired_bootstrap_ci(correct_a: np.ndarray, correct_b: np.ndarray, *, seed: i
     if len(correct_a) < 2 or (correct_a == correct_b).all():
         d = float(np.mean(correct_a) - np.mean(correct_b))
         return d, d  # identical outcomes on every item: every resample differs by exactly this
-    res = stats.bootstrap(
-        (correct_a, correct_b),
-        _mean_difference,
-        paired=True,
-        vectorized=True,
-        n_resamples=N_RESAMPLES,
-        confidence_level=CONFIDENCE,
-        method="percentile",
-        rng=np.random.default_rng(seed),
-    )
-    lo, hi = res.confidence_interval
-    return float(lo), float(hi)
+    return bootstrap_ci(_mean_difference, correct_a, correct_b, seed=seed, vectorized=True, n_resamples=N_RESAMPLES)
 
 
 def mcnemar_exact_p(only_a: int, only_b: int) -> float:
