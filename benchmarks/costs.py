@@ -184,6 +184,11 @@ def error_volume(accuracy: float, monthly_queries: float) -> float:
     return (1.0 - accuracy) * monthly_queries
 
 
+def machine_of(record: dict[str, Any], prices: Prices, hardware: str | None) -> Hardware | None:
+    """The machine whose $/hour prices a record's time: the forced one, else where it ran (None: unpriced GPU)."""
+    return prices.machine(hardware) if hardware else prices.machine_for(record.get("provenance") or {})
+
+
 def serving_price(record: dict[str, Any], prices: Prices, hardware: str | None) -> tuple[float, float, str, list[str]]:
     """(USD per served query, USD per training second, how it was priced, notes) for one record.
 
@@ -193,7 +198,7 @@ def serving_price(record: dict[str, Any], prices: Prices, hardware: str | None) 
     timing, cost, extra = record["timing"], record.get("cost") or {}, record.get("report") or {}
     n = max(int(record.get("n_test") or len(record["predictions"])), 1)
     notes: list[str] = []
-    hw = prices.machine(hardware) if hardware else prices.machine_for(record.get("provenance") or {})
+    hw = machine_of(record, prices, hardware)
     train_rate = hw.usd_per_hour / 3600 if hw else 0.0
     reported = extra.get("cost_usd", extra.get("usd_cost"))
     if isinstance(reported, int | float) and not isinstance(reported, bool):

@@ -208,7 +208,11 @@ class Candidate:
         }
 
 
-def _monthly_queries(corpus: str, req: Requirement) -> tuple[float, str]:
+def monthly_queries_for(corpus: str, req: Requirement) -> tuple[float, str]:
+    """(volume, where it came from): the requirement's, else the corpus card's, else 1M.
+
+    Public because the report prices its cells at this same volume: one rule, one set of numbers.
+    """
     if req.monthly_queries is not None:
         return req.monthly_queries, "from the requirement"
     from benchmarks.corpus import read_card
@@ -226,16 +230,20 @@ def build_candidates(
     out = []
     for source, r in cells:
         name = f"{r['run']}@{r['budget_name']}" + (f"/seed{r.get('seed', 0)}" if len(seeds) > 1 else "")
-        cost = cost_breakdown(
-            r,
-            prices,
-            monthly_queries=monthly_queries,
-            cost_per_error=req.cost_per_error,
-            hardware=req.hardware,
-            horizon_months=req.horizon_months,
-        )
-        out.append(Candidate(name, r, source, cost))
+        out.append(Candidate(name, r, source, requirement_cost(r, req, prices, monthly_queries)))
     return out
+
+
+def requirement_cost(record: dict[str, Any], req: Requirement, prices: Prices, monthly_queries: float) -> CostBreakdown:
+    """One record's costs under a requirement; the report calls this too, so its numbers are the scorer's."""
+    return cost_breakdown(
+        record,
+        prices,
+        monthly_queries=monthly_queries,
+        cost_per_error=req.cost_per_error,
+        hardware=req.hardware,
+        horizon_months=req.horizon_months,
+    )
 
 
 # --------------------------------------------------------------------------- decision
@@ -746,7 +754,7 @@ def recommend(
         raise RagorftError(f"recommend() decides for one corpus at a time, got {', '.join(corpora)}")
     _validate_against(cells, requirement)
     prices = prices or load_prices()
-    q, how = _monthly_queries(corpora[0], requirement)
+    q, how = monthly_queries_for(corpora[0], requirement)
     cands = build_candidates(cells, requirement, prices, q)
     return _Tree(corpora[0], cands, requirement, q, how).run()
 

@@ -57,7 +57,8 @@ def cost_vs_accuracy(df: pd.DataFrame, path: Path) -> Path:
     colors = _colors(list(df["strategy"].unique()))
     fig, axes = _panels(len(corpora))
     for ax, corpus in zip(axes, corpora):
-        part = df[df["corpus"] == corpus].reset_index(drop=True)
+        # a cell the prices cannot price has no x; the report's header names it
+        part = df[(df["corpus"] == corpus) & df["cost_per_1k_queries_usd"].notna()].reset_index(drop=True)
         cost = part["cost_per_1k_queries_usd"].to_numpy(float)
         acc = 100 * part["accuracy"].to_numpy(float)
         for strategy, sub in part.groupby("strategy"):
@@ -68,12 +69,12 @@ def cost_vs_accuracy(df: pd.DataFrame, path: Path) -> Path:
             ax.annotate(str(row["budget"]), (cost[i], acc[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
         front = pareto_front(cost, acc)
         ax.step(cost[front], acc[front], where="post", color="black", linestyle="--", linewidth=1, label="Pareto front")
-        if (cost > 0).all() and cost.max() / max(cost.min(), 1e-12) > 20:
+        if len(cost) and (cost > 0).all() and cost.max() / max(cost.min(), 1e-12) > 20:
             ax.set_xscale("log")
         else:
             ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.set_title(corpus)
-        ax.set_xlabel("$ per 1k queries (assumed hourly price)")
+        ax.set_xlabel("$ per 1k queries (prices.toml)")
         ax.set_ylabel("accuracy %")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

@@ -17,7 +17,8 @@ from benchmarks import plots
 from benchmarks.atomic import write_text
 from benchmarks.report_html import html_page
 from benchmarks.report_tables import (
-    CostModel,
+    Pricing,
+    describe_costs,
     display_table,
     recommendation,
     references,
@@ -25,7 +26,7 @@ from benchmarks.report_tables import (
     significance_matrix,
     summary_frame,
 )
-from benchmarks.results import load_records
+from benchmarks.results import load_records, write_tables
 
 FIGURES = {
     "cost": ("cost_vs_accuracy.png", "Accuracy vs cost per query (dashed: the Pareto front)"),
@@ -55,10 +56,13 @@ class Report:
     summary: pd.DataFrame
 
 
-def build_report(suite_dir: Path, suite: str, costs: CostModel | None = None) -> Report:
-    costs = costs or CostModel()
-    records = load_records(suite_dir)
-    df = summary_frame(records, costs)
+def build_report(
+    suite_dir: Path, suite: str, pricing: Pricing | None = None, records: list[dict[str, Any]] | None = None
+) -> Report:
+    """The report's content for ``pricing`` (default: the default requirement and prices.toml)."""
+    pricing = pricing or Pricing()
+    records = load_records(suite_dir) if records is None else records
+    df = summary_frame(records, pricing)
     figures: dict[str, Path] = {}
     sections = []
     header: list[str] = []
@@ -68,7 +72,7 @@ def build_report(suite_dir: Path, suite: str, costs: CostModel | None = None) ->
         header = [
             f"{len(records)} cells, written by `ragorft report` from the records in `cells/` (nothing re-run).",
             "Accuracy and macro-F1 in %, with 95% bootstrap intervals over test items.",
-            costs.describe(),
+            *describe_costs(records, pricing),
             "Commands: " + "; ".join(f"`{c}`" for c in commands),
             "Machines: " + "; ".join(machines),
         ]
@@ -90,7 +94,7 @@ def build_report(suite_dir: Path, suite: str, costs: CostModel | None = None) ->
             "curves": plots.learning_curves(df, suite_dir / FIGURES["curves"][0]),
             "confusions": plots.confusion_heatmap(records, suite_dir / FIGURES["confusions"][0]),
         }
-    return Report(suite, header, sections, recommendation(records) if records else "", figures, df)
+    return Report(suite, header, sections, recommendation(records, pricing) if records else "", figures, df)
 
 
 def _cell_ids(part: pd.DataFrame, records: list[dict[str, Any]]) -> list[str]:
@@ -136,12 +140,13 @@ def markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(results_dir: Path, suite: str, costs: CostModel | None = None) -> Report:
-    """Write REPORT.md, summary.csv, the PNGs and index.html under ``results_dir/suite``; index the suites."""
+def write_report(results_dir: Path, suite: str, pricing: Pricing | None = None) -> Report:
+    """Write RESULTS.md and summary.csv (through ``ragorft table``'s writer, so both commands write the
+    same files the same way), then REPORT.md, the PNGs and index.html under ``results_dir/suite``; index the suites."""
     suite_dir = Path(results_dir) / suite
-    report = build_report(suite_dir, suite, costs)
+    records = write_tables(Path(results_dir), suite, pricing)
+    report = build_report(suite_dir, suite, pricing, records)
     write_text(suite_dir / "REPORT.md", markdown(report))
-    write_text(suite_dir / "summary.csv", report.summary.to_csv(index=False))
     write_text(suite_dir / "index.html", html_page(report, {k: v[1] for k, v in FIGURES.items()}))
     write_suites_index(Path(results_dir))
     return report

@@ -1,14 +1,16 @@
 """The report's tables, computed from cell records only: summary, significance, confusions, references.
 
-Serving cost here is the simple, stated model the report can always compute from a record: the
-measured predict seconds per query times an hourly machine price (configurable), and errors per
-month as (1 - accuracy) times a monthly query volume. Both assumptions are printed with the
-tables, so nobody mistakes them for measured prices.
+Money comes from the scorer's cost model (``benchmarks.costs`` with ``prices.toml``), priced for the
+same requirement as ``ragorft recommend``: a second, simpler model here would print numbers that
+disagree with the recommendation printed beside them. A cell the prices cannot price (a GPU no
+``gpu_match`` names) gets no cost, and the report says which and how to fix it.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -18,28 +20,70 @@ from statsmodels.stats.multitest import multipletests
 
 from benchmarks.compare import paired_test
 from benchmarks.corpus import read_card
+from benchmarks.costs import CostBreakdown, Prices, error_volume, load_prices, machine_of
+from benchmarks.decide import Requirement, monthly_queries_for, recommend, requirement_cost
 from benchmarks.errors import RagorftError
 from benchmarks.results import frame
 
-# USD per hour of the machine a cell ran on, by device: a small cloud CPU VM, a single data-centre GPU.
-DEFAULT_HOURLY_USD = {"cpu": 0.10, "cuda": 2.50, "mps": 0.10}
-DEFAULT_MONTHLY_QUERIES = 1_000_000
+
+@dataclass
+class Pricing:
+    """The requirement and prices every cost in the report is computed for (``ragorft recommend``'s)."""
+
+    requirement: Requirement = field(default_factory=Requirement)
+    prices: Prices = field(default_factory=load_prices)
+
+    def machine_rule(self) -> str:
+        """How a cell's machine is chosen, in words, for the report's header."""
+        hw = self.requirement.hardware
+        if hw:
+            return f"every cell priced on {hw} at ${self.prices.machine(hw).usd_per_hour:g}/h (--hardware)"
+        cpu = self.prices.hardware[self.prices.default_cpu]
+        return f"the machine the cell ran on (its GPU by name; CPU as {cpu.name} at ${cpu.usd_per_hour:g}/h)"
 
 
-@dataclass(frozen=True)
-class CostModel:
-    """How the report turns measured seconds into money and accuracy into errors."""
+@dataclass
+class CellCosts:
+    """Per record (in input order) its cost breakdown, or None and why not."""
 
-    hourly_usd: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_HOURLY_USD))
-    monthly_queries: int = DEFAULT_MONTHLY_QUERIES
+    costs: list[CostBreakdown | None]
+    hourly_usd: list[float]
+    unpriced: list[str]
+    volumes: dict[str, tuple[float, str]]
 
-    def describe(self) -> str:
-        prices = ", ".join(f"{dev} ${usd:.2f}/h" for dev, usd in sorted(self.hourly_usd.items()))
-        return (
-            f"Cost per 1k queries = measured predict seconds per query x 1000 x the hourly price of the device "
-            f"({prices}); errors/month = (1 - accuracy) x {self.monthly_queries:,} queries. "
-            "Assumptions for comparison, not billed prices."
-        )
+
+def cell_costs(records: list[dict[str, Any]], pricing: Pricing) -> CellCosts:
+    """Price every record as the scorer does; an unpriceable one is noted instead of failing the report."""
+    volumes = {c: monthly_queries_for(c, pricing.requirement) for c in sorted({r["corpus"] for r in records})}
+    costs: list[CostBreakdown | None] = []
+    hourly: list[float] = []
+    unpriced: list[str] = []
+    for r in records:
+        hw = machine_of(r, pricing.prices, pricing.requirement.hardware)
+        hourly.append(hw.usd_per_hour if hw else math.nan)
+        try:
+            costs.append(requirement_cost(r, pricing.requirement, pricing.prices, volumes[r["corpus"]][0]))
+        except RagorftError as exc:
+            costs.append(None)
+            unpriced.append(str(exc))
+    return CellCosts(costs, hourly, unpriced, volumes)
+
+
+def describe_costs(records: list[dict[str, Any]], pricing: Pricing) -> list[str]:
+    """The header lines that state the cost model and its inputs, so no number is mistaken for a bill."""
+    priced = cell_costs(records, pricing)
+    req = pricing.requirement
+    volumes = "; ".join(f"{c} {q:,.0f} ({how})" for c, (q, how) in priced.volumes.items())
+    lines = [
+        "Costs as `ragorft recommend` computes them (`benchmarks/costs.py`, prices from "
+        f"`{pricing.prices.source}`): $ / 1k queries = measured predict seconds per query x 1000 x the $/hour of "
+        f"{pricing.machine_rule()}, or the API's token prices for an API-backed strategy; training "
+        f"(with rag's index embedding) amortised over {req.horizon_months:g} months; "
+        f"errors/month = (1 - accuracy) x monthly queries: {volumes}. List prices, not a bill."
+    ]
+    if priced.unpriced:
+        lines.append("Not priced (no cost shown): " + "; ".join(priced.unpriced))
+    return lines
 
 
 def cell_label(row: dict[str, Any] | pd.Series, with_seed: bool = False) -> str:
@@ -56,16 +100,32 @@ def examples_per_class(record: dict[str, Any]) -> float:
     return record["n_train"] / max(n_labels, 1)
 
 
-def summary_frame(records: list[dict[str, Any]], costs: CostModel) -> pd.DataFrame:
+def summary_frame(records: list[dict[str, Any]], pricing: Pricing) -> pd.DataFrame:
     """``results.frame``'s stable columns, then the report's derived ones appended (never renamed)."""
     df = frame(records)
     if df.empty:
         return df
-    price = df["device"].map(lambda d: costs.hourly_usd.get(d, costs.hourly_usd.get("cpu", 0.0)))
+    priced = cell_costs(records, pricing)
+
+    def each(get: Callable[[CostBreakdown], Any]) -> list[Any]:
+        return [math.nan if c is None else get(c) for c in priced.costs]
+
+    # error volume needs no price, so an unpriced cell still has it (costs.error_volume, the scorer's formula)
+    volume = [priced.volumes[r["corpus"]][0] for r in records]
     df["examples_per_class"] = [examples_per_class(r) for r in records]
-    df["cost_per_1k_queries_usd"] = df["predict_ms_per_query"] / 1000 * 1000 * price / 3600
-    df["errors_per_month"] = ((1 - df["accuracy"]) * costs.monthly_queries).round(0)
-    df["hourly_usd"] = price
+    df["cost_per_1k_queries_usd"] = each(lambda c: 1000 * c.serving_usd_per_query)
+    df["errors_per_month"] = [round(error_volume(r["metrics"]["accuracy"], q)) for r, q in zip(records, volume)]
+    df["hourly_usd"] = priced.hourly_usd
+    df["errors_per_month_lo"] = [
+        round(error_volume(r["metrics"]["accuracy_ci"][1], q)) for r, q in zip(records, volume)
+    ]
+    df["errors_per_month_hi"] = [
+        round(error_volume(r["metrics"]["accuracy_ci"][0], q)) for r, q in zip(records, volume)
+    ]
+    df["training_usd"] = each(lambda c: c.training_usd)
+    df["total_usd_per_month"] = each(lambda c: c.total_monthly)
+    df["monthly_queries"] = volume
+    df["priced_as"] = each(lambda c: c.priced_as)
     return df.sort_values(["corpus", "strategy", "examples_per_class", "run", "seed"], kind="stable").reset_index(
         drop=True
     )
@@ -96,8 +156,11 @@ def display_table(part: pd.DataFrame) -> pd.DataFrame:
             "macro-F1 % [95% CI]": [
                 _pct_ci(a, lo, hi) for a, lo, hi in zip(part.macro_f1, part.macro_f1_lo, part.macro_f1_hi)
             ],
-            "$ / 1k queries": part["cost_per_1k_queries_usd"].map(lambda x: f"{x:.4f}"),
-            "errors / month": part["errors_per_month"].map(lambda x: f"{x:,.0f}"),
+            "$ / 1k queries": part["cost_per_1k_queries_usd"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.5f}"),
+            "errors / month [95% CI]": [
+                "n/a" if pd.isna(e) else f"{e:,.0f} [{lo:,.0f}, {hi:,.0f}]"
+                for e, lo, hi in zip(part.errors_per_month, part.errors_per_month_lo, part.errors_per_month_hi)
+            ],
             "train s": _num(part["train_seconds"]).round(1),
             "p50 ms": _num(part["latency_p50_ms"]).round(1),
             "p95 ms": _num(part["latency_p95_ms"]).round(1),
@@ -175,22 +238,20 @@ def references(corpus: str) -> pd.DataFrame:
     )
 
 
-def recommendation(records: list[dict[str, Any]]) -> str:
-    """THE RECOMMENDATION HOOK: the scorer's ``benchmarks.decide.recommend`` per corpus, when installed.
+def recommendation(records: list[dict[str, Any]], pricing: Pricing) -> str:
+    """THE RECOMMENDATION HOOK: the scorer's ``benchmarks.decide.recommend`` per corpus, for ``pricing``.
 
-    The decision logic (and its path of questions) lives in the scorer; this report prints what it
-    returns for the default requirement (``Requirement()``) and never decides anything itself.
+    The decision logic (and its path of questions) lives in the scorer; the report prints what it
+    returns for the same requirement and prices as its tables, and never decides anything itself.
     """
-    try:
-        from benchmarks.decide import Requirement, recommend  # type: ignore[attr-defined]
-    except ImportError:
-        return "The scorer (`benchmarks.decide`) is not available in this checkout: no recommendation printed."
     parts = []
     for corpus in sorted({r["corpus"] for r in records}):
         try:
-            decision = recommend([r for r in records if r["corpus"] == corpus], Requirement())
+            decision = recommend(
+                [r for r in records if r["corpus"] == corpus], pricing.requirement, prices=pricing.prices
+            )
         except RagorftError as exc:
             parts.append(f"### {corpus}\n\nThe scorer could not decide: {exc}")
             continue
-        parts.append(decision.to_markdown() if hasattr(decision, "to_markdown") else str(decision))
+        parts.append(decision.to_markdown())
     return "\n\n".join(parts)

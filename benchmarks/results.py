@@ -7,7 +7,7 @@ the corpus cards are printed beside ours and marked as not produced here.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -15,6 +15,9 @@ from benchmarks.atomic import CorruptFile, read_json, write_text
 from benchmarks.corpus import read_card
 from benchmarks.errors import RagorftError
 from benchmarks.log import warn
+
+if TYPE_CHECKING:
+    from benchmarks.report_tables import Pricing
 
 
 def load_records(suite_dir: Path) -> list[dict[str, Any]]:
@@ -142,9 +145,17 @@ def markdown(records: list[dict[str, Any]], suite: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_tables(results_dir: Path, suite: str) -> list[dict[str, Any]]:
+def write_tables(results_dir: Path, suite: str, pricing: Pricing | None = None) -> list[dict[str, Any]]:
+    """RESULTS.md and summary.csv from the records; ``ragorft table``, ``report`` and ``bench`` all write them here.
+
+    summary.csv is the report's summary frame (these stable columns, then costs priced as
+    ``ragorft recommend`` prices them for ``pricing``, the default requirement and prices when None),
+    so whichever command wrote it last, its columns and numbers mean the same thing.
+    """
+    from benchmarks.report_tables import Pricing, summary_frame  # lazy: report_tables imports this module
+
     suite_dir = Path(results_dir) / suite
     records = load_records(suite_dir)
     write_text(suite_dir / "RESULTS.md", markdown(records, suite))
-    write_text(suite_dir / "summary.csv", frame(records).to_csv(index=False))
+    write_text(suite_dir / "summary.csv", summary_frame(records, pricing or Pricing()).to_csv(index=False))
     return records

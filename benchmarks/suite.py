@@ -167,11 +167,14 @@ def read_suite(name_or_path: str) -> Suite:
                             ref,
                         )
                     )
+    requirement = raw.get("requirement", {})
+    if not isinstance(requirement, dict):  # bench prices its report with it: refuse it before the run
+        raise RagorftError(f"[requirement] must be a table, got {requirement!r}", path=path)
     return Suite(
         name=name,
         path=path,
         description=raw.get("description", ""),
         cells=cells,
-        requirement=raw.get("requirement", {}),
+        requirement=requirement,
         test_sample_seed=_int(raw.get("test_sample_seed", 0), "test_sample_seed", path),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import pytest
@@ -170,6 +171,46 @@ def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys):
     assert "monthly_queries" in capsys.readouterr().err
     assert main([*args, "--hardware", "abacus"]) == 2
     assert "unknown hardware 'abacus'" in capsys.readouterr().err
+
+
+def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, capsys):
+    """summary.csv's cost columns and the report's recommendation equal `ragorft recommend --json` for the
+    same flags: the report has no cost model of its own."""
+    from benchmarks.commands.recommend import pricing_from_args, requirement_args
+    from benchmarks.report_tables import recommendation, summary_frame
+
+    recs = [
+        record("small", spread(40), corpus="banking77"),
+        record("big", spread(24), seconds_per_query=0.05, train_seconds=600, corpus="banking77", gpu="NVIDIA A100"),
+    ]
+    recs[1]["provenance"]["device"] = "cuda"
+    for r in recs:  # summary.csv's schema wants macro-F1 too; its value plays no part in cost
+        r["metrics"].update(macro_f1=r["metrics"]["accuracy"], macro_f1_ci=r["metrics"]["accuracy_ci"])
+    suite = _write_results(tmp_path, recs)
+    flags = ["--accuracy-bar", "90%", "--monthly-queries", "3M", "--cost-per-error", "0.2", "--horizon-months", "6"]
+    assert main(["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results"), *flags, "--json"]) == 0
+    (decision,) = json.loads(capsys.readouterr().out)
+    parser = argparse.ArgumentParser()
+    requirement_args(parser)
+    pricing = pricing_from_args(parser.parse_args(flags), {}, "test")
+    summary = summary_frame(recs, pricing).set_index("run")
+    for row in decision["table"]:
+        ours = summary.loc[row["strategy"].split("@")[0]]
+        assert ours["cost_per_1k_queries_usd"] == pytest.approx(row["serving_usd_per_1k"])
+        assert ours["errors_per_month"] == round(row["errors_monthly"])
+        assert ours["training_usd"] == pytest.approx(row["training_usd"])
+        assert ours["total_usd_per_month"] == pytest.approx(row["total_usd_monthly"])
+        assert ours["priced_as"] == row["priced_as"]
+    assert summary.loc["big", "hourly_usd"] == load_prices().hardware["a100-80gb"].usd_per_hour
+    assert f"**{decision['recommendation']}**" in recommendation(recs, pricing)
+
+
+def test_suite_requirement_must_be_a_table(tmp_path, capsys):
+    suite = tmp_path / "mini.toml"
+    suite.write_text('name = "mini"\nrequirement = 5\ncorpora = ["banking77"]\n[[run]]\nstrategy = "rag"\n')
+    assert main(["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results")]) == 2
+    err = capsys.readouterr().err
+    assert "[requirement] must be a table, got 5" in err and err.count("\n") == 1
 
 
 def test_ship_with_many_tasks_adds_the_adapter_step():

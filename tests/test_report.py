@@ -17,6 +17,8 @@ import pytest
 
 from benchmarks.atomic import read_json
 from benchmarks.cli import main
+from benchmarks.costs import error_volume, load_prices
+from benchmarks.decide import Requirement, recommend, requirement_cost
 from benchmarks.report import FIGURES
 from benchmarks.runner import run_suite
 from benchmarks.suite import read_suite
@@ -61,9 +63,12 @@ def tiny_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return results
 
 
+REQUIREMENT_FLAGS = ["--monthly-queries", "250k", "--cost-per-error", "0.5", "--hardware", "cpu-8core"]
+
+
 def report_of_tiny_suite(results: Path) -> Path:
-    """`ragorft report` on the tiny suite's records; return the suite's results folder."""
-    assert main(["report", "--suite", "t", "--results-dir", str(results), "--cpu-usd-per-hour", "0.2"]) == 0
+    """`ragorft report` on the tiny suite's records, at a requirement; return the suite's results folder."""
+    assert main(["report", "--suite", "t", "--results-dir", str(results), *REQUIREMENT_FLAGS]) == 0
     return results / "t"
 
 
@@ -76,15 +81,33 @@ def test_report_files_from_records(tiny_results: Path) -> None:
     assert list(summary.columns[: len(STABLE_COLUMNS)]) == STABLE_COLUMNS
     assert len(summary) == 4 and set(summary["run"]) == {"rag-k1", "rag-k3"}
     by_cell = {(r["run"], r["budget_name"]): r for r in records}
+    req = Requirement.from_mapping({"monthly_queries": "250k", "cost_per_error": 0.5, "hardware": "cpu-8core"})
+    prices = load_prices()
     for _, row in summary.iterrows():
         rec = by_cell[(row["run"], row["budget"])]
         assert row["accuracy"] == pytest.approx(rec["metrics"]["accuracy"])
-        expected = rec["timing"]["predict_seconds_per_query"] * 1000 * 0.2 / 3600
-        assert row["cost_per_1k_queries_usd"] == pytest.approx(expected)
-        assert row["errors_per_month"] == pytest.approx(round((1 - rec["metrics"]["accuracy"]) * 1_000_000))
+        cost = requirement_cost(rec, req, prices, 250_000)  # the scorer's numbers, for the same requirement
+        assert row["cost_per_1k_queries_usd"] == pytest.approx(1000 * cost.serving_usd_per_query)
+        assert row["cost_per_1k_queries_usd"] == pytest.approx(
+            1000 * rec["timing"]["predict_seconds_per_query"] * prices.hardware["cpu-8core"].usd_per_hour / 3600
+        )
+        assert row["errors_per_month"] == round(cost.errors_monthly)
+        assert (row["errors_per_month_lo"], row["errors_per_month_hi"]) == tuple(map(round, cost.errors_monthly_ci))
+        assert row["total_usd_per_month"] == pytest.approx(cost.total_monthly)
+        assert row["training_usd"] == pytest.approx(cost.training_usd) and row["monthly_queries"] == 250_000
+        assert row["hourly_usd"] == prices.hardware["cpu-8core"].usd_per_hour
+
+    # `ragorft table` writes summary.csv through the same writer: same flags, same file
+    before = (out / "summary.csv").read_bytes()
+    assert main(["table", "--suite", "t", "--results-dir", str(tiny_results), *REQUIREMENT_FLAGS]) == 0
+    assert (out / "summary.csv").read_bytes() == before
+    assert (out / "RESULTS.md").read_text().startswith("# Results: suite `t`")
 
     md = (out / "REPORT.md").read_text()
     assert "## tiny" in md and "rag-k1" in md and "rag-k3" in md
+    assert "every cell priced on cpu-8core" in md and "tiny 250,000 (from the requirement)" in md
+    # the recommendation printed in the report is the scorer's for the same requirement, verbatim
+    assert recommend(records, req, prices=prices).to_markdown() in md
     assert "## Recommendation" in md and "Paired significance" in md
     for name, _caption in FIGURES.values():
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
@@ -177,8 +200,8 @@ def test_report_page_in_headless_chromium(tiny_results: Path, tmp_path: Path) ->
 
 
 def test_report_handles_other_strategies_devices_and_missing_latency(tiny_results: Path, tmp_path: Path) -> None:
-    """Records of any strategy, device and budget render: a GPU cell is priced at the GPU's rate,
-    a cell without single-query latencies shows blanks, and every run gets its row and its line."""
+    """Records of any strategy, device and budget render: a GPU cell is priced at its GPU's rate from
+    prices.toml, a cell without single-query latencies shows blanks, and every run gets its row."""
     import json
 
     from benchmarks.atomic import write_json
@@ -191,13 +214,55 @@ def test_report_handles_other_strategies_devices_and_missing_latency(tiny_result
             rec = json.loads(json.dumps(rec))
             rec.update(run="lora-r8", strategy="lora", cell_id=rec["cell_id"].replace("rag-k3", "lora-r8"))
             rec["provenance"]["device"] = "cuda"
+            rec["provenance"]["machine"] = {**rec["provenance"]["machine"], "gpu": "NVIDIA H100 80GB HBM3"}
             rec["timing"]["latency_ms"] = {}
         write_json(cells / path.name.replace("rag-k3", "lora-r8"), rec)
     report = build_report(cells.parent, "mixed")
     df = report.summary
     assert set(df["strategy"]) == {"rag", "lora"} and len(df) == 4
     gpu = df[df["strategy"] == "lora"]
-    assert (gpu["hourly_usd"] == 2.50).all() and gpu["latency_p95_ms"].isna().all()
+    h100 = load_prices().hardware["h100"]
+    assert (gpu["hourly_usd"] == h100.usd_per_hour).all() and gpu["latency_p95_ms"].isna().all()
+    assert (gpu["priced_as"] == f"h100 at ${h100.usd_per_hour:g}/h").all()
+    expected = 1000 * gpu["predict_ms_per_query"] / 1000 * h100.usd_per_hour / 3600
+    assert gpu["cost_per_1k_queries_usd"].to_numpy() == pytest.approx(expected.to_numpy())
     table = report.sections[0].table
     assert set(table["run"]) == {"rag-k1", "lora-r8"} and table["p95 ms"].isna().sum() == 2
     assert report.sections[0].significance.shape == (4, 4)
+
+
+def test_report_leaves_an_unpriceable_gpu_cell_unpriced_and_says_why(tiny_results: Path, tmp_path: Path) -> None:
+    """A GPU no [hardware.*] gpu_match names has no price: its cells get no cost (not a guessed one),
+    the header names the cell and the fix, and the rest of the report is still written."""
+    from benchmarks.atomic import write_json
+    from benchmarks.report import build_report
+
+    cells = tmp_path / "results" / "odd" / "cells"
+    for path in sorted((tiny_results / "t" / "cells").glob("*.json")):
+        rec = read_json(path)
+        if rec["run"] == "rag-k3":
+            rec["provenance"]["device"] = "cuda"
+            rec["provenance"]["machine"] = {**rec["provenance"]["machine"], "gpu": "Imaginary Accelerator 9000"}
+        write_json(cells / path.name, rec)
+    report = build_report(cells.parent, "odd")
+    df = report.summary
+    odd = df[df["run"] == "rag-k3"]
+    assert odd["cost_per_1k_queries_usd"].isna().all() and odd["hourly_usd"].isna().all()
+    assert odd["total_usd_per_month"].isna().all() and odd["priced_as"].isna().all()
+    # an error count needs no price: still (1 - accuracy) x the volume
+    assert odd["errors_per_month"].tolist() == [round(error_volume(a, 1_000_000)) for a in odd["accuracy"]]
+    assert df[df["run"] == "rag-k1"]["cost_per_1k_queries_usd"].notna().all()
+    unpriced = [h for h in report.header if h.startswith("Not priced")]
+    assert len(unpriced) == 1 and "Imaginary Accelerator 9000" in unpriced[0] and "--hardware" in unpriced[0]
+    assert set(report.sections[0].table.loc[report.sections[0].table["run"] == "rag-k3", "$ / 1k queries"]) == {"n/a"}
+    assert "The scorer could not decide" in report.recommendation
+
+
+def test_report_refuses_bad_requirement_flags_in_one_line(tiny_results: Path, capsys: pytest.CaptureFixture) -> None:
+    for flag, value, needle in (
+        ("--hardware", "abacus", "unknown hardware 'abacus'"),
+        ("--monthly-queries", "lots", "monthly_queries"),
+    ):
+        assert main(["report", "--suite", "t", "--results-dir", str(tiny_results), flag, value]) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and "\n" not in err and "Traceback" not in err

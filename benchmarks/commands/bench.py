@@ -8,16 +8,16 @@ import time
 from pathlib import Path
 
 from benchmarks.commands import data_arg, data_dir
-from benchmarks.commands.report import cost_args
+from benchmarks.commands.recommend import pricing_from_args, requirement_args, suite_requirement
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from benchmarks import results
     from benchmarks.log import info
     from benchmarks.runner import run_suite
     from benchmarks.suite import read_suite
 
     suite = read_suite(args.suite)
+    pricing = pricing_from_args(args, suite.requirement, str(suite.path))  # bad flags fail before the run
     only = None
     if args.only:
         only = lambda cell: any(fnmatch.fnmatch(cell.id, pat) for pat in args.only)  # noqa: E731
@@ -32,11 +32,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         executor=args.executor,
         ray_address=args.ray_address,
     )
-    results.write_tables(Path(args.results_dir), suite.name)
-    from benchmarks.commands.report import cost_model
     from benchmarks.report import write_report
 
-    write_report(Path(args.results_dir), suite.name, cost_model(args))  # REPORT.md, summary.csv, PNGs, index.html
+    write_report(Path(args.results_dir), suite.name, pricing)  # RESULTS.md, summary.csv, REPORT.md, PNGs, index.html
     info(
         f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; report in {Path(args.results_dir) / suite.name}"
     )
@@ -46,7 +44,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_table(args: argparse.Namespace) -> int:
     from benchmarks import results
 
-    records = results.write_tables(Path(args.results_dir), args.suite)
+    pricing = pricing_from_args(args, *suite_requirement(args.suite))
+    records = results.write_tables(Path(args.results_dir), args.suite, pricing)
     print(results.markdown(records, args.suite))
     return 0
 
@@ -66,10 +65,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     b.add_argument("--ray-address", help="an existing Ray cluster (default: start a local Ray for this run)")
     data_arg(b)
-    cost_args(b)
+    requirement_args(b)  # the report's costs and recommendation, as `ragorft recommend` computes them
     b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser("table", help="rewrite RESULTS.md and summary.csv from the records")
     t.add_argument("--suite", default="default")
     t.add_argument("--results-dir", default="results")
+    requirement_args(t)  # summary.csv's cost columns
     t.set_defaults(func=cmd_table)

@@ -1,40 +1,89 @@
-"""`ragorft recommend`: walk the decision tree on a suite's results and print every step."""
+"""`ragorft recommend`: walk the decision tree on a suite's results and print every step.
+
+The requirement flags and their resolution live here and are shared with `report`, `bench` and
+`table`, so that the report's costs and recommendation are those `recommend` prints.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from benchmarks.report_tables import Pricing
+
+REQUIREMENT_FLAGS = (
+    "accuracy_bar",
+    "monthly_queries",
+    "cost_per_error",
+    "max_latency_ms",
+    "tasks",
+    "hardware",
+    "horizon_months",
+)
+
+
+def requirement_args(r: argparse.ArgumentParser) -> None:
+    """The requirement and prices flags; values override the suite's [requirement] table."""
+    r.add_argument("--accuracy-bar", help="lowest acceptable accuracy, judged on the CI's lower bound")
+    r.add_argument("--monthly-queries", help="query volume per month (default: the corpus card's)")
+    r.add_argument("--cost-per-error", help="USD one wrong answer costs (e.g. a support escalation)")
+    r.add_argument("--max-latency-ms", help="p95 single-query latency limit")
+    r.add_argument("--tasks", help="how many tasks share the deployment")
+    r.add_argument("--hardware", help="price every strategy on this machine (a name in the prices file)")
+    r.add_argument("--horizon-months", help="months to amortise training over (default 12)")
+    r.add_argument("--prices", help="prices TOML (default: benchmarks/prices.toml)")
+
+
+def pricing_from_args(args: argparse.Namespace, suite_requirement: dict[str, Any], source: str) -> Pricing:
+    """The suite's [requirement] overridden by the flags, and the prices; an unknown machine fails here."""
+    from benchmarks.costs import load_prices
+    from benchmarks.decide import Requirement
+    from benchmarks.report_tables import Pricing
+
+    base = Requirement.from_mapping(suite_requirement, source=source)
+    req = base.merged({name: getattr(args, name, None) for name in REQUIREMENT_FLAGS})
+    prices = load_prices(getattr(args, "prices", None))
+    if req.hardware:
+        prices.machine(req.hardware)  # an unknown machine fails before any work
+    return Pricing(req, prices)
+
+
+def suite_requirement(results_name: str) -> tuple[dict[str, Any], str]:
+    """([requirement], its file) of the suite whose results folder is ``results_name``, as `recommend` reads it.
+
+    `report` and `table` name a results folder, which may have no suite file (a suite run from a
+    path elsewhere): then the requirement is the flags alone. A suite file that exists but is
+    broken is still an error.
+    """
+    from benchmarks.errors import RagorftError
+    from benchmarks.suite import find_suite, read_suite
+
+    try:
+        find_suite(results_name)
+    except RagorftError:
+        return {}, "command line"
+    suite = read_suite(results_name)
+    if suite.name != results_name:
+        return {}, "command line"
+    return suite.requirement, str(suite.path)
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from benchmarks.costs import load_prices
-    from benchmarks.decide import Requirement, load_cells, recommend_all
+    from benchmarks.decide import load_cells, recommend_all
     from benchmarks.errors import RagorftError
     from benchmarks.suite import read_suite
 
     suite = read_suite(args.suite)
-    base = Requirement.from_mapping(suite.requirement, source=str(suite.path))
-    req = base.merged(
-        {
-            "accuracy_bar": args.accuracy_bar,
-            "monthly_queries": args.monthly_queries,
-            "cost_per_error": args.cost_per_error,
-            "max_latency_ms": args.max_latency_ms,
-            "tasks": args.tasks,
-            "hardware": args.hardware,
-            "horizon_months": args.horizon_months,
-        }
-    )
-    prices = load_prices(args.prices)
-    if req.hardware:
-        prices.machine(req.hardware)  # an unknown machine fails before any work
+    pricing = pricing_from_args(args, suite.requirement, str(suite.path))
     cells = load_cells(Path(args.results_dir) / suite.name)
     if args.corpus:
         cells = [c for c in cells if c[1]["corpus"] == args.corpus]
         if not cells:
             raise RagorftError(f"no results for corpus '{args.corpus}' in suite '{suite.name}'")
-    decisions = recommend_all(cells, req, prices=prices)
+    decisions = recommend_all(cells, pricing.requirement, prices=pricing.prices)
     if args.json:
         print(json.dumps([d.to_dict() for d in decisions], indent=2, default=list))
     else:
@@ -52,13 +101,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--suite", default="default")
     r.add_argument("--results-dir", default="results")
     r.add_argument("--corpus", help="only this corpus (default: one recommendation per corpus)")
-    r.add_argument("--accuracy-bar", help="lowest acceptable accuracy, judged on the CI's lower bound")
-    r.add_argument("--monthly-queries", help="query volume per month (default: the corpus card's)")
-    r.add_argument("--cost-per-error", help="USD one wrong answer costs (e.g. a support escalation)")
-    r.add_argument("--max-latency-ms", help="p95 single-query latency limit")
-    r.add_argument("--tasks", help="how many tasks share the deployment")
-    r.add_argument("--hardware", help="price every strategy on this machine (a name in the prices file)")
-    r.add_argument("--horizon-months", help="months to amortise training over (default 12)")
-    r.add_argument("--prices", help="prices TOML (default: benchmarks/prices.toml)")
+    requirement_args(r)
     r.add_argument("--json", action="store_true", help="print the decisions as JSON")
     r.set_defaults(func=cmd_recommend)
