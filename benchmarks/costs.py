@@ -197,6 +197,8 @@ def serving_price(record: dict[str, Any], prices: Prices, hardware: str | None) 
     """
     timing, cost, extra = record["timing"], record.get("cost") or {}, record.get("report") or {}
     n = max(int(record.get("n_test") or len(record["predictions"])), 1)
+    # an API strategy's dollars and tokens cover all its answers (the latency sample too)
+    n = max(int(extra.get("n_answers") or n), 1)
     notes: list[str] = []
     hw = machine_of(record, prices, hardware)
     train_rate = hw.usd_per_hour / 3600 if hw else 0.0
