@@ -59,6 +59,14 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_ray(session: nox.Session) -> None:
+    """The same suite through a local Ray (every cell a Ray task) into .ray-results/, for comparison."""
+    _install(session, "ray")
+    args = session.posargs or ["--suite", "default"]
+    session.run("ragorft", "bench", *args, "--executor", "ray", "--results-dir", ".ray-results", env=_env())
+
+
+@nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The fast tests (no test marked slow)."""
     _install(session, "dev")
@@ -67,8 +75,8 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def e2e(session: nox.Session) -> None:
-    """The slow end-to-end tests on real corpora and models."""
-    _install(session, "dev")
+    """The slow end-to-end tests on real corpora and models (and the Ray executor)."""
+    _install(session, "dev,ray")
     session.run("pytest", "-m", "slow", *session.posargs, env=_env())
 
 
