@@ -20,6 +20,7 @@ from typing import Any
 from benchmarks.corpus import Example
 from benchmarks.openai_backend import OpenAIChat
 from strategies import register
+from strategies._retrieval import NearestExamples
 from strategies.base import Report, Strategy
 from strategies.few_shot import select_demos
 from strategies.prompted_lm import INVALID_EXAMPLES_KEPT, prompt_templates
@@ -69,13 +70,8 @@ class ApiPrompt(Strategy):
         self.templates = prompt_templates(o.prompt)
         self.system = self.templates["system"].format(labels="\n".join(self.ctx.labels))
         self.by_lower = {lab.lower(): lab for lab in self.ctx.labels}
-        self.train = list(train)
         if o.k:
-            import faiss
-
-            vectors = self.ctx.embed(o.embedding_model, [ex.text for ex in train])
-            self.index = faiss.IndexFlatIP(vectors.shape[1])
-            self.index.add(vectors)
+            self.nearest = NearestExamples(self.ctx.embed, o.embedding_model, train)
             self.fixed: list[Example] = []
         else:
             self.fixed = select_demos(train, self.ctx.labels, o.demos_per_label, o.order, self.ctx.seed)
@@ -94,9 +90,7 @@ class ApiPrompt(Strategy):
     def _demos(self, texts: Sequence[str]) -> list[list[Example]]:
         if not self.options.k:
             return [self.fixed for _ in texts]
-        queries = self.ctx.embed.encode(self.options.embedding_model, list(texts))
-        _, idx = self.index.search(queries, min(self.options.k, len(self.train)))
-        return [[self.train[i] for i in reversed(row) if i >= 0] for row in idx]
+        return self.nearest.demos(texts, self.options.k)
 
     def _conversation(self, demos: Sequence[Example], text: str) -> list[dict[str, str]]:
         user = self.templates["user"]

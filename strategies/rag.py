@@ -14,6 +14,7 @@ import numpy as np
 
 from benchmarks.corpus import Example
 from strategies import register
+from strategies._retrieval import NearestExamples
 from strategies.base import Report, Strategy
 
 
@@ -35,21 +36,16 @@ class Rag(Strategy):
         self.ctx.embed.store(self.options.embedding_model).ensure([ex.text for ex in train])
 
     def fit(self, train: Sequence[Example]) -> None:
-        import faiss
-
         if self.options.weighting not in ("similarity", "uniform"):
             raise ValueError(f"rag: weighting must be 'similarity' or 'uniform', not {self.options.weighting!r}")
-        vectors = self.ctx.embed(self.options.embedding_model, [ex.text for ex in train])
+        self.nearest = NearestExamples(self.ctx.embed, self.options.embedding_model, train)
         self.label_ids = {lab: i for i, lab in enumerate(self.ctx.labels)}
         self.train_labels = np.array([self.label_ids[ex.label] for ex in train])
-        self.index = faiss.IndexFlatIP(vectors.shape[1])
-        self.index.add(vectors)
         self.n_train = len(train)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        queries = self.ctx.embed.encode(self.options.embedding_model, list(texts))
         k = min(self.options.k, self.n_train)
-        sims, idx = self.index.search(queries, k)
+        sims, idx = self.nearest.search(texts, k)
         weights = np.clip(sims, 0.0, None) if self.options.weighting == "similarity" else np.ones_like(sims)
         # a vanishing bonus by rank breaks ties (and all-zero votes) towards the nearer neighbour
         weights = weights.astype(np.float64) + 1e-9 * (k - np.arange(k))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from benchmarks.corpus import Example
 from strategies import register
+from strategies._retrieval import NearestExamples
 from strategies.prompted_lm import PromptedLM, PromptedLMOptions
 
 
@@ -31,26 +32,18 @@ class RagLM(PromptedLM):
         self.ctx.embed.store(self.options.embedding_model).ensure([ex.text for ex in train])
 
     def fit(self, train: Sequence[Example]) -> None:
-        import faiss
-
-        vectors = self.ctx.embed(self.options.embedding_model, [ex.text for ex in train])
-        self.index = faiss.IndexFlatIP(vectors.shape[1])
-        self.index.add(vectors)
-        self.train = list(train)
+        self.nearest = NearestExamples(self.ctx.embed, self.options.embedding_model, train)
         super().fit(train)
 
     def query_demos(self, texts: Sequence[str]) -> list[list[Example]]:
-        queries = self.ctx.embed.encode(self.options.embedding_model, list(texts))
-        _, idx = self.index.search(queries, min(self.options.k, len(self.train)))
-        # nearest last: closest to the query in the prompt
-        return [[self.train[i] for i in reversed(row) if i >= 0] for row in idx]
+        return self.nearest.demos(texts, self.options.k)
 
     def report(self):
         rep = super().report()
         per_text = self.ctx.embed.store(self.options.embedding_model).seconds_per_text or 0.0
         rep.extra |= {
             "k": self.options.k,
-            "index_size": len(self.train),
-            "index_embedding_seconds": per_text * len(self.train),
+            "index_size": len(self.nearest.train),
+            "index_embedding_seconds": per_text * len(self.nearest.train),
         }
         return rep
