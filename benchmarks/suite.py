@@ -86,6 +86,26 @@ def _int(value: Any, key: str, path: Path) -> int:
     return value
 
 
+def _budget_options(
+    run: dict[str, Any], cls: Any, options: dict[str, Any], path: Path, where: str
+) -> dict[str, dict[str, Any]]:
+    """``budget_options``: option overrides for one budget (e.g. fewer epochs on full data).
+
+    Why per budget and not a second run: a run is one row of the results tables; epochs that suit
+    770 examples are wasted compute on 9,000, and splitting the run would split its row.
+    """
+    raw = run.get("budget_options", {})
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise RagorftError(f"{where}: 'budget_options' must map a budget to a table of options", path=path)
+    out = {}
+    for key, table in raw.items():
+        digits = key.removesuffix("shot")
+        name = budget_name(_budget(int(digits) if digits.isdigit() else key, path, where))
+        cls.parse_options(options | table, where=f"{path} {where} budget_options.{key}")
+        out[name] = table
+    return out
+
+
 def read_suite(name_or_path: str) -> Suite:
     path = find_suite(name_or_path)
     try:
@@ -125,7 +145,16 @@ def read_suite(name_or_path: str) -> Suite:
         where = f"run[{i}]"
         if not isinstance(run, dict) or "strategy" not in run:
             raise RagorftError(f"{where}: needs 'strategy'", path=path)
-        extra = set(run) - {"strategy", "name", "options", "corpora", "budgets", "seeds", "max_test_items"}
+        extra = set(run) - {
+            "strategy",
+            "name",
+            "options",
+            "budget_options",
+            "corpora",
+            "budgets",
+            "seeds",
+            "max_test_items",
+        }
         if extra:
             raise RagorftError(f"{where}: unknown key(s) {', '.join(sorted(extra))}", path=path)
         for key in ("strategy", "name"):
@@ -136,6 +165,7 @@ def read_suite(name_or_path: str) -> Suite:
         if not isinstance(options, dict):
             raise RagorftError(f"{where}: 'options' must be a table, got {options!r}", path=path)
         cls.parse_options(options, where=f"{path} {where}")  # fail now, not mid-run
+        per_budget = _budget_options(run, cls, options, path, where)
         run_name = run.get("name", run["strategy"])
         if run_name in seen:
             raise RagorftError(
@@ -147,6 +177,13 @@ def read_suite(name_or_path: str) -> Suite:
             raise RagorftError(f"{where}: max_test_items must be a non-negative integer", path=path)
         if max_items and (run_items == 0 or run_items > max_items):
             run_items = max_items
+        run_budgets = {budget_name(_budget(b, path, where)) for b in _list(run, "budgets", budgets, path, where)}
+        if set(per_budget) - run_budgets:
+            raise RagorftError(
+                f"{where}: budget_options for {', '.join(sorted(set(per_budget) - run_budgets))}, "
+                f"not among this run's budgets ({', '.join(sorted(run_budgets))})",
+                path=path,
+            )
         for ref in _list(run, "corpora", corpora, path, where):
             if not isinstance(ref, str):
                 raise RagorftError(f"{where}: corpora must be names or paths (strings), got {ref!r}", path=path)
@@ -160,7 +197,7 @@ def read_suite(name_or_path: str) -> Suite:
                             corpus,
                             run_name,
                             run["strategy"],
-                            options,
+                            options | per_budget.get(budget_name(_budget(budget, path, where)), {}),
                             _budget(budget, path, where),
                             seed,
                             run_items,

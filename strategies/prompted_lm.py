@@ -40,6 +40,8 @@ class PromptedLMOptions:
     prefix_cache: bool = True
     #: after timing, decode unconstrained greedily to report the invalid-label rate
     measure_unconstrained: bool = True
+    #: queries decoded together in one forward pass per step (1: one at a time)
+    batch_size: int = 8
 
 
 @cache
@@ -79,6 +81,23 @@ class PrefixCachedLM:
                 model(input_ids=torch.tensor([prefix_ids]), past_key_values=self.cache, use_cache=True)
             self.croppable = all(type(layer) is DynamicLayer for layer in self.cache.layers)
 
+    @property
+    def batchable(self) -> bool:
+        """Batched decoding masks padding inside the cache: fine for full-attention layers only."""
+        return not self.use_cache or self.croppable
+
+    def prefix_state(self) -> tuple[Any | None, int]:
+        """(the prefix's cache rewound to the prefix, its length), or (None, 0) without a cache."""
+        if not self.use_cache:
+            return None, 0
+        extra = self.cache.get_seq_length() - len(self.prefix_ids)
+        if extra:
+            self.cache.crop(-extra)
+        return self.cache, len(self.prefix_ids)
+
+    def first_feed(self, suffix_ids: list[int]) -> list[int]:
+        return list(suffix_ids) if self.use_cache else self.prefix_ids + list(suffix_ids)
+
     def start(self, suffix_ids: list[int]) -> tuple[Any, Any]:
         """Feed prefix (cached or not) + suffix; return (cache to extend, logits of the last position)."""
         if self.use_cache:
@@ -95,8 +114,16 @@ class PrefixCachedLM:
         return cache_, self.step(cache_, ids)[-1]
 
     def step(self, cache_: Any, ids: list[int]) -> Any:
+        """Feed ``ids``; return the logits of the last position only (shape ``[1, vocab]``).
+
+        Only the last position's logits are ever read, and the LM head over a 49k vocabulary
+        costs about a quarter of the forward pass per position: ``logits_to_keep=1`` skips it
+        for the rest of a ~300-token rag_lm suffix.
+        """
         with self.torch.inference_mode():
-            out = self.model(input_ids=self.torch.tensor([ids]), past_key_values=cache_, use_cache=True)
+            out = self.model(
+                input_ids=self.torch.tensor([ids]), past_key_values=cache_, use_cache=True, logits_to_keep=1
+            )
         return out.logits[0].float()
 
 
@@ -177,35 +204,78 @@ class PromptedLM(Strategy):
         self.seen: dict[str, list[int]] = {}
         self.tokens_in = self.tokens_out = 0
 
+    def _suffixes(self, texts: Sequence[str]) -> list[list[int]]:
+        return [
+            self.tokenizer.encode(self._suffix_text(demos, text), add_special_tokens=False)
+            for text, demos in zip(texts, self.query_demos(texts), strict=True)
+        ]
+
+    def _batches(self, suffixes: Sequence[Sequence[int]]) -> list[list[int]]:
+        """Indices in batches of similar suffix length (left-padding wastes the least)."""
+        order = sorted(range(len(suffixes)), key=lambda i: len(suffixes[i]))
+        size = max(1, self.options.batch_size)
+        return [order[i : i + size] for i in range(0, len(order), size)]
+
+    def _decode(self, suffixes: Sequence[Sequence[int]], make_walk: Any) -> list[Any]:
+        """Run ``make_walk(batch)`` walks over every suffix, batched; return the walks per row."""
+        from benchmarks.batched_decoding import decode_batch
+
+        cache_, prefix_len = self.runner.prefix_state()
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
+        walks: list[Any] = [None] * len(suffixes)
+        for rows in self._batches(suffixes):
+            walk = make_walk(len(rows))
+            feeds = [self.runner.first_feed(suffixes[i]) for i in rows]
+            decode_batch(self.model, cache_, prefix_len, feeds, walk, pad)
+            for j, i in enumerate(rows):
+                walks[i] = (walk, j)
+        return walks
+
     def predict(self, texts: Sequence[str]) -> list[str]:
-        out = []
-        for text, demos in zip(texts, self.query_demos(texts), strict=True):
-            suffix = self.tokenizer.encode(self._suffix_text(demos, text), add_special_tokens=False)
-            cache_, logits = self.runner.start(suffix)
-            label, n_out = constrained_greedy(self.trie, logits, lambda ids, c=cache_: self.runner.step(c, ids))
+        from benchmarks.batched_decoding import TrieWalk
+
+        suffixes = self._suffixes(texts)
+        if self.options.batch_size > 1 and self.runner.batchable:
+            decoded = [
+                (w.labels[j], w.generated[j]) for w, j in self._decode(suffixes, lambda n: TrieWalk(self.trie, n))
+            ]
+        else:
+            decoded = []
+            for suffix in suffixes:
+                cache_, logits = self.runner.start(suffix)
+                decoded.append(constrained_greedy(self.trie, logits, lambda ids, c=cache_: self.runner.step(c, ids)))
+        for text, suffix, (_, n_out) in zip(texts, suffixes, decoded, strict=True):
             self.seen.setdefault(text, suffix)
             self.tokens_in += len(self.runner.prefix_ids) + len(suffix)
             self.tokens_out += n_out
-            out.append(label)
-        return out
+        return [label for label, _ in decoded]
 
     def unconstrained_answers(self) -> dict[str, str]:
         """Greedy answers without the label constraint, for every distinct text predicted."""
+        from benchmarks.batched_decoding import GreedyWalk
+
         stop = {self.tokenizer.eos_token_id}
         if not self.chat:
             stop |= set(self.tokenizer.encode(self.templates["plain_answer_end"], add_special_tokens=False)[-1:])
-        answers = {}
-        for text, suffix in self.seen.items():
-            cache_, logits = self.runner.start(suffix)
-            generated: list[int] = []
-            for _ in range(self.trie.max_depth + 4):
-                tok = int(self.torch_argmax(logits))
-                if tok in stop:
-                    break
-                generated.append(tok)
-                logits = self.runner.step(cache_, [tok])[-1]
-            answers[text] = self.tokenizer.decode(generated, skip_special_tokens=True).strip()
-        return answers
+        limit = self.trie.max_depth + 4
+        texts, suffixes = list(self.seen), list(self.seen.values())
+        if self.options.batch_size > 1 and self.runner.batchable:
+            tokens = [w.tokens[j] for w, j in self._decode(suffixes, lambda n: GreedyWalk(n, stop, limit))]
+        else:
+            tokens = []
+            for suffix in suffixes:
+                cache_, logits = self.runner.start(suffix)
+                generated: list[int] = []
+                for _ in range(limit):
+                    tok = int(self.torch_argmax(logits))
+                    if tok in stop:
+                        break
+                    generated.append(tok)
+                    logits = self.runner.step(cache_, [tok])[-1]
+                tokens.append(generated)
+        return {
+            t: self.tokenizer.decode(g, skip_special_tokens=True).strip() for t, g in zip(texts, tokens, strict=True)
+        }
 
     @staticmethod
     def torch_argmax(logits: Any) -> Any:
@@ -218,6 +288,7 @@ class PromptedLM(Strategy):
             "decoding": "label-trie greedy",
             "chat_template": self.chat,
             "prefix_cache": self.options.prefix_cache,
+            "batch_size": self.options.batch_size if self.runner.batchable else 1,
             "prefix_tokens": len(self.runner.prefix_ids),
             "mean_suffix_tokens": sum(len(s) for s in self.seen.values()) / n_seen,
             "n_fixed_demos": len(self.prefix_demos),

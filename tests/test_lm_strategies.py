@@ -96,6 +96,27 @@ def test_prefix_cache_gives_the_same_predictions(name: str, tiny_lm_dir: Path, t
     torch.testing.assert_close(logits[True], logits[False], rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize(
+    ("name", "prefix_cache", "plain"),
+    [("few_shot", True, False), ("rag_lm", True, False), ("few_shot", False, False), ("few_shot", True, True)],
+)
+def test_batched_decoding_matches_one_query_at_a_time(
+    name: str, prefix_cache: bool, plain: bool, tiny_lm_dir: Path, tiny_plain_lm_dir: Path, tmp_path: Path
+) -> None:
+    """Left-padded lockstep batches give every query the labels, unaided answers and token counts
+    it gets alone (batches of 4 over unequal suffixes, the last batch short)."""
+    model_dir = tiny_plain_lm_dir if plain else tiny_lm_dir
+    runs = {}
+    for batch in (1, 4):
+        s = make(name, model_dir, tmp_path, prefix_cache=prefix_cache, batch_size=batch)
+        s.fit(TRAIN)
+        runs[batch] = (s.predict(TEST), s.unconstrained_answers(), s.tokens_in, s.tokens_out)
+        assert s.report().extra["batch_size"] == batch
+    assert len({len(suffix) for suffix in s.seen.values()}) > 1 and len(TEST) % 4
+    assert runs[4] == runs[1]
+    assert set(runs[4][0]) <= set(LABELS)
+
+
 def test_demos_are_deterministic_per_seed() -> None:
     train = [Example(f"{lab} text {i}", lab) for lab in LABELS for i in range(10)]
     a = select_demos(train, LABELS, 2, "shuffled", seed=0)

@@ -1,0 +1,47 @@
+"""Suite files: per-budget option overrides, and the one-line errors a wrong one gets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.errors import RagorftError
+from benchmarks.suite import read_suite
+
+
+def _write(tmp_path: Path, card: Path, run_extra: str) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(
+        f'corpora = ["{card.parent}"]\nbudgets = [2, "full"]\n'
+        f'[[run]]\nstrategy = "rag"\noptions = {{ k = 3 }}\n{run_extra}\n'
+    )
+    return path
+
+
+def test_budget_options_override_one_budget_only(tmp_path: Path, tiny_corpus: Path) -> None:
+    suite = read_suite(str(_write(tmp_path, tiny_corpus, "budget_options = { full = { k = 7 } }")))
+    by_budget = {cell.budget: cell.options for cell in suite.cells}
+    assert by_budget == {2: {"k": 3}, "full": {"k": 7}}
+    # both budgets stay one run (one row of the tables)
+    assert {cell.run for cell in suite.cells} == {"rag"}
+
+
+def test_budget_options_accept_shot_names(tmp_path: Path, tiny_corpus: Path) -> None:
+    suite = read_suite(str(_write(tmp_path, tiny_corpus, 'budget_options = { "2shot" = { k = 1 } }')))
+    assert {cell.budget: cell.options["k"] for cell in suite.cells} == {2: 1, "full": 3}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("budget_options = { 30 = { k = 1 } }", "budget_options for 30shot, not among this run's budgets"),
+        ("budget_options = { full = { kk = 1 } }", "no option(s) kk"),
+        ("budget_options = { full = 3 }", "'budget_options' must map a budget to a table"),
+    ],
+)
+def test_bad_budget_options_name_the_file(tmp_path: Path, tiny_corpus: Path, extra: str, message: str) -> None:
+    path = _write(tmp_path, tiny_corpus, extra)
+    with pytest.raises(RagorftError) as err:
+        read_suite(str(path))
+    assert message in str(err.value) and str(path) in str(err.value)
