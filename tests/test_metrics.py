@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -55,3 +56,13 @@ def test_out_of_scope_split_and_confusions() -> None:
 def test_latency_percentiles() -> None:
     p = percentiles_ms([0.001 * i for i in range(1, 101)])
     assert math.isclose(p["p50"], 50.5) and math.isclose(p["p95"], 95.05) and p["n"] == 100
+
+
+def test_macro_f1_interval_brackets_the_estimate_when_labels_outnumber_items() -> None:
+    """100 items over 77 labels: a resample misses many labels; they must not count as F1 = 0."""
+    rng = random.Random(0)
+    labels = [f"l{i}" for i in range(77)]
+    gold = labels + [rng.choice(labels) for _ in range(23)]
+    pred = [g if rng.random() < 0.8 else rng.choice(labels) for g in gold]
+    m = classification_metrics(gold, pred)
+    assert m["macro_f1_ci"][0] <= m["macro_f1"] <= m["macro_f1_ci"][1]
