@@ -225,7 +225,7 @@ def _rows_csv(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
     cols = reader.fieldnames or []
     for col in (card.text_column, card.label_column):
         if col not in cols:
-            raise RagorftError(f"missing column '{col}' (columns: {', '.join(cols)})", path=path, where="1")
+            raise RagorftError(f"missing column '{col}' (columns: {', '.join(map(repr, cols))})", path=path, where="1")
     try:
         for row in reader:
             where = str(reader.line_num)
@@ -320,5 +320,5 @@ def load_corpus(name_or_path: str | Path, data_dir: Path | None = None, *, downl
     for split in ("dev", "test"):
         for ex in splits.get(split, []):
             if ex.label not in known:
-                raise RagorftError(f"label '{ex.label}' in {split} is absent from train", path=ex.source)
+                raise RagorftError(f"label {ex.label!r} in {split} is absent from train", path=ex.source)
     return Corpus(card, splits["train"], splits["test"], splits.get("dev"), labels)

@@ -21,4 +21,5 @@ class RagorftError(Exception):
         head = ""
         if self.path:
             head = self.path + (f":{self.where}" if self.where else "") + ": "
-        return head + super().__str__()
+        # one line whatever the data quoted in it holds (a label or header with a newline in it)
+        return (head + super().__str__()).replace("\r", "\\r").replace("\n", "\\n")
