@@ -12,22 +12,19 @@ which is the only position whose logits are computed (``logits_to_keep=1``). A f
 feeds padding only. No query position is ever fully masked, because the prefix is real for
 every row.
 
-The row logic is a callback: given a row's next-token logits it returns the tokens to feed next,
-or None when the row is done. The label-trie walk and unconstrained greedy decoding are two
-such callbacks (strategies.prompted_lm).
+The row logic is a callback (``benchmarks.label_decoding.Advance``): given a row's next-token
+logits it returns the tokens to feed next, or None when the row is done. The label-trie walk and
+unconstrained greedy decoding are the two such callbacks, shared with one-at-a-time decoding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 
-from benchmarks.label_decoding import LabelTrie
-
-#: (row index, logits predicting the row's next token) -> tokens to feed next, or None when done
-Advance = Callable[[int, torch.Tensor], list[int] | None]
+from benchmarks.label_decoding import Advance
 
 
 def expand_cache(model: Any, prefix_cache: Any | None, batch: int) -> Any:
@@ -86,51 +83,3 @@ def decode_batch(
         if not any(feeds):
             return
     raise RuntimeError(f"batched decoding did not finish in {max_steps} steps")
-
-
-class TrieWalk:
-    """The label-trie constraint as an ``advance`` callback: same choices as ``constrained_greedy``.
-
-    At a branching node the highest-logit child is taken; single-child chains are forced and fed
-    together in the next step without asking for logits; at a label's end the row is done.
-    """
-
-    def __init__(self, trie: LabelTrie, batch: int):
-        self.trie = trie
-        self.nodes = [trie.root] * batch
-        self.labels: list[str | None] = [None] * batch
-        self.generated = [0] * batch
-
-    def __call__(self, i: int, logits: torch.Tensor) -> list[int] | None:
-        node, pending = self.nodes[i], []
-        while node.label is None:
-            if len(node.children) == 1:
-                tok = next(iter(node.children))
-            elif pending:
-                break  # a choice that needs the logits after the forced tokens
-            else:
-                ids = list(node.children)
-                tok = ids[int(torch.argmax(logits[ids]))]
-            pending.append(tok)
-            node = node.children[tok]
-        self.nodes[i] = node
-        self.generated[i] += len(pending)
-        if node.label is not None:
-            self.labels[i] = node.label
-            return None
-        return pending
-
-
-class GreedyWalk:
-    """Unconstrained greedy decoding as an ``advance`` callback: what the model writes unaided."""
-
-    def __init__(self, batch: int, stop: set[int], max_tokens: int):
-        self.tokens: list[list[int]] = [[] for _ in range(batch)]
-        self.stop, self.max_tokens = stop, max_tokens
-
-    def __call__(self, i: int, logits: torch.Tensor) -> list[int] | None:
-        tok = int(torch.argmax(logits))
-        if tok in self.stop or len(self.tokens[i]) >= self.max_tokens:
-            return None
-        self.tokens[i].append(tok)
-        return [tok]

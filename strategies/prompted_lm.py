@@ -24,7 +24,7 @@ from typing import Any
 
 from benchmarks.corpus import Example
 from benchmarks.errors import RagorftError
-from benchmarks.label_decoding import LabelTrie, constrained_greedy
+from benchmarks.label_decoding import GreedyWalk, LabelTrie, TrieWalk
 from strategies.base import Report, Strategy
 
 PROMPTS_FILE = Path(__file__).with_name("prompts") / "intent.toml"
@@ -105,13 +105,7 @@ class PrefixCachedLM:
     def start(self, suffix_ids: list[int]) -> tuple[Any, Any]:
         """Feed prefix (cached or not) + suffix; return (cache to extend, logits of the last position)."""
         if self.use_cache:
-            if self.croppable:
-                extra = self.cache.get_seq_length() - len(self.prefix_ids)
-                if extra:
-                    self.cache.crop(-extra)
-                cache_ = self.cache
-            else:
-                cache_ = copy.deepcopy(self.cache)
+            cache_ = self.prefix_state()[0] if self.croppable else copy.deepcopy(self.cache)
             ids = suffix_ids
         else:
             cache_, ids = self.new_cache(), self.prefix_ids + suffix_ids
@@ -221,12 +215,25 @@ class PromptedLM(Strategy):
         return [order[i : i + size] for i in range(0, len(order), size)]
 
     def _decode(self, suffixes: Sequence[Sequence[int]], make_walk: Any) -> list[Any]:
-        """Run ``make_walk(batch)`` walks over every suffix, batched; return the walks per row."""
-        from benchmarks.batched_decoding import decode_batch
+        """Run ``make_walk(rows)`` walks over every suffix; return (walk, row) per suffix.
 
+        Batched where ``batch_size`` > 1 and the model's cache allows it, one query at a time
+        otherwise; the walks are the same either way.
+        """
+        from benchmarks.batched_decoding import decode_batch
+        from benchmarks.label_decoding import decode_one
+
+        batched = self.options.batch_size > 1 and self.runner.batchable
+        walks: list[Any] = [None] * len(suffixes)
+        if not batched:
+            for i, suffix in enumerate(suffixes):
+                walk = make_walk(1)
+                cache_, logits = self.runner.start(suffix)
+                decode_one(walk, logits, lambda ids, c=cache_: self.runner.step(c, ids))
+                walks[i] = (walk, 0)
+            return walks
         cache_, prefix_len = self.runner.prefix_state()
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
-        walks: list[Any] = [None] * len(suffixes)
         for rows in self._batches(suffixes):
             walk = make_walk(len(rows))
             feeds = [self.runner.first_feed(suffixes[i]) for i in rows]
@@ -236,18 +243,8 @@ class PromptedLM(Strategy):
         return walks
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        from benchmarks.batched_decoding import TrieWalk
-
         suffixes = self._suffixes(texts)
-        if self.options.batch_size > 1 and self.runner.batchable:
-            decoded = [
-                (w.labels[j], w.generated[j]) for w, j in self._decode(suffixes, lambda n: TrieWalk(self.trie, n))
-            ]
-        else:
-            decoded = []
-            for suffix in suffixes:
-                cache_, logits = self.runner.start(suffix)
-                decoded.append(constrained_greedy(self.trie, logits, lambda ids, c=cache_: self.runner.step(c, ids)))
+        decoded = [(w.labels[j], w.generated[j]) for w, j in self._decode(suffixes, lambda n: TrieWalk(self.trie, n))]
         for text, suffix, (_, n_out) in zip(texts, suffixes, decoded, strict=True):
             self.seen.setdefault(text, suffix)
             self.tokens_in += len(self.runner.prefix_ids) + len(suffix)
@@ -256,34 +253,15 @@ class PromptedLM(Strategy):
 
     def unconstrained_answers(self) -> dict[str, str]:
         """Greedy answers without the label constraint, for every distinct text predicted."""
-        from benchmarks.batched_decoding import GreedyWalk
-
         stop = {self.tokenizer.eos_token_id}
         if not self.chat:
             stop |= set(self.tokenizer.encode(self.templates["plain_answer_end"], add_special_tokens=False)[-1:])
         limit = self.trie.max_depth + 4
         texts, suffixes = list(self.seen), list(self.seen.values())
-        if self.options.batch_size > 1 and self.runner.batchable:
-            tokens = [w.tokens[j] for w, j in self._decode(suffixes, lambda n: GreedyWalk(n, stop, limit))]
-        else:
-            tokens = []
-            for suffix in suffixes:
-                cache_, logits = self.runner.start(suffix)
-                generated: list[int] = []
-                for _ in range(limit):
-                    tok = int(self.torch_argmax(logits))
-                    if tok in stop:
-                        break
-                    generated.append(tok)
-                    logits = self.runner.step(cache_, [tok])[-1]
-                tokens.append(generated)
+        tokens = [w.tokens[j] for w, j in self._decode(suffixes, lambda n: GreedyWalk(n, stop, limit))]
         return {
             t: self.tokenizer.decode(g, skip_special_tokens=True).strip() for t, g in zip(texts, tokens, strict=True)
         }
-
-    @staticmethod
-    def torch_argmax(logits: Any) -> Any:
-        return logits.argmax()
 
     def report(self) -> Report:
         n_seen = max(len(self.seen), 1)
