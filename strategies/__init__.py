@@ -11,8 +11,8 @@ import importlib
 import pkgutil
 from importlib.metadata import entry_points
 
-from benchmarks.errors import RagorftError
-from strategies.base import FitContext, Report, Strategy
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.strategies.base import FitContext, Report, Strategy
 
 __all__ = ["FitContext", "Report", "Strategy", "get", "names", "register"]
 

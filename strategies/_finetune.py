@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from benchmarks.corpus import Example
-from benchmarks.finetune import FinetuneResult, finetune, forgetting_check, predict_labels
-from strategies.base import Report, Strategy
+from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.models.finetune import FinetuneResult, finetune, forgetting_check, predict_labels
+from ragorft.strategies.base import Report, Strategy
 
 
 class FinetuneStrategy(Strategy):

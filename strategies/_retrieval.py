@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.corpus import Example
+from ragorft.benchmarks.data.cards import Example
 
 
 class NearestExamples:

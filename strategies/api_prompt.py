@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.corpus import Example
-from benchmarks.openai_backend import OpenAIChat
-from strategies import register
-from strategies._retrieval import NearestExamples
-from strategies.base import Report, Strategy
-from strategies.few_shot import select_demos
-from strategies.prompted_lm import INVALID_EXAMPLES_KEPT, prompt_templates
+from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.models.openai_backend import OpenAIChat
+from ragorft.strategies import register
+from ragorft.strategies._retrieval import NearestExamples
+from ragorft.strategies.base import Report, Strategy
+from ragorft.strategies.few_shot import select_demos
+from ragorft.strategies.prompted_lm import INVALID_EXAMPLES_KEPT, prompt_templates
 
 
 @dataclass

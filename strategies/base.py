@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.corpus import Example
-from benchmarks.embeddings import Embedder
-from benchmarks.errors import RagorftError
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.models.embeddings import Embedder
 
 
 @dataclass

@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks.corpus import Example
-from strategies import register
-from strategies.prompted_lm import PromptedLM, PromptedLMOptions
+from ragorft.benchmarks.data.cards import Example
+from ragorft.strategies import register
+from ragorft.strategies.prompted_lm import PromptedLM, PromptedLMOptions
 
 
 @dataclass

@@ -6,9 +6,9 @@ of the model per task.
 
 from __future__ import annotations
 
-from benchmarks.finetune import FinetuneOptions
-from strategies import register
-from strategies._finetune import FinetuneStrategy
+from ragorft.benchmarks.models.finetune import FinetuneOptions
+from ragorft.strategies import register
+from ragorft.strategies._finetune import FinetuneStrategy
 
 
 @register

@@ -6,9 +6,9 @@ cosine schedule and warmup. The saved artefact is the adapter plus head, a few p
 
 from __future__ import annotations
 
-from benchmarks.finetune import LoraOptions
-from strategies import register
-from strategies._finetune import FinetuneStrategy
+from ragorft.benchmarks.models.finetune import LoraOptions
+from ragorft.strategies import register
+from ragorft.strategies._finetune import FinetuneStrategy
 
 
 @register

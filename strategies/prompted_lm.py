@@ -15,17 +15,17 @@ the runner's timing, on the distinct texts predicted, and reported as ``invalid_
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import Example
-from benchmarks.errors import RagorftError
-from benchmarks.label_decoding import GreedyWalk, LabelTrie, TrieWalk
-from strategies.base import Report, Strategy
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.tomlio import read_toml
+from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.models.label_decoding import GreedyWalk, LabelTrie, TrieWalk
+from ragorft.strategies.base import Report, Strategy
 
 PROMPTS_FILE = Path(__file__).with_name("prompts") / "intent.toml"
 INVALID_EXAMPLES_KEPT = 10
@@ -50,7 +50,7 @@ class PromptedLMOptions:
 
 @cache
 def prompt_templates(name: str) -> dict[str, str]:
-    table = tomllib.loads(PROMPTS_FILE.read_text(encoding="utf-8"))
+    table = read_toml(PROMPTS_FILE)
     if name not in table:
         raise RagorftError(f"no prompt '{name}' (prompts: {', '.join(table)})", path=PROMPTS_FILE)
     return table[name]
@@ -60,8 +60,7 @@ def prompt_templates(name: str) -> dict[str, str]:
 def shared_lm(name: str, device: str) -> tuple[Any, Any]:
     """One copy per process of a model used for inference only (prompting never modifies it)."""
     import torch
-
-    from benchmarks.lm import load_causal_lm
+    from ragorft.benchmarks.models.lm import load_causal_lm
 
     torch.set_num_threads(min(torch.get_num_threads(), 2))
     return load_causal_lm(name, device)
@@ -220,8 +219,8 @@ class PromptedLM(Strategy):
         Batched where ``batch_size`` > 1 and the model's cache allows it, one query at a time
         otherwise; the walks are the same either way.
         """
-        from benchmarks.batched_decoding import decode_batch
-        from benchmarks.label_decoding import decode_one
+        from ragorft.benchmarks.models.batched_decoding import decode_batch
+        from ragorft.benchmarks.models.label_decoding import decode_one
 
         batched = self.options.batch_size > 1 and self.runner.batchable
         walks: list[Any] = [None] * len(suffixes)

@@ -7,9 +7,9 @@ real kernel with bf16 compute.
 
 from __future__ import annotations
 
-from benchmarks.finetune import LoraOptions
-from strategies import register
-from strategies._finetune import FinetuneStrategy
+from ragorft.benchmarks.models.finetune import LoraOptions
+from ragorft.strategies import register
+from ragorft.strategies._finetune import FinetuneStrategy
 
 
 @register

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from benchmarks.corpus import Example
-from strategies import register
-from strategies._retrieval import NearestExamples
-from strategies.base import Report, Strategy
+from ragorft.benchmarks.data.cards import Example
+from ragorft.strategies import register
+from ragorft.strategies._retrieval import NearestExamples
+from ragorft.strategies.base import Report, Strategy
 
 
 @dataclass

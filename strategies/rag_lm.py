@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks.corpus import Example
-from strategies import register
-from strategies._retrieval import NearestExamples
-from strategies.prompted_lm import PromptedLM, PromptedLMOptions
+from ragorft.benchmarks.data.cards import Example
+from ragorft.strategies import register
+from ragorft.strategies._retrieval import NearestExamples
+from ragorft.strategies.prompted_lm import PromptedLM, PromptedLMOptions
 
 
 @dataclass

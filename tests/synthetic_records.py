@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-
-from benchmarks.metrics import _accuracy, bootstrap_ci
+from ragorft.benchmarks.score.metrics import _accuracy, bootstrap_ci
 
 N_LABELS = 40
 PER_LABEL = 20

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from ragorft.benchmarks.commands.cli import main
+from ragorft.strategies.api_prompt import to_label
 
-from benchmarks.cli import main
-from strategies.api_prompt import to_label
 from tests.test_openai_backend import SECRET, LoopbackServer, model_dir  # noqa: F401 (fixture)
 
 SUITE = """

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from benchmarks import atomic
+from ragorft.benchmarks.core import atomic
 
 
 def test_roundtrip_and_truncation_detected(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ragorft.benchmarks.commands.cli import main
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.data.cards import load_corpus
 
-from benchmarks.cli import main
-from benchmarks.corpus import load_corpus
-from benchmarks.errors import RagorftError
 from tests.conftest import write_card
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

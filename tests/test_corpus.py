@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.data.cards import load_corpus, read_card
 
-from benchmarks.corpus import load_corpus, read_card
-from benchmarks.errors import RagorftError
 from tests.conftest import write_card, write_csv
 
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.score.costs import (
+    break_even,
+    cost_breakdown,
+    error_volume,
+    load_prices,
+    parse_fraction,
+    parse_quantity,
+)
 
-from benchmarks.costs import break_even, cost_breakdown, error_volume, load_prices, parse_fraction, parse_quantity
-from benchmarks.errors import RagorftError
 from tests.synthetic_records import N_ITEMS, record, spread
 
 

@@ -6,11 +6,11 @@ import argparse
 import json
 
 import pytest
+from ragorft.benchmarks.commands.cli import main
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.decide import Requirement, recommend
+from ragorft.benchmarks.score.costs import load_prices
 
-from benchmarks.cli import main
-from benchmarks.costs import load_prices
-from benchmarks.decide import Requirement, recommend
-from benchmarks.errors import RagorftError
 from tests.synthetic_records import record, spread
 
 PRICES = load_prices()
@@ -147,7 +147,7 @@ def _write_results(tmp_path, records, requirement: str = ""):
     )
     cells = tmp_path / "results" / "mini" / "cells"
     cells.mkdir(parents=True)
-    from benchmarks.atomic import write_json
+    from ragorft.benchmarks.core.atomic import write_json
 
     for r in records:
         write_json(cells / f"{r['run']}__{r['budget_name']}.json", r)
@@ -176,8 +176,8 @@ def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys):
 def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, capsys):
     """summary.csv's cost columns and the report's recommendation equal `ragorft recommend --json` for the
     same flags: the report has no cost model of its own."""
-    from benchmarks.commands.recommend import pricing_from_args, requirement_args
-    from benchmarks.report_tables import recommendation, summary_frame
+    from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args
+    from ragorft.benchmarks.publish.summary import recommendation, summary_frame
 
     recs = [
         record("small", spread(40), corpus="banking77"),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from ragorft.benchmarks.run.runner import run_suite
+from ragorft.benchmarks.run.suite import read_suite
 
-from benchmarks.runner import run_suite
-from benchmarks.suite import read_suite
 from tests.test_runner import _stable, _suite
 
 ray = pytest.importorskip("ray")

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ragorft import strategies
+from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.models.finetune import FinetuneOptions, LoraOptions, finetune, load_finetuned, predict_labels
 
-import strategies
-from benchmarks.corpus import Example
-from benchmarks.finetune import FinetuneOptions, LoraOptions, finetune, load_finetuned, predict_labels
 from tests.conftest import INTENTS
 
 SEED = 0
@@ -23,9 +23,8 @@ SEED = 0
 def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A 2-layer, 64-wide BERT with all-MiniLM-L6-v2's tokenizer, saved like any checkpoint."""
     import torch
+    from ragorft.benchmarks.models.registry import resolve
     from transformers import AutoTokenizer, BertConfig, BertModel
-
-    from benchmarks.models import resolve
 
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("tiny-bert")
@@ -92,7 +91,7 @@ def test_early_stopping_on_planted_plateau(tiny_bert: str, tmp_path: Path) -> No
 
 
 def test_two_adapters_share_one_base(tiny_bert: str, tmp_path: Path) -> None:
-    from benchmarks.adapters import MultiAdapterClassifier
+    from ragorft.benchmarks.models.multi_adapter import MultiAdapterClassifier
 
     # task A: the three intents; task B: a two-label task with different labels on the same texts
     task_b = {"card_arrival": "card", "lost_card": "card", "exchange_rate": "money"}
@@ -118,7 +117,8 @@ def test_causal_lm_lora_head_and_forgetting_probe(tmp_path: Path) -> None:
     """A tiny Llama gets a classification head and LoRA; the forgetting probe scores base and tuned."""
     import math
 
-    from benchmarks.finetune import forgetting_check, probe_texts
+    from ragorft.benchmarks.models.finetune import forgetting_check, probe_texts
+
     from tests.tiny_lm import build_tiny_llama
 
     texts = [ex.text for ex in intents(0, 8)] + probe_texts()

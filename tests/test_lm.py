@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.models import lm
 
-from benchmarks import lm
-from benchmarks.errors import RagorftError
 from tests.conftest import INTENTS
 from tests.tiny_lm import build_tiny_llama
 

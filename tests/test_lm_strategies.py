@@ -8,12 +8,12 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ragorft import strategies
+from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.models.label_decoding import LabelTrie, constrained_greedy
+from ragorft.strategies.few_shot import select_demos
 
-import strategies
-from benchmarks.corpus import Example
-from benchmarks.embeddings import Embedder
-from benchmarks.label_decoding import LabelTrie, constrained_greedy
-from strategies.few_shot import select_demos
 from tests.conftest import INTENTS
 from tests.tiny_lm import build_tiny_llama
 

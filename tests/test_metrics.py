@@ -6,9 +6,8 @@ import math
 import random
 
 import numpy as np
+from ragorft.benchmarks.score.metrics import classification_metrics, percentiles_ms
 from sklearn.metrics import f1_score
-
-from benchmarks.metrics import classification_metrics, percentiles_ms
 
 
 def test_accuracy_interval_matches_normal_approximation() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from ragorft.benchmarks.models.openai_backend import BudgetExceeded, OpenAIChat
 
-from benchmarks.openai_backend import BudgetExceeded, OpenAIChat
 from tests.conftest import INTENTS
 from tests.tiny_lm import build_tiny_llama
 
@@ -134,7 +134,7 @@ def test_budget_cap_stops_cleanly_with_finished_answers(model_dir: Path, monkeyp
 
 def test_missing_key_is_a_clear_error(monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    from benchmarks.errors import RagorftError
+    from ragorft.benchmarks.core.errors import RagorftError
 
     with pytest.raises(RagorftError, match=r"\$OPENAI_API_KEY"):
         OpenAIChat(model="x", base_url="http://127.0.0.1:9/v1").complete(CONVERSATIONS[:1])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
+from ragorft.benchmarks.run.suite import Cell
 
-from benchmarks.runner import load_corpus_data, run_cell
-from benchmarks.suite import Cell
 from tests.conftest import MIRROR
 
 

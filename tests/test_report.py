@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from ragorft.benchmarks.commands.cli import main
+from ragorft.benchmarks.core.atomic import read_json
+from ragorft.benchmarks.decide import Requirement, recommend, requirement_cost
+from ragorft.benchmarks.publish.site import FIGURES
+from ragorft.benchmarks.run.runner import run_suite
+from ragorft.benchmarks.run.suite import read_suite
+from ragorft.benchmarks.score.costs import error_volume, load_prices
 
-from benchmarks.atomic import read_json
-from benchmarks.cli import main
-from benchmarks.costs import error_volume, load_prices
-from benchmarks.decide import Requirement, recommend, requirement_cost
-from benchmarks.report import FIGURES
-from benchmarks.runner import run_suite
-from benchmarks.suite import read_suite
 from tests.conftest import INTENTS, write_card, write_csv
 
 SUITE = """
@@ -204,8 +204,8 @@ def test_report_handles_other_strategies_devices_and_missing_latency(tiny_result
     prices.toml, a cell without single-query latencies shows blanks, and every run gets its row."""
     import json
 
-    from benchmarks.atomic import write_json
-    from benchmarks.report import build_report
+    from ragorft.benchmarks.core.atomic import write_json
+    from ragorft.benchmarks.publish.site import build_report
 
     cells = tmp_path / "results" / "mixed" / "cells"
     for path in sorted((tiny_results / "t" / "cells").glob("*.json")):
@@ -234,8 +234,8 @@ def test_report_handles_other_strategies_devices_and_missing_latency(tiny_result
 def test_report_leaves_an_unpriceable_gpu_cell_unpriced_and_says_why(tiny_results: Path, tmp_path: Path) -> None:
     """A GPU no [hardware.*] gpu_match names has no price: its cells get no cost (not a guessed one),
     the header names the cell and the fix, and the rest of the report is still written."""
-    from benchmarks.atomic import write_json
-    from benchmarks.report import build_report
+    from ragorft.benchmarks.core.atomic import write_json
+    from ragorft.benchmarks.publish.site import build_report
 
     cells = tmp_path / "results" / "odd" / "cells"
     for path in sorted((tiny_results / "t" / "cells").glob("*.json")):

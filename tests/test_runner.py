@@ -14,10 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from benchmarks.atomic import read_json
-from benchmarks.runner import run_suite
-from benchmarks.suite import read_suite
+from ragorft.benchmarks.core.atomic import read_json
+from ragorft.benchmarks.run.runner import run_suite
+from ragorft.benchmarks.run.suite import read_suite
 
 SUITE = """
 name = "t"
@@ -81,7 +80,7 @@ def _bench(tmp_path: Path, suite: Path, results: Path) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "benchmarks.cli",
+            "ragorft.benchmarks.commands.cli",
             "bench",
             "--suite",
             str(suite),

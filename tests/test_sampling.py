@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
-from benchmarks.corpus import Example
-from benchmarks.errors import RagorftError
-from benchmarks.sampling import sample_budget, split_dev, stratified_order
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.data.sampling import sample_budget, split_dev, stratified_order
 
 EXAMPLES = [Example(f"text {lab} {i}", lab) for lab, n in (("a", 40), ("b", 20), ("c", 10)) for i in range(n)]
 

@@ -11,8 +11,7 @@ import socket
 from pathlib import Path
 
 import pytest
-
-from benchmarks import models
+from ragorft.benchmarks.models import registry as models
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [p for d in ("benchmarks", "strategies") for p in (ROOT / d).rglob("*.py")]

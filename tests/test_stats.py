@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.score.stats import compare, mcnemar_exact_p, paired_bootstrap_ci, shared_confusions
 from scipy.stats import binomtest
 
-from benchmarks.errors import RagorftError
-from benchmarks.stats import compare, mcnemar_exact_p, paired_bootstrap_ci, shared_confusions
 from tests.synthetic_records import N_ITEMS, record, spread
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from benchmarks.errors import RagorftError
-from benchmarks.suite import read_suite
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.run.suite import read_suite
 
 
 def _write(tmp_path: Path, card: Path, run_extra: str) -> Path:

@@ -21,4 +21,5 @@ def data_dir(args: argparse.Namespace) -> Path | None:
 
 def register_all(sub: argparse._SubParsersAction) -> None:
     for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        importlib.import_module(f"{__name__}.{mod.name}").register(sub)
+        if mod.name != "cli":  # the entry point itself, not a subcommand
+            importlib.import_module(f"{__name__}.{mod.name}").register(sub)

@@ -14,7 +14,7 @@ import statistics
 import time
 from pathlib import Path
 
-from benchmarks.commands import data_arg, data_dir
+from ragorft.benchmarks.commands import data_arg, data_dir
 
 
 def _param_bytes(model: object) -> int:
@@ -28,15 +28,16 @@ def _param_bytes(model: object) -> int:
 
 def cmd_adapters(args: argparse.Namespace) -> int:
     import psutil
+    from ragorft.benchmarks.core.atomic import write_json
+    from ragorft.benchmarks.core.log import get_logger
+    from ragorft.benchmarks.core.paths import cache_root
+    from ragorft.benchmarks.models.finetune import LoraOptions, finetune, predict_labels, torch_threads
+    from ragorft.benchmarks.models.multi_adapter import MultiAdapterClassifier
     from transformers import AutoModelForSequenceClassification
 
-    from benchmarks.adapters import MultiAdapterClassifier
-    from benchmarks.atomic import write_json
-    from benchmarks.corpus import cache_root
-    from benchmarks.finetune import LoraOptions, finetune, predict_labels, torch_threads
-    from benchmarks.log import info
-    from benchmarks.runner import load_corpus_data
-    from benchmarks.sampling import sample_budget
+    log = get_logger(__name__)
+    from ragorft.benchmarks.data.sampling import sample_budget
+    from ragorft.benchmarks.run.cell import load_corpus_data
 
     torch_threads()
     cache_dir = Path(args.cache_dir) if args.cache_dir else cache_root()
@@ -123,7 +124,7 @@ def cmd_adapters(args: argparse.Namespace) -> int:
         }
     out = Path(args.results_dir) / "adapters" / f"{args.model}__{'-'.join(names)}__{args.budget}.json"
     write_json(out, record)
-    info(
+    log.info(
         f"adapters: N={n} base+adapters {multi_bytes / 2**20:.1f} MiB vs {n} full models "
         f"{n * full_model_bytes / 2**20:.1f} MiB (x{record['param_memory_ratio_full_over_adapters']:.2f}); "
         f"RSS +{record['rss_delta_mb_base_plus_adapters']} vs +{record['rss_delta_mb_n_full_models']} MiB; "

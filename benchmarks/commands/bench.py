@@ -7,14 +7,16 @@ import fnmatch
 import time
 from pathlib import Path
 
-from benchmarks.commands import data_arg, data_dir
-from benchmarks.commands.recommend import pricing_from_args, requirement_args, suite_requirement
+from ragorft.benchmarks.commands import data_arg, data_dir
+from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args, suite_requirement
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from benchmarks.log import info
-    from benchmarks.runner import run_suite
-    from benchmarks.suite import read_suite
+    from ragorft.benchmarks.core.log import get_logger
+
+    log = get_logger(__name__)
+    from ragorft.benchmarks.run.runner import run_suite
+    from ragorft.benchmarks.run.suite import read_suite
 
     suite = read_suite(args.suite)
     pricing = pricing_from_args(args, suite.requirement, str(suite.path))  # bad flags fail before the run
@@ -32,17 +34,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
         executor=args.executor,
         ray_address=args.ray_address,
     )
-    from benchmarks.report import write_report
+    from ragorft.benchmarks.publish.site import write_report
 
     write_report(Path(args.results_dir), suite.name, pricing)  # RESULTS.md, summary.csv, REPORT.md, PNGs, index.html
-    info(
+    log.info(
         f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; report in {Path(args.results_dir) / suite.name}"
     )
     return 0
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from benchmarks import results
+    from ragorft.benchmarks.publish import tables as results
 
     pricing = pricing_from_args(args, *suite_requirement(args.suite))
     records = results.write_tables(Path(args.results_dir), args.suite, pricing)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.commands import data_arg, data_dir
+from ragorft.benchmarks.commands import data_arg, data_dir
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from benchmarks.validate import validate
+    from ragorft.benchmarks.data.validate import validate
 
     result = validate(args.corpus, data_dir(args))
     for w in result.warnings:
@@ -19,7 +19,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from benchmarks.corpus import CORPORA_DIR, read_card
+    from ragorft.benchmarks.core.paths import CORPORA_DIR
+    from ragorft.benchmarks.data.cards import read_card
 
     for folder in sorted(CORPORA_DIR.iterdir()):
         if (folder / "corpus.toml").is_file():

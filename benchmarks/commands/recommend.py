@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from benchmarks.report_tables import Pricing
+    from ragorft.benchmarks.publish.summary import Pricing
 
 REQUIREMENT_FLAGS = (
     "accuracy_bar",
@@ -39,9 +39,9 @@ def requirement_args(r: argparse.ArgumentParser) -> None:
 
 def pricing_from_args(args: argparse.Namespace, suite_requirement: dict[str, Any], source: str) -> Pricing:
     """The suite's [requirement] overridden by the flags, and the prices; an unknown machine fails here."""
-    from benchmarks.costs import load_prices
-    from benchmarks.decide import Requirement
-    from benchmarks.report_tables import Pricing
+    from ragorft.benchmarks.decide import Requirement
+    from ragorft.benchmarks.publish.summary import Pricing
+    from ragorft.benchmarks.score.costs import load_prices
 
     base = Requirement.from_mapping(suite_requirement, source=source)
     req = base.merged({name: getattr(args, name, None) for name in REQUIREMENT_FLAGS})
@@ -58,8 +58,8 @@ def suite_requirement(results_name: str) -> tuple[dict[str, Any], str]:
     path elsewhere): then the requirement is the flags alone. A suite file that exists but is
     broken is still an error.
     """
-    from benchmarks.errors import RagorftError
-    from benchmarks.suite import find_suite, read_suite
+    from ragorft.benchmarks.core.errors import RagorftError
+    from ragorft.benchmarks.run.suite import find_suite, read_suite
 
     try:
         find_suite(results_name)
@@ -72,9 +72,10 @@ def suite_requirement(results_name: str) -> tuple[dict[str, Any], str]:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from benchmarks.decide import load_cells, recommend_all
-    from benchmarks.errors import RagorftError
-    from benchmarks.suite import read_suite
+    from ragorft.benchmarks.core.errors import RagorftError
+    from ragorft.benchmarks.decide import recommend_all
+    from ragorft.benchmarks.records.store import load_cells
+    from ragorft.benchmarks.run.suite import read_suite
 
     suite = read_suite(args.suite)
     pricing = pricing_from_args(args, suite.requirement, str(suite.path))

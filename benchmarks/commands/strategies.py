@@ -7,7 +7,7 @@ import sys
 
 
 def cmd_strategies(args: argparse.Namespace) -> int:
-    import strategies
+    from ragorft import strategies
 
     for name in strategies.names():
         cls = strategies.get(name)

@@ -1,0 +1,50 @@
+"""Logging for ragorft: every module logs to ``logging.getLogger("ragorft.<module>")``.
+
+Messages for the person running a benchmark go to stderr, one line each, never into results.
+Libraries embedding ragorft (Ray, notebooks) filter or redirect the ``ragorft`` logger as they
+like; the CLI calls :func:`configure` once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+ROOT = "ragorft"
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (pytest's capture, a redirected stream)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # noqa: ANN001
+        pass
+
+
+class _Format(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        msg = record.getMessage()
+        return msg if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {msg}"
+
+
+def configure(debug: bool = False) -> None:
+    """ragorft's messages on stderr (INFO, or DEBUG with ``--debug``); third-party loggers stay quiet."""
+    logger = logging.getLogger(ROOT)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(_Format())
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    logger.propagate = False
+
+
+def get_logger(name: str) -> logging.Logger:
+    """The logger for a ragorft module: ``get_logger(__name__)``."""
+    return logging.getLogger(name if name.startswith(ROOT) else f"{ROOT}.{name}")

@@ -1,0 +1,32 @@
+"""Where ragorft's files live: the package's own data (corpus cards, suites, prices) and the cache.
+
+The corpus cards are package data of ``ragorft.corpora``, a sibling of ``ragorft.benchmarks`` both
+in a checkout (``corpora/`` beside ``benchmarks/``) and in an installed wheel
+(``site-packages/ragorft/corpora``), so one relative path serves both.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ragorft.benchmarks.core.errors import RagorftError
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # ragorft/ (a wheel) or the checkout
+CORPORA_DIR = PACKAGE_ROOT / "corpora"
+SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
+PRICES_FILE = Path(__file__).with_name("prices.toml")
+
+
+def cache_root() -> Path:
+    """$RAGORFT_CACHE, else ~/.cache/ragorft: corpora downloads, embeddings, models, cells."""
+    return Path(os.environ.get("RAGORFT_CACHE") or Path.home() / ".cache" / "ragorft")
+
+
+def inside(root: Path, *parts: str, what: str = "path") -> Path:
+    """``root/parts...``, refused when the result would leave ``root`` (an absolute or ``..`` part)."""
+    base = Path(root).resolve()
+    target = base.joinpath(*parts).resolve()
+    if target != base and base not in target.parents:
+        raise RagorftError(f"{what} {'/'.join(parts)!r} leaves {root}", path=root)
+    return target

@@ -1,0 +1,17 @@
+"""The decision: requirement -> candidates -> tree (with its diagnoses) -> a rendered decision."""
+
+from ragorft.benchmarks.decide.candidates import Candidate, monthly_queries_for, requirement_cost
+from ragorft.benchmarks.decide.render import Decision, Step
+from ragorft.benchmarks.decide.requirement import Requirement
+from ragorft.benchmarks.decide.tree import recommend, recommend_all
+
+__all__ = [
+    "Candidate",
+    "Decision",
+    "Requirement",
+    "Step",
+    "monthly_queries_for",
+    "recommend",
+    "recommend_all",
+    "requirement_cost",
+]

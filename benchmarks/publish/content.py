@@ -1,0 +1,95 @@
+"""What a report shows, as data both renderers share: the Markdown (site.py) and the HTML page (html.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from ragorft.benchmarks.publish import plots
+from ragorft.benchmarks.publish.summary import (
+    Pricing,
+    describe_costs,
+    display_table,
+    recommendation,
+    references,
+    shared_confusions,
+    significance_matrix,
+    summary_frame,
+)
+from ragorft.benchmarks.records.store import load_records
+
+FIGURES = {
+    "cost": ("cost_vs_accuracy.png", "Accuracy vs cost per query (dashed: the Pareto front)"),
+    "curves": ("learning_curves.png", "Learning curves: accuracy vs training examples per class"),
+    "confusions": ("confusions.png", "Top confused pairs, shared across cells"),
+}
+
+
+@dataclass
+class CorpusSection:
+    """Everything the report shows for one corpus, as frames both renderers (md, html) share."""
+
+    corpus: str
+    table: pd.DataFrame
+    significance: pd.DataFrame
+    confusions: pd.DataFrame
+    references: pd.DataFrame
+
+
+@dataclass
+class Report:
+    suite: str
+    header: list[str]
+    sections: list[CorpusSection]
+    recommendation: str
+    figures: dict[str, Path]
+    summary: pd.DataFrame
+
+
+def build_report(
+    suite_dir: Path, suite: str, pricing: Pricing | None = None, records: list[dict[str, Any]] | None = None
+) -> Report:
+    """The report's content for ``pricing`` (default: the default requirement and prices.toml)."""
+    pricing = pricing or Pricing()
+    records = load_records(suite_dir) if records is None else records
+    df = summary_frame(records, pricing)
+    figures: dict[str, Path] = {}
+    sections = []
+    header: list[str] = []
+    if records:
+        commands = sorted({r["provenance"]["command"] for r in records})
+        machines = sorted({str(r["provenance"]["machine"]) for r in records})
+        header = [
+            f"{len(records)} cells, written by `ragorft report` from the records in `cells/` (nothing re-run).",
+            "Accuracy and macro-F1 in %, with 95% bootstrap intervals over test items.",
+            *describe_costs(records, pricing),
+            "Commands: " + "; ".join(f"`{c}`" for c in commands),
+            "Machines: " + "; ".join(machines),
+        ]
+        for corpus in sorted(df["corpus"].unique()):
+            part = df[df["corpus"] == corpus]
+            by_id = {r["cell_id"]: r for r in records if r["corpus"] == corpus}
+            ordered = [by_id[cid] for cid in _cell_ids(part, records) if cid in by_id]
+            sections.append(
+                CorpusSection(
+                    corpus,
+                    display_table(part),
+                    significance_matrix(ordered),
+                    shared_confusions(ordered),
+                    references(corpus),
+                )
+            )
+        figures = {
+            "cost": plots.cost_vs_accuracy(df, suite_dir / FIGURES["cost"][0]),
+            "curves": plots.learning_curves(df, suite_dir / FIGURES["curves"][0]),
+            "confusions": plots.confusion_heatmap(records, suite_dir / FIGURES["confusions"][0]),
+        }
+    return Report(suite, header, sections, recommendation(records, pricing) if records else "", figures, df)
+
+
+def _cell_ids(part: pd.DataFrame, records: list[dict[str, Any]]) -> list[str]:
+    """The records' cell ids in the summary's row order (strategy, then budget)."""
+    key = {(r["corpus"], r["run"], r["budget_name"], r["seed"]): r["cell_id"] for r in records}
+    return [key[(c, run, b, s)] for c, run, b, s in zip(part.corpus, part.run, part.budget, part.seed)]

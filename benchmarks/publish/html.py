@@ -1,0 +1,119 @@
+"""The report as one self-contained HTML page: figures inlined as base64, tables sortable, no CDN.
+
+A reader opens ``index.html`` from a CI artifact or a file browser, offline: so nothing may be
+fetched (no script, style or font from elsewhere) and the page must work from ``file://``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+
+import pandas as pd
+from ragorft.benchmarks.publish.content import Report
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
+th { background: #f0f0f0; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th[aria-sort="ascending"]::after { content: " ▲"; }
+table.sortable th[aria-sort="descending"]::after { content: " ▼"; }
+td:first-child, th:first-child { text-align: left; }
+img { max-width: 100%; border: 1px solid #eee; }
+.note { color: #555; font-size: 0.9em; }
+.refs { background: #fffbe6; }
+nav a { margin-right: 1em; }
+"""
+
+# Click a header to sort by that column; numbers sort as numbers (the leading number of a cell).
+SORT_JS = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  var headers = table.querySelectorAll("thead th");
+  headers.forEach(function (th, col) {
+    th.addEventListener("click", function () {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      headers.forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      function key(row) {
+        var text = row.cells[col] ? row.cells[col].textContent.trim() : "";
+        var num = parseFloat(text.replace(/,/g, ""));
+        return isNaN(num) ? text.toLowerCase() : num;
+      }
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (typeof x !== typeof y) { x = String(x); y = String(y); }
+        return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+"""
+
+
+def _table(df: pd.DataFrame, *, sortable: bool = True, index: bool = False, css: str = "") -> str:
+    classes = " ".join(c for c in ("sortable" if sortable else "", css) if c)
+    return df.to_html(index=index, classes=classes or None, border=0, escape=True, na_rep="")
+
+
+def _img(path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    alt = html.escape(alt)
+    return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"><figcaption>{alt}</figcaption></figure>'
+
+
+def _markdown_block(text: str) -> str:
+    """The scorer's recommendation is markdown; shown verbatim (preformatted) rather than half-rendered."""
+    return f'<pre class="recommendation">{html.escape(text)}</pre>'
+
+
+def html_page(report: Report, captions: dict[str, str]) -> str:
+    title = f"ragorft report: suite {report.suite}"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # nothing is loaded from anywhere: images are data: URLs, script and style are inline
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">",
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style>",
+        '<link rel="icon" href="data:,">',
+        "</head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    if not report.sections:
+        out += ["<p>No cells yet.</p></body></html>"]
+        return "\n".join(out)
+    out.append(
+        "<nav>"
+        + "".join(f'<a href="#corpus-{html.escape(s.corpus)}">{html.escape(s.corpus)}</a>' for s in report.sections)
+        + "</nav>"
+    )
+    out += [f'<p class="note">{html.escape(h)}</p>' for h in report.header]
+    out += ['<h2 id="recommendation">Recommendation</h2>', _markdown_block(report.recommendation)]
+    out.append('<h2 id="figures">Figures</h2>')
+    out += [_img(path, captions[key]) for key, path in report.figures.items()]
+    for s in report.sections:
+        out.append(f'<h2 id="corpus-{html.escape(s.corpus)}">{html.escape(s.corpus)}</h2>')
+        out.append(_table(s.table, css="cells"))
+        if not s.significance.empty:
+            out.append(
+                '<p class="note">Paired significance: row minus column accuracy in points on shared test items; '
+                "* = McNemar exact test, Holm-corrected over this corpus's pairs, p &lt; 0.05.</p>"
+            )
+            out.append(_table(s.significance, sortable=False, index=True))
+        if not s.confusions.empty:
+            out.append('<p class="note">Confusions shared across cells (from each cell\'s top-10 list).</p>')
+            out.append(_table(s.confusions))
+        if not s.references.empty:
+            out.append(
+                '<p class="note"><strong>Published reference numbers, not produced by ragorft</strong> '
+                "(other models, same test set).</p>"
+            )
+            out.append(_table(s.references, css="refs"))
+    out += [f"<script>{SORT_JS}</script>", "</body></html>"]
+    return "\n".join(out) + "\n"

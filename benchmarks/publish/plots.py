@@ -1,0 +1,135 @@
+"""The report's figures as PNG (matplotlib, Agg): cost vs accuracy, learning curves, confusions.
+
+Each function takes the summary frame (or records) of one suite and writes one file; nothing here
+re-runs a model. One panel per corpus, so corpora with different label sets never share an axis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+from ragorft.benchmarks.core.atomic import write_bytes  # noqa: E402
+from ragorft.benchmarks.publish.summary import cell_label, shared_confusions  # noqa: E402
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    write_bytes(path, buf.getvalue())
+    return path
+
+
+def pareto_front(cost: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
+    """Indices of the points no other point beats on both cost (lower) and accuracy (higher), by cost."""
+    order = np.lexsort((-accuracy, cost))
+    front, best = [], -np.inf
+    for i in order:
+        if accuracy[i] > best:
+            front.append(i)
+            best = accuracy[i]
+    return np.array(front, dtype=int)
+
+
+def _panels(n: int, width: float = 5.5, height: float = 4.0) -> tuple[plt.Figure, list[plt.Axes]]:
+    fig, axes = plt.subplots(1, max(n, 1), figsize=(width * max(n, 1), height), squeeze=False)
+    return fig, list(axes[0])
+
+
+def _colors(strategies: list[str]) -> dict[str, Any]:
+    cmap = plt.get_cmap("tab10")
+    return {s: cmap(i % 10) for i, s in enumerate(sorted(strategies))}
+
+
+def cost_vs_accuracy(df: pd.DataFrame, path: Path) -> Path:
+    corpora = sorted(df["corpus"].unique())
+    colors = _colors(list(df["strategy"].unique()))
+    fig, axes = _panels(len(corpora))
+    for ax, corpus in zip(axes, corpora):
+        # a cell the prices cannot price has no x; the report's header names it
+        part = df[(df["corpus"] == corpus) & df["cost_per_1k_queries_usd"].notna()].reset_index(drop=True)
+        cost = part["cost_per_1k_queries_usd"].to_numpy(float)
+        acc = 100 * part["accuracy"].to_numpy(float)
+        for strategy, sub in part.groupby("strategy"):
+            ax.scatter(
+                sub["cost_per_1k_queries_usd"], 100 * sub["accuracy"], color=colors[strategy], label=strategy, zorder=3
+            )
+        for i, row in part.iterrows():
+            ax.annotate(str(row["budget"]), (cost[i], acc[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        front = pareto_front(cost, acc)
+        ax.step(cost[front], acc[front], where="post", color="black", linestyle="--", linewidth=1, label="Pareto front")
+        if len(cost) and (cost > 0).all() and cost.max() / max(cost.min(), 1e-12) > 20:
+            ax.set_xscale("log")
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.set_title(corpus)
+        ax.set_xlabel("$ per 1k queries (prices.toml)")
+        ax.set_ylabel("accuracy %")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def learning_curves(df: pd.DataFrame, path: Path) -> Path:
+    corpora = sorted(df["corpus"].unique())
+    colors = _colors(list(df["run"].unique()))  # one line per run: two runs of one strategy stay apart
+    fig, axes = _panels(len(corpora))
+    for ax, corpus in zip(axes, corpora):
+        part = df[df["corpus"] == corpus]
+        for run, sub in part.groupby("run"):
+            # several seeds of one budget: plot their mean, the interval of the first seed's cell
+            agg = (
+                sub.groupby("examples_per_class")
+                .agg(acc=("accuracy", "mean"), lo=("accuracy_lo", "mean"), hi=("accuracy_hi", "mean"))
+                .reset_index()
+            )
+            x = agg["examples_per_class"]
+            ax.plot(x, 100 * agg["acc"], marker="o", color=colors[run], label=run)
+            ax.fill_between(x, 100 * agg["lo"], 100 * agg["hi"], color=colors[run], alpha=0.12)
+        ax.set_xscale("log")
+        ax.set_title(corpus)
+        ax.set_xlabel("training examples per class (log)")
+        ax.set_ylabel("accuracy % (95% CI)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def confusion_heatmap(records: list[dict[str, Any]], path: Path, top: int = 8) -> Path:
+    """Rows: the most shared confused pairs per corpus; columns: cells; colour: the error rate."""
+    corpora = sorted({r["corpus"] for r in records})
+    fig, axes = _panels(len(corpora), width=6.5, height=0.45 * top + 2.5)
+    for ax, corpus in zip(axes, corpora):
+        recs = [r for r in records if r["corpus"] == corpus]
+        pairs = shared_confusions(recs, top=top)
+        if pairs.empty:
+            ax.set_axis_off()
+            ax.set_title(f"{corpus}: no confusions")
+            continue
+        cols = [cell_label({"run": r["run"], "budget": r["budget_name"], "seed": r["seed"]}) for r in recs]
+        grid = np.zeros((len(pairs), len(recs)))
+        for j, r in enumerate(recs):
+            # from the predictions, not the record's top-10 list, so a pair outside a cell's top 10 is not 0
+            gold, pred = np.asarray(r["gold"]), np.asarray(r["predictions"])
+            for i, (g, p) in enumerate(zip(pairs["gold"], pairs["predicted"])):
+                support = np.sum(gold == g)
+                grid[i, j] = 100 * np.sum((gold == g) & (pred == p)) / support if support else 0.0
+        im = ax.imshow(grid, cmap="Reds", aspect="auto", vmin=0, vmax=max(grid.max(), 1))
+        for (i, j), value in np.ndenumerate(grid):
+            shade = "white" if value > 30 else "black"
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7, color=shade)
+        ax.set_yticks(range(len(pairs)), [f"{g} → {p}" for g, p in zip(pairs["gold"], pairs["predicted"])], fontsize=7)
+        ax.set_xticks(range(len(recs)), cols, rotation=45, ha="right", fontsize=7)
+        ax.set_title(f"{corpus}: top confused pairs (% of gold class)", fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.04)
+    return _save(fig, path)

@@ -1,0 +1,103 @@
+"""Write a suite's published report from its cell records: REPORT.md, summary.csv, PNGs, index.html.
+
+Nothing here runs a model: the report is a pure function of ``results/<suite>/cells/*.json``, so
+it can be rebuilt anywhere (CI, a laptop) and two reports of the same records are identical
+except for the figures' rendering. ``results/README.md`` indexes every suite with its headline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from ragorft.benchmarks.core.atomic import write_text
+from ragorft.benchmarks.publish.content import FIGURES, Report, build_report
+from ragorft.benchmarks.publish.html import html_page
+from ragorft.benchmarks.publish.summary import (
+    Pricing,
+)
+from ragorft.benchmarks.publish.tables import write_tables
+
+
+def markdown(report: Report) -> str:
+    lines = [f"# Report: suite `{report.suite}`", ""]
+    if not report.sections:
+        return "\n".join([*lines, "No cells yet.", ""])
+    for h in report.header:
+        lines += [h, ""]
+    lines += ["## Recommendation", "", report.recommendation, ""]
+    lines += ["## Figures", ""]
+    for key, path in report.figures.items():
+        lines += [f"![{FIGURES[key][1]}]({path.name})", ""]
+    for s in report.sections:
+        lines += [f"## {s.corpus}", "", s.table.to_markdown(index=False), ""]
+        if not s.significance.empty:
+            lines += [
+                "Paired significance (row minus column accuracy in points on shared test items; "
+                "`*`: McNemar exact test, Holm-corrected over this corpus's pairs, p < 0.05):",
+                "",
+                s.significance.to_markdown(),
+                "",
+            ]
+        if not s.confusions.empty:
+            lines += [
+                "Confusions shared across cells (from each cell's top-10 list):",
+                "",
+                s.confusions.to_markdown(index=False),
+                "",
+            ]
+        if not s.references.empty:
+            lines += [
+                "Published reference numbers, **not produced by ragorft** (other models, same test set):",
+                "",
+                s.references.to_markdown(index=False),
+                "",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results_dir: Path, suite: str, pricing: Pricing | None = None) -> Report:
+    """Write RESULTS.md and summary.csv (through ``ragorft table``'s writer, so both commands write the
+    same files the same way), then REPORT.md, the PNGs and index.html under ``results_dir/suite``; index the suites."""
+    suite_dir = Path(results_dir) / suite
+    records = write_tables(Path(results_dir), suite, pricing)
+    report = build_report(suite_dir, suite, pricing, records)
+    write_text(suite_dir / "REPORT.md", markdown(report))
+    write_text(suite_dir / "index.html", html_page(report, {k: v[1] for k, v in FIGURES.items()}))
+    write_suites_index(Path(results_dir))
+    return report
+
+
+def headline(summary: pd.DataFrame) -> str:
+    """Per corpus, the most accurate cell: 'corpus: 91.2% (rag @ full)'."""
+    if summary.empty:
+        return "no cells"
+    parts = []
+    for corpus, part in summary.groupby("corpus", sort=True):
+        best = part.loc[part["accuracy"].idxmax()]
+        parts.append(f"{corpus}: {100 * best['accuracy']:.1f}% ({best['run']} @ {best['budget']})")
+    return "; ".join(parts)
+
+
+def write_suites_index(results_dir: Path) -> Path:
+    """``results/README.md``: every suite with a summary.csv, its headline and links."""
+    lines = [
+        "# Published results",
+        "",
+        "Written by `ragorft report` (and at the end of `ragorft bench`); one folder per suite.",
+        "Headline: the most accurate cell per corpus. Full tables, intervals, costs and plots are in each report.",
+        "",
+        "| suite | cells | headline | report |",
+        "|---|---|---|---|",
+    ]
+    for csv in sorted(Path(results_dir).glob("*/summary.csv")):
+        name = csv.parent.name
+        try:
+            summary = pd.read_csv(csv)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError):
+            summary = pd.DataFrame()
+        links = f"[REPORT.md]({name}/REPORT.md), [index.html]({name}/index.html), [summary.csv]({name}/summary.csv)"
+        lines.append(f"| `{name}` | {len(summary)} | {headline(summary)} | {links} |")
+    path = Path(results_dir) / "README.md"
+    write_text(path, "\n".join(lines) + "\n")
+    return path

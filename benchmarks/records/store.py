@@ -1,0 +1,68 @@
+"""The one reader of cell records: what every command that reads results goes through.
+
+One policy for a record that cannot be trusted (its checksum fails, it is not JSON, or it lacks a
+field the scorer needs): reading it is an error that names the file. ``compare``, ``recommend``
+and ``report`` therefore refuse it (exit 2) rather than silently skipping a cell, which once let a
+regression through the gate; ``bench`` never reads a results record, it recomputes any cell whose
+cached copy is corrupt and overwrites the results file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ragorft.benchmarks.core.atomic import CorruptFile, read_json
+from ragorft.benchmarks.core.errors import RagorftError
+
+REQUIRED = (
+    ("corpus",),
+    ("run",),
+    ("budget_name",),
+    ("test_items",),
+    ("gold",),
+    ("predictions",),
+    ("metrics", "accuracy"),
+    ("metrics", "accuracy_ci"),
+    ("timing", "predict_seconds_per_query"),
+    ("timing", "train_seconds"),
+)
+
+
+def check_record(record: Any, source: str | Path) -> dict[str, Any]:
+    """Refuse a record the scorer would have to guess about; name the file and the missing field."""
+    if not isinstance(record, dict):
+        raise RagorftError("cell record is not a JSON object", path=source)
+    for path in REQUIRED:
+        node: Any = record
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                raise RagorftError(f"cell record lacks '{'.'.join(path)}'", path=source)
+            node = node[key]
+    n = len(record["test_items"])
+    if not (len(record["gold"]) == len(record["predictions"]) == n) or n == 0:
+        raise RagorftError("cell record: test_items, gold and predictions differ in length (or are empty)", path=source)
+    return record
+
+
+def read_record(path: str | Path) -> dict[str, Any]:
+    """One checked record; a corrupt or malformed file is a RagorftError naming it."""
+    try:
+        return check_record(read_json(path), path)
+    except CorruptFile as exc:
+        raise RagorftError(str(exc), path=path) from exc
+
+
+def load_cells(suite_dir: str | Path, *, allow_empty: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """(path, record) for every cell record of a suite's results, sorted by file name."""
+    folder = Path(suite_dir)
+    folder = folder if folder.name == "cells" else folder / "cells"
+    paths = sorted(folder.glob("*.json"))
+    if not paths and not allow_empty:
+        raise RagorftError("no cell records (run `ragorft bench` first)", path=folder)
+    return [(str(p), read_record(p)) for p in paths]
+
+
+def load_records(suite_dir: str | Path) -> list[dict[str, Any]]:
+    """The records alone (an empty list for a suite with none yet)."""
+    return [record for _, record in load_cells(suite_dir, allow_empty=True)]

@@ -1,0 +1,242 @@
+"""One cell: fit a strategy on a budget, score it on the test items, time it, sample its memory.
+
+``run_cell`` is a plain function of its inputs, so any executor (in-process, Ray) can call it and
+the records are the same whichever ran them (apart from timings).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import psutil
+from ragorft import strategies
+from ragorft.benchmarks import __version__
+from ragorft.benchmarks.data.cards import Corpus, load_corpus
+from ragorft.benchmarks.data.sampling import sample_budget, split_dev, stratified_order
+from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.run.suite import Cell, budget_name
+from ragorft.benchmarks.score.metrics import classification_metrics, percentiles_ms
+
+RECORD_SCHEMA = 1
+LATENCY_SAMPLE = 20  # single-query calls timed for p50/p95 latency
+VERSIONED_PACKAGES = ("torch", "transformers", "sentence-transformers", "faiss-cpu", "peft", "numpy", "scikit-learn")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "ragorft": __version__}
+    for name in VERSIONED_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def machine() -> dict[str, Any]:
+    info_ = {
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            info_["gpu"] = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return info_
+
+
+def pick_device(supported: Iterable[str]) -> str:
+    if os.environ.get("RAGORFT_DEVICE"):
+        return os.environ["RAGORFT_DEVICE"]
+    if "cuda" in supported:
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                return "cuda"
+        except ImportError:
+            pass
+    return "cpu"
+
+
+def seed_everything(seed: int) -> dict[str, Any]:
+    """Seed every generator a strategy may draw from; return the settings for the record."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    settings: dict[str, Any] = {"seed": seed}
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+        settings |= {
+            "torch_deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+            "torch_num_threads": torch.get_num_threads(),
+            "cudnn_deterministic": torch.backends.cudnn.deterministic,
+        }
+    except ImportError:
+        pass
+    return settings
+
+
+class PeakMemory:
+    """Sample this process's resident memory in a thread; the peak is what a cell needed."""
+
+    def __init__(self, interval: float = 0.05):
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.start_mb = self.peak_mb = self.proc.memory_info().rss / 2**20
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
+
+
+@dataclass
+class CorpusData:
+    """A loaded corpus with the per-seed splits every strategy of a cell shares."""
+
+    corpus: Corpus
+    test_order: list[int]
+
+    def pools(self, seed: int) -> tuple[list, list]:
+        """(train pool, dev): the corpus's own dev split, or a seeded 10% carved out of train."""
+        if self.corpus.dev is not None:
+            return self.corpus.train, self.corpus.dev
+        return split_dev(self.corpus.train, seed)
+
+
+def load_corpus_data(name: str, data_dir: Path | None, test_sample_seed: int = 0) -> CorpusData:
+    corpus = load_corpus(name, data_dir)
+    return CorpusData(corpus, stratified_order(corpus.test, test_sample_seed))
+
+
+def run_cell(
+    cell: Cell, data: CorpusData, *, cache_dir: Path, embedder: Embedder | None = None, progress: bool = True
+) -> dict[str, Any]:
+    """Fit and score one cell; return its record (without writing it)."""
+    corpus = data.corpus
+    cls = strategies.get(cell.strategy)
+    options = cls.parse_options(cell.options)
+    pool, dev = data.pools(cell.seed)
+    train = sample_budget(pool, cell.budget, cell.seed, source=f"{corpus.name} train")
+    items = data.test_order[: cell.max_test_items or None]
+    test = [corpus.test[i] for i in items]
+    device = pick_device(cls.devices)
+    embedder = embedder or Embedder(cache_dir, corpus.key, device=device, progress=progress)
+    ctx = strategies.FitContext(
+        corpus=corpus.name,
+        corpus_key=corpus.key,
+        labels=corpus.labels,
+        seed=cell.seed,
+        cache_dir=cache_dir,
+        dev=dev,
+        out_of_scope_label=corpus.card.out_of_scope_label,
+        embed=embedder,
+        device=device,
+        progress=progress,
+    )
+    determinism = seed_everything(cell.seed)
+    strategy = cls(options, ctx)
+    strategy.prepare(train)
+    cuda = device == "cuda"
+    if cuda:
+        import torch
+
+        torch.cuda.reset_peak_memory_stats()
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        strategy.fit(train)
+        train_seconds = time.perf_counter() - t0
+        texts = [ex.text for ex in test]
+        t0 = time.perf_counter()
+        predictions = strategy.predict(texts)
+        predict_seconds = time.perf_counter() - t0
+        latencies = []
+        for text in texts[:LATENCY_SAMPLE]:
+            t0 = time.perf_counter()
+            strategy.predict([text])
+            latencies.append(time.perf_counter() - t0)
+    if len(predictions) != len(test):
+        raise RuntimeError(f"{cell.id}: strategy returned {len(predictions)} predictions for {len(test)} texts")
+    invalid = sorted(set(predictions) - set(corpus.labels))
+    if invalid:
+        raise RuntimeError(f"{cell.id}: strategy predicted labels not in the corpus: {invalid[:5]}")
+    gold = [ex.label for ex in test]
+    report = strategy.report()
+    memory = {"start_rss_mb": round(mem.start_mb, 1), "peak_rss_mb": round(mem.peak_mb, 1)}
+    if cuda:
+        import torch
+
+        memory["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    return {
+        "schema": RECORD_SCHEMA,
+        "cell_id": cell.id,
+        "corpus": corpus.name,
+        "corpus_key": corpus.key,
+        "run": cell.run,
+        "strategy": cell.strategy,
+        "options": cls.config(options),
+        "budget": cell.budget,
+        "budget_name": budget_name(cell.budget),
+        "seed": cell.seed,
+        "n_train": len(train),
+        "n_dev": len(dev),
+        "n_test": len(test),
+        "test_items": items,
+        "gold": gold,
+        "predictions": predictions,
+        "metrics": classification_metrics(
+            gold, predictions, out_of_scope_label=corpus.card.out_of_scope_label, seed=cell.seed
+        ),
+        "timing": {
+            "train_seconds": train_seconds,
+            "predict_seconds": predict_seconds,
+            "predict_seconds_per_query": predict_seconds / len(test),
+            "latency_ms": percentiles_ms(latencies),
+        },
+        "memory": memory,
+        "cost": {
+            "params_trained": report.params_trained,
+            "params_total": report.params_total,
+            "tokens_in": report.tokens_in,
+            "tokens_out": report.tokens_out,
+        },
+        "report": report.extra,
+        "provenance": {
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "versions": package_versions(),
+            "machine": machine(),
+            "device": device,
+            "determinism": determinism,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    }

@@ -1,0 +1,212 @@
+"""Suites: a TOML grid of corpora x strategies x training budgets x seeds, expanded into cells.
+
+A suite names its test-item sample once (``max_test_items``) so every strategy is scored on the
+same items; a ``[[run]]`` entry may ask for fewer, and takes a prefix of the same seeded,
+stratified order, so cheaper and dearer strategies still share items for paired comparisons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragorft import strategies
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.paths import SUITES_DIR
+from ragorft.benchmarks.core.tomlio import read_toml
+from ragorft.benchmarks.data.cards import read_card
+
+Budget = int | str  # examples per class, or "full"
+
+
+@dataclass(frozen=True)
+class Cell:
+    corpus: str  # the corpus's name, from its card
+    run: str  # the [[run]] name: a strategy plus options
+    strategy: str
+    options: dict[str, Any]
+    budget: Budget
+    seed: int
+    max_test_items: int  # 0 = the whole test split
+    corpus_ref: str = ""  # how the suite named it: a corpus name, a folder or a card path
+
+    @property
+    def corpus_source(self) -> str:
+        return self.corpus_ref or self.corpus
+
+    @property
+    def id(self) -> str:
+        return f"{self.corpus}/{self.run}/{budget_name(self.budget)}/seed{self.seed}"
+
+
+def budget_name(budget: Budget) -> str:
+    return "full" if budget == "full" else f"{budget}shot"
+
+
+@dataclass
+class Suite:
+    name: str
+    path: Path
+    description: str
+    cells: list[Cell]
+    requirement: dict[str, Any] = field(default_factory=dict)
+    test_sample_seed: int = 0
+
+
+def find_suite(name_or_path: str) -> Path:
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    named = SUITES_DIR / f"{name_or_path}.toml"
+    if named.is_file():
+        return named
+    known = sorted(x.stem for x in SUITES_DIR.glob("*.toml"))
+    raise RagorftError(f"unknown suite '{name_or_path}' (known: {', '.join(known)})")
+
+
+def _budget(value: Any, path: Path, where: str) -> Budget:
+    if value == "full" or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return value
+    raise RagorftError(
+        f'{where}: budget must be a positive integer (examples per class) or "full", got {value!r}', path=path
+    )
+
+
+def _list(table: dict[str, Any], key: str, default: list[Any], path: Path, where: str) -> list[Any]:
+    value = table.get(key, default)
+    if not isinstance(value, list) or not value:
+        raise RagorftError(f"{where}: '{key}' must be a non-empty list", path=path)
+    return value
+
+
+def _int(value: Any, key: str, path: Path) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RagorftError(f"'{key}' must be an integer, got {value!r}", path=path)
+    return value
+
+
+def _budget_options(
+    run: dict[str, Any], cls: Any, options: dict[str, Any], path: Path, where: str
+) -> dict[str, dict[str, Any]]:
+    """``budget_options``: option overrides for one budget (e.g. fewer epochs on full data).
+
+    Why per budget and not a second run: a run is one row of the results tables; epochs that suit
+    770 examples are wasted compute on 9,000, and splitting the run would split its row.
+    """
+    raw = run.get("budget_options", {})
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise RagorftError(f"{where}: 'budget_options' must map a budget to a table of options", path=path)
+    out = {}
+    for key, table in raw.items():
+        digits = key.removesuffix("shot")
+        name = budget_name(_budget(int(digits) if digits.isdigit() else key, path, where))
+        cls.parse_options(options | table, where=f"{path} {where} budget_options.{key}")
+        out[name] = table
+    return out
+
+
+def read_suite(name_or_path: str) -> Suite:
+    path = find_suite(name_or_path)
+    raw = read_toml(path)
+    unknown = set(raw) - {
+        "name",
+        "description",
+        "corpora",
+        "budgets",
+        "seeds",
+        "max_test_items",
+        "run",
+        "requirement",
+        "test_sample_seed",
+    }
+    if unknown:
+        raise RagorftError(f"unknown top-level key(s): {', '.join(sorted(unknown))}", path=path)
+    name = raw.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
+        raise RagorftError(f"suite name must be a plain non-empty string, got {name!r}", path=path)
+    corpora = _list(raw, "corpora", [], path, "suite")
+    budgets = _list(raw, "budgets", ["full"], path, "suite")
+    seeds = _list(raw, "seeds", [0], path, "suite")
+    max_items = raw.get("max_test_items", 0)
+    if not isinstance(max_items, int) or isinstance(max_items, bool) or max_items < 0:
+        raise RagorftError(f"max_test_items must be a non-negative integer, got {max_items!r}", path=path)
+    runs = raw.get("run", [])
+    if not isinstance(runs, list) or not runs:
+        raise RagorftError("a suite needs at least one [[run]] table", path=path)
+    cells: list[Cell] = []
+    seen: dict[str, str] = {}
+    for i, run in enumerate(runs):
+        where = f"run[{i}]"
+        if not isinstance(run, dict) or "strategy" not in run:
+            raise RagorftError(f"{where}: needs 'strategy'", path=path)
+        extra = set(run) - {
+            "strategy",
+            "name",
+            "options",
+            "budget_options",
+            "corpora",
+            "budgets",
+            "seeds",
+            "max_test_items",
+        }
+        if extra:
+            raise RagorftError(f"{where}: unknown key(s) {', '.join(sorted(extra))}", path=path)
+        for key in ("strategy", "name"):
+            if key in run and not isinstance(run[key], str):
+                raise RagorftError(f"{where}: '{key}' must be a string, got {run[key]!r}", path=path)
+        cls = strategies.get(run["strategy"])
+        options = run.get("options", {})
+        if not isinstance(options, dict):
+            raise RagorftError(f"{where}: 'options' must be a table, got {options!r}", path=path)
+        cls.parse_options(options, where=f"{path} {where}")  # fail now, not mid-run
+        per_budget = _budget_options(run, cls, options, path, where)
+        run_name = run.get("name", run["strategy"])
+        if run_name in seen:
+            raise RagorftError(
+                f"{where}: duplicate run name '{run_name}' (also {seen[run_name]}); give each a 'name'", path=path
+            )
+        seen[run_name] = where
+        run_items = run.get("max_test_items", max_items)
+        if not isinstance(run_items, int) or isinstance(run_items, bool) or run_items < 0:
+            raise RagorftError(f"{where}: max_test_items must be a non-negative integer", path=path)
+        if max_items and (run_items == 0 or run_items > max_items):
+            run_items = max_items
+        run_budgets = {budget_name(_budget(b, path, where)) for b in _list(run, "budgets", budgets, path, where)}
+        if set(per_budget) - run_budgets:
+            raise RagorftError(
+                f"{where}: budget_options for {', '.join(sorted(set(per_budget) - run_budgets))}, "
+                f"not among this run's budgets ({', '.join(sorted(run_budgets))})",
+                path=path,
+            )
+        for ref in _list(run, "corpora", corpora, path, where):
+            if not isinstance(ref, str):
+                raise RagorftError(f"{where}: corpora must be names or paths (strings), got {ref!r}", path=path)
+            corpus = read_card(ref).name
+            for budget in _list(run, "budgets", budgets, path, where):
+                for seed in _list(run, "seeds", seeds, path, where):
+                    if not isinstance(seed, int) or isinstance(seed, bool):
+                        raise RagorftError(f"{where}: seed must be an integer, got {seed!r}", path=path)
+                    cells.append(
+                        Cell(
+                            corpus,
+                            run_name,
+                            run["strategy"],
+                            options | per_budget.get(budget_name(_budget(budget, path, where)), {}),
+                            _budget(budget, path, where),
+                            seed,
+                            run_items,
+                            ref,
+                        )
+                    )
+    requirement = raw.get("requirement", {})
+    if not isinstance(requirement, dict):  # bench prices its report with it: refuse it before the run
+        raise RagorftError(f"[requirement] must be a table, got {requirement!r}", path=path)
+    return Suite(
+        name=name,
+        path=path,
+        description=raw.get("description", ""),
+        cells=cells,
+        requirement=requirement,
+        test_sample_seed=_int(raw.get("test_sample_seed", 0), "test_sample_seed", path),
+    )

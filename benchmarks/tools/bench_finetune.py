@@ -1,0 +1,109 @@
+"""Benchmark: dynamic padding + length grouping vs padding to max length; QLoRA vs LoRA peak memory.
+
+Not a test: it prints measured ratios. The padding comparison trains the same LoRA model on the
+same examples in the same process, alternating the two settings (``--repeats`` rounds) so machine
+load hits both alike. Peak memory needs a clean process per setting, so each memory run is a fresh
+subprocess (spawn) sampling its own RSS.
+
+    python -m benchmarks.bench_finetune --corpus banking77 --examples 320 --repeats 2
+    python -m benchmarks.bench_finetune --memory-only --model SmolLM2-135M-Instruct --examples 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ragorft.benchmarks.models.finetune import LoraOptions, finetune, subset
+
+
+def _data(corpus: str, examples: int, seed: int) -> tuple[list, list, list[str]]:
+    from ragorft.benchmarks.run.cell import load_corpus_data
+
+    d = load_corpus_data(corpus, None)
+    pool, dev = d.pools(seed)
+    return subset(pool, examples, seed), subset(dev, len(d.corpus.labels), seed), d.corpus.labels
+
+
+def _train(kind: str, opts: LoraOptions, corpus: str, examples: int, seed: int) -> dict[str, Any]:
+    from ragorft.benchmarks.run.cell import PeakMemory
+
+    train, dev, labels = _data(corpus, examples, seed)
+    with tempfile.TemporaryDirectory() as cache, PeakMemory() as mem:
+        result = finetune(kind, opts, train, dev, labels, seed=seed, cache_dir=Path(cache))
+    return {
+        "kind": kind,
+        "examples_per_s": result.extra["train_examples_per_s"],
+        "peak_rss_mb": mem.peak_mb,
+        "start_rss_mb": mem.start_mb,
+    }
+
+
+def _child(queue: mp.Queue, *args: Any) -> None:
+    queue.put(_train(*args))
+
+
+def _in_subprocess(*args: Any) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, *args))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--corpus", default="banking77")
+    p.add_argument("--model", default="all-MiniLM-L6-v2")
+    p.add_argument("--examples", type=int, default=320)
+    p.add_argument("--max-length", type=int, default=64)
+    p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--memory-only", action="store_true")
+    p.add_argument("--padding-only", action="store_true")
+    p.add_argument("--out", help="write the measurements as JSON here")
+    args = p.parse_args(argv)
+    base = {"model": args.model, "epochs": 1, "max_length": args.max_length, "batch_size": 32}
+    report: dict[str, Any] = {"args": vars(args)}
+    if not args.memory_only:
+        rates: dict[str, list[float]] = {"dynamic+grouped": [], "max_length": []}
+        for _ in range(args.repeats):
+            for name, extra in (
+                ("dynamic+grouped", {"padding": "dynamic", "group_by_length": True}),
+                ("max_length", {"padding": "max_length", "group_by_length": False}),
+            ):
+                r = _train("lora", LoraOptions(**base, **extra), args.corpus, args.examples, args.seed)
+                rates[name].append(r["examples_per_s"])
+                print(f"{name}: {r['examples_per_s']:.1f} train examples/s", file=sys.stderr)
+        dyn, pad = statistics.median(rates["dynamic+grouped"]), statistics.median(rates["max_length"])
+        report["padding"] = {"examples_per_s": rates, "speedup_dynamic_over_max_length": dyn / pad}
+        print(f"train examples/s, dynamic padding + length grouping / padding to {args.max_length}: {dyn / pad:.2f}x")
+    if not args.padding_only:
+        mem = {
+            kind: _in_subprocess(kind, LoraOptions(**base), args.corpus, args.examples, args.seed)
+            for kind in ("lora", "qlora")
+        }
+        ratio = mem["qlora"]["peak_rss_mb"] / mem["lora"]["peak_rss_mb"]
+        report["memory"] = mem | {"peak_rss_ratio_qlora_over_lora": ratio}
+        print(
+            f"peak RSS qlora {mem['qlora']['peak_rss_mb']:.0f} MiB / lora {mem['lora']['peak_rss_mb']:.0f} MiB "
+            f"= {ratio:.2f} ({args.model})"
+        )
+    if args.out:
+        from ragorft.benchmarks.core.atomic import write_json
+
+        write_json(Path(args.out), report)
+    print(json.dumps(report, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
