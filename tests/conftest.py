@@ -6,105 +6,15 @@ local mirror of the real corpora, where present), models from packages or tiny l
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
-import os
 import socket
 from pathlib import Path
 
 import pytest
+from ragorft.benchmarks.core import env  # noqa: E402
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-os.environ.setdefault("DO_NOT_TRACK", "1")
+from tests.helpers.corpora import INTENTS, build_tiny_llama_for_intents, write_card, write_csv
 
-ROOT = Path(__file__).resolve().parent.parent
-MIRROR = Path(os.environ.get("RAGORFT_DATA", ROOT.parent / "shared" / "corpora"))
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-# Intent-like texts: three labels, distinct vocabulary, so a real embedding model separates them.
-INTENTS = {
-    "card_arrival": [
-        "when will my new card arrive",
-        "my card has not arrived yet",
-        "how long does card delivery take",
-        "I am still waiting for my card",
-        "where is the card you sent me",
-        "has my bank card been posted",
-        "track the delivery of my card",
-        "the card still has not come in the mail",
-    ],
-    "exchange_rate": [
-        "what is the exchange rate for euros",
-        "how much is one dollar in pounds",
-        "which rate do you use to convert currency",
-        "is the currency conversion rate fair",
-        "tell me today's exchange rate",
-        "what rate applies when I pay abroad",
-        "how do you calculate foreign exchange",
-        "exchange rate for japanese yen please",
-    ],
-    "lost_card": [
-        "I lost my card",
-        "my wallet with my card was stolen",
-        "someone stole my debit card",
-        "I cannot find my card anywhere",
-        "please block my lost card",
-        "my card is missing, what do I do",
-        "report a stolen card",
-        "I think I left my card at the shop and it is gone",
-    ],
-}
-
-
-def write_csv(path: Path, rows: list[tuple[str, str]], header: tuple[str, str] = ("text", "category")) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def write_card(
-    folder: Path,
-    *,
-    name: str,
-    files: dict[str, Path],
-    fmt: str = "csv",
-    splits: str | None = None,
-    extra: str = "",
-    text_column: str = "text",
-    label_column: str = "category",
-) -> Path:
-    """Write a corpus card for files already in ``folder`` (the card's own mirror)."""
-    lines = [
-        f'name = "{name}"',
-        'task = "classification"',
-        'licence = "CC0-1.0"',
-        extra,
-        "",
-        "[format]",
-        f'kind = "{fmt}"',
-        f'text_column = "{text_column}"',
-        f'label_column = "{label_column}"',
-        "",
-    ]
-    for rel, path in files.items():
-        lines += ["[[files]]", f'path = "{rel}"', f'sha256 = "{sha256(path)}"', ""]
-    lines += ["[splits]", splits or 'train = "train.csv"\ntest = "test.csv"']
-    card = folder / "corpus.toml"
-    card.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return card
+env.apply()  # the same offline, telemetry-free settings as the CLI, nox and the Ray workers
 
 
 @pytest.fixture
@@ -145,7 +55,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 
 
-def write_json(path: Path, obj: object) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj), encoding="utf-8")
-    return path
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny causal LM (built locally with save_pretrained) whose vocabulary covers the intents."""
+    return build_tiny_llama_for_intents(tmp_path_factory.mktemp("lm") / "tiny")

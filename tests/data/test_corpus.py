@@ -9,7 +9,7 @@ import pytest
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.cards import load_corpus, read_card
 
-from tests.conftest import write_card, write_csv
+from tests.helpers.corpora import write_card, write_csv
 
 
 def _corpus(tmp_path: Path, train_rows, test_rows, **card_kw) -> Path:
@@ -155,7 +155,7 @@ def test_jsonl_malformed_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["banking77", "clinc150"])
 def test_shipped_cards_match_the_mirror(name: str) -> None:
-    from tests.conftest import MIRROR
+    from tests.helpers.corpora import MIRROR
 
     if not (MIRROR / name).is_dir():
         pytest.skip(f"no local mirror of {name}")

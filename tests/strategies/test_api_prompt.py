@@ -11,7 +11,7 @@ import pytest
 from ragorft.benchmarks.commands.cli import main
 from ragorft.strategies.api_prompt import to_label
 
-from tests.test_openai_backend import SECRET, LoopbackServer, model_dir  # noqa: F401 (fixture)
+from tests.helpers.loopback import SECRET, LoopbackServer
 
 SUITE = """
 name = "api"

@@ -13,7 +13,7 @@ from ragorft.benchmarks.score.costs import (
     parse_quantity,
 )
 
-from tests.synthetic_records import N_ITEMS, record, spread
+from tests.helpers.records import N_ITEMS, record, spread
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ import pytest
 from ragorft.benchmarks.run.runner import run_suite
 from ragorft.benchmarks.run.suite import read_suite
 
-from tests.test_runner import _stable, _suite
+from tests.helpers.runs import stable as _stable
+from tests.helpers.runs import suite_file as _suite
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ import torch
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.models import lm
 
-from tests.conftest import INTENTS
-from tests.tiny_lm import build_tiny_llama
+from tests.helpers.corpora import INTENTS
+from tests.helpers.tiny_lm import build_tiny_llama
 
 TEXTS = [t for texts in INTENTS.values() for t in texts] + list(INTENTS)
 

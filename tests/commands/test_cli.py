@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from ragorft.benchmarks.commands.cli import main
+from ragorft.benchmarks.core.paths import CORPORA_DIR
 
 
 def _run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
@@ -45,11 +46,15 @@ def test_budget_larger_than_data(tmp_path: Path, capsys: pytest.CaptureFixture, 
 
 def test_unknown_corpus(capsys: pytest.CaptureFixture) -> None:
     code, _, err = _run(capsys, "corpus", "validate", "no_such_corpus")
-    assert code == 2 and "unknown corpus 'no_such_corpus' (known: banking77, clinc150)" in err
+    # the list names every card shipped (adding a corpus card must not break this test)
+    known = sorted(d.name for d in CORPORA_DIR.iterdir() if (d / "corpus.toml").is_file())
+    assert {"banking77", "clinc150"} <= set(known)
+    assert code == 2 and err.count("\n") == 1
+    assert f"unknown corpus 'no_such_corpus' (known: {', '.join(known)})" in err
 
 
 def test_validate_reports_warnings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from tests.conftest import write_card, write_csv
+    from tests.helpers.corpora import write_card, write_csv
 
     mirror = tmp_path / "mirror" / "v"
     train = write_csv(
@@ -68,7 +73,7 @@ def test_validate_reports_warnings(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_malformed_corpus_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from tests.conftest import write_card, write_csv
+    from tests.helpers.corpora import write_card, write_csv
 
     mirror = tmp_path / "mirror" / "m"
     train = write_csv(mirror / "train.csv", [("hello", "a"), ("", "b")])

@@ -14,8 +14,8 @@ from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.models.label_decoding import LabelTrie, constrained_greedy
 from ragorft.strategies.few_shot import select_demos
 
-from tests.conftest import INTENTS
-from tests.tiny_lm import build_tiny_llama
+from tests.helpers.corpora import INTENTS
+from tests.helpers.tiny_lm import build_tiny_llama
 
 # labels that share token prefixes, as Banking77's do (card_arrival, card_delivery_estimate, ...)
 LABELS = sorted(INTENTS) + ["card", "card_arrival_late", "exchange_rate_fee"]

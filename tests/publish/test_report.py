@@ -22,7 +22,7 @@ from ragorft.benchmarks.run.runner import run_suite
 from ragorft.benchmarks.run.suite import read_suite
 from ragorft.benchmarks.score.costs import error_volume, load_prices
 
-from tests.conftest import INTENTS, write_card, write_csv
+from tests.helpers.corpora import INTENTS, write_card, write_csv
 
 SUITE = """
 name = "t"

@@ -14,7 +14,7 @@ from ragorft import strategies
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.finetune import FinetuneOptions, LoraOptions, finetune, load_finetuned, predict_labels
 
-from tests.conftest import INTENTS
+from tests.helpers.corpora import INTENTS
 
 SEED = 0
 
@@ -119,7 +119,7 @@ def test_causal_lm_lora_head_and_forgetting_probe(tmp_path: Path) -> None:
 
     from ragorft.benchmarks.models.finetune import forgetting_check, probe_texts
 
-    from tests.tiny_lm import build_tiny_llama
+    from tests.helpers.tiny_lm import build_tiny_llama
 
     texts = [ex.text for ex in intents(0, 8)] + probe_texts()
     folder = build_tiny_llama(tmp_path / "tiny-llama", texts)

@@ -16,7 +16,7 @@ from ragorft.benchmarks.commands.cli import main
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.cards import load_corpus
 
-from tests.conftest import write_card
+from tests.helpers.corpora import write_card
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 

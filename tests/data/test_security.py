@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ragorft.benchmarks.models import registry as models
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for d in ("benchmarks", "strategies") for p in (ROOT / d).rglob("*.py")]
 
 

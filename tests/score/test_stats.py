@@ -8,7 +8,7 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.score.stats import compare, mcnemar_exact_p, paired_bootstrap_ci, shared_confusions
 from scipy.stats import binomtest
 
-from tests.synthetic_records import N_ITEMS, record, spread
+from tests.helpers.records import N_ITEMS, record, spread
 
 
 def test_mcnemar_exact_hand_computed():

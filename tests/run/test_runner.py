@@ -18,27 +18,8 @@ from ragorft.benchmarks.core.atomic import read_json
 from ragorft.benchmarks.run.runner import run_suite
 from ragorft.benchmarks.run.suite import read_suite
 
-SUITE = """
-name = "t"
-corpora = ["{card}"]
-budgets = [2, 4, "full"]
-seeds = [0, 1]
-
-[[run]]
-strategy = "rag"
-options = {{ k = 3 }}
-"""
-
-
-def _suite(tmp_path: Path, card: Path) -> Path:
-    path = tmp_path / "t.toml"
-    path.write_text(SUITE.format(card=card.parent))
-    return path
-
-
-def _stable(record: dict) -> dict:
-    """A record without what legitimately differs between runs (timings, memory, provenance)."""
-    return {k: v for k, v in record.items() if k not in ("timing", "memory", "provenance", "report")}
+from tests.helpers.runs import stable as _stable
+from tests.helpers.runs import suite_file as _suite
 
 
 def test_suite_runs_and_rerun_is_cached(tiny_corpus: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
 from ragorft.benchmarks.run.suite import Cell
 
-from tests.conftest import MIRROR
+from tests.helpers.corpora import MIRROR
 
 
 def test_rag_separates_tiny_intents(tiny_corpus: Path, tmp_path: Path) -> None:

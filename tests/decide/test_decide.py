@@ -11,7 +11,7 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.decide import Requirement, recommend
 from ragorft.benchmarks.score.costs import load_prices
 
-from tests.synthetic_records import record, spread
+from tests.helpers.records import record, spread
 
 PRICES = load_prices()
 
