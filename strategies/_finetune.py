@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.models.finetune import FinetuneResult, finetune, forgetting_check, predict_labels
+from ragorft.benchmarks.models.finetune import FinetuneResult, finetune, predict_labels
+from ragorft.benchmarks.models.forgetting import forgetting_check
 from ragorft.strategies.base import Report, Strategy
 
 

@@ -6,7 +6,7 @@ of the model per task.
 
 from __future__ import annotations
 
-from ragorft.benchmarks.models.finetune import FinetuneOptions
+from ragorft.benchmarks.models.classifier import FinetuneOptions
 from ragorft.strategies import register
 from ragorft.strategies._finetune import FinetuneStrategy
 

@@ -6,7 +6,7 @@ cosine schedule and warmup. The saved artefact is the adapter plus head, a few p
 
 from __future__ import annotations
 
-from ragorft.benchmarks.models.finetune import LoraOptions
+from ragorft.benchmarks.models.classifier import LoraOptions
 from ragorft.strategies import register
 from ragorft.strategies._finetune import FinetuneStrategy
 

@@ -7,7 +7,7 @@ real kernel with bf16 compute.
 
 from __future__ import annotations
 
-from ragorft.benchmarks.models.finetune import LoraOptions
+from ragorft.benchmarks.models.classifier import LoraOptions
 from ragorft.strategies import register
 from ragorft.strategies._finetune import FinetuneStrategy
 

@@ -13,6 +13,7 @@ import gc
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from ragorft.benchmarks.commands import data_arg, data_dir
 
@@ -26,31 +27,12 @@ def _param_bytes(model: object) -> int:
     return total
 
 
-def cmd_adapters(args: argparse.Namespace) -> int:
-    import psutil
-    from ragorft.benchmarks.core.atomic import write_json
-    from ragorft.benchmarks.core.log import get_logger
-    from ragorft.benchmarks.core.paths import cache_root
-    from ragorft.benchmarks.models.finetune import LoraOptions, finetune, predict_labels, torch_threads
-    from ragorft.benchmarks.models.multi_adapter import MultiAdapterClassifier
-    from transformers import AutoModelForSequenceClassification
-
-    log = get_logger(__name__)
+def _train_each(args: argparse.Namespace, data: dict, opts: Any, cache_dir: Path) -> tuple[dict, dict, dict]:
+    """One LoRA adapter per corpus: (trained results, test examples, each adapter's own predictions)."""
     from ragorft.benchmarks.data.sampling import sample_budget
-    from ragorft.benchmarks.run.cell import load_corpus_data
+    from ragorft.benchmarks.models.finetune import finetune, predict_labels
 
-    torch_threads()
-    cache_dir = Path(args.cache_dir) if args.cache_dir else cache_root()
     budget = "full" if args.budget == "full" else int(args.budget)
-    data = {name: load_corpus_data(name, data_dir(args)) for name in args.corpora}
-    head = max(len(d.corpus.labels) for d in data.values())
-    opts = LoraOptions(
-        model=args.model,
-        epochs=args.epochs,
-        head_size=head,
-        max_train_examples=args.max_train_examples,
-        max_dev_examples=args.max_dev_examples,
-    )
     trained, tests, alone = {}, {}, {}
     for name, d in data.items():
         pool, dev = d.pools(args.seed)
@@ -60,60 +42,92 @@ def cmd_adapters(args: argparse.Namespace) -> int:
         tests[name] = [d.corpus.test[i] for i in d.test_order[: args.max_test_items or None]]
         texts = [ex.text for ex in tests[name]]
         alone[name] = predict_labels(result.model, result.tokenizer, d.corpus.labels, texts, max_length=opts.max_length)
-    adapter_bytes = {name: r.extra["saved_bytes"] for name, r in trained.items()}
-    saved = {name: r.saved for name, r in trained.items()}
-    full_model_bytes = _param_bytes(trained[args.corpora[0]].model.get_base_model())
-    del trained
-    gc.collect()
+    return trained, tests, alone
+
+
+def _serve(saved: dict, tests: dict, alone: dict, switches: int) -> dict[str, Any]:
+    """Load every adapter on one base; check predictions equal each adapter alone; time switches."""
+    import psutil
+    from ragorft.benchmarks.models.multi_adapter import MultiAdapterClassifier
 
     proc = psutil.Process()
     rss0 = proc.memory_info().rss
     served = MultiAdapterClassifier.load(saved)
-    rss_multi = proc.memory_info().rss - rss0
-    multi_bytes = _param_bytes(served.model)
+    out: dict[str, Any] = {"rss_multi": proc.memory_info().rss - rss0, "multi_bytes": _param_bytes(served.model)}
     same, accuracy = {}, {}
-    for name in data:
-        texts = [ex.text for ex in tests[name]]
-        got = served.predict(name, texts)
+    for name, examples in tests.items():
+        got = served.predict(name, [ex.text for ex in examples])
         same[name] = got == alone[name]
-        accuracy[name] = sum(g == ex.label for g, ex in zip(got, tests[name], strict=True)) / len(texts)
-    switches = []
-    names = list(data)
-    for i in range(args.switches):
+        accuracy[name] = sum(g == ex.label for g, ex in zip(got, examples, strict=True)) / len(examples)
+    names = list(tests)
+    switch_times, one_query = [], []
+    for i in range(switches):
         t0 = time.perf_counter()
         served.switch(names[i % len(names)])
-        switches.append(time.perf_counter() - t0)
-    one_query = []
+        switch_times.append(time.perf_counter() - t0)
     for i in range(20):
         name = names[i % len(names)]
         t0 = time.perf_counter()
         served.predict(name, [tests[name][0].text])
         one_query.append(time.perf_counter() - t0)
-    base_folder = served.model.get_base_model().name_or_path
-    del served
+    out |= {"same": same, "accuracy": accuracy, "switches": switch_times, "one_query": one_query}
+    out["base_folder"] = served.model.get_base_model().name_or_path
+    return out
+
+
+def cmd_adapters(args: argparse.Namespace) -> int:
+    import psutil
+    from ragorft.benchmarks.core.atomic import write_json
+    from ragorft.benchmarks.core.log import get_logger
+    from ragorft.benchmarks.core.paths import cache_root
+    from ragorft.benchmarks.models.classifier import LoraOptions, torch_threads
+    from ragorft.benchmarks.run.cell import load_corpus_data
+    from transformers import AutoModelForSequenceClassification
+
+    log = get_logger(__name__)
+    torch_threads()
+    cache_dir = Path(args.cache_dir) if args.cache_dir else cache_root()
+    data = {name: load_corpus_data(name, data_dir(args)) for name in args.corpora}
+    head = max(len(d.corpus.labels) for d in data.values())
+    opts = LoraOptions(
+        model=args.model,
+        epochs=args.epochs,
+        head_size=head,
+        max_train_examples=args.max_train_examples,
+        max_dev_examples=args.max_dev_examples,
+    )
+    trained, tests, alone = _train_each(args, data, opts, cache_dir)
+    adapter_bytes = {name: r.extra["saved_bytes"] for name, r in trained.items()}
+    saved = {name: r.saved for name, r in trained.items()}
+    full_model_bytes = _param_bytes(trained[args.corpora[0]].model.get_base_model())
+    del trained
     gc.collect()
+    served = _serve(saved, tests, alone, args.switches)
+    gc.collect()
+    proc = psutil.Process()
     rss1 = proc.memory_info().rss
-    fulls = [AutoModelForSequenceClassification.from_pretrained(base_folder, num_labels=head) for _ in names]
+    names = list(data)
+    fulls = [AutoModelForSequenceClassification.from_pretrained(served["base_folder"], num_labels=head) for _ in names]
     rss_full = proc.memory_info().rss - rss1
     del fulls
-    n = len(names)
+    n, multi_bytes = len(names), served["multi_bytes"]
     record = {
         "model": args.model,
         "corpora": names,
         "budget": args.budget,
         "epochs": args.epochs,
         "n_test": {k: len(v) for k, v in tests.items()},
-        "served_equals_alone": same,
-        "served_accuracy": accuracy,
+        "served_equals_alone": served["same"],
+        "served_accuracy": served["accuracy"],
         "param_bytes_base_plus_adapters": multi_bytes,
         "param_bytes_n_full_models": n * full_model_bytes,
         "param_memory_ratio_full_over_adapters": n * full_model_bytes / multi_bytes,
         "adapter_file_bytes": adapter_bytes,
-        "rss_delta_mb_base_plus_adapters": round(rss_multi / 2**20, 1),
+        "rss_delta_mb_base_plus_adapters": round(served["rss_multi"] / 2**20, 1),
         "rss_delta_mb_n_full_models": round(rss_full / 2**20, 1),
-        "switch_ms_median": statistics.median(switches) * 1e3,
-        "switch_ms_max": max(switches) * 1e3,
-        "switch_then_one_query_ms_median": statistics.median(one_query) * 1e3,
+        "switch_ms_median": statistics.median(served["switches"]) * 1e3,
+        "switch_ms_max": max(served["switches"]) * 1e3,
+        "switch_then_one_query_ms_median": statistics.median(served["one_query"]) * 1e3,
         "per_extra_task_bytes": statistics.mean(adapter_bytes.values()),
         "full_model_bytes": full_model_bytes,
     }
@@ -128,7 +142,7 @@ def cmd_adapters(args: argparse.Namespace) -> int:
         f"adapters: N={n} base+adapters {multi_bytes / 2**20:.1f} MiB vs {n} full models "
         f"{n * full_model_bytes / 2**20:.1f} MiB (x{record['param_memory_ratio_full_over_adapters']:.2f}); "
         f"RSS +{record['rss_delta_mb_base_plus_adapters']} vs +{record['rss_delta_mb_n_full_models']} MiB; "
-        f"switch {record['switch_ms_median']:.3f} ms; served == alone: {same}; wrote {out}"
+        f"switch {record['switch_ms_median']:.3f} ms; served == alone: {served['same']}; wrote {out}"
     )
     return 0
 

@@ -42,7 +42,6 @@ def configure(debug: bool = False) -> None:
         handler.setFormatter(_Format())
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
-    logger.propagate = False
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -15,7 +15,6 @@ manifest, so ``load_finetuned`` rebuilds exactly the predictor that ``fit`` prod
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -30,73 +29,19 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.log import get_logger
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.data.sampling import stratified_order
+from ragorft.benchmarks.models.classifier import (
+    FinetuneOptions,
+    LoraOptions,
+    build_model,
+    count_params,
+    folder_bytes,
+    model_source,
+    torch_threads,
+)
 
 log = get_logger(__name__)
 
 MANIFEST = "ragorft_finetune.json"
-PROBE_FILE = Path(__file__).with_name("forgetting_probe.txt")
-LORA_TARGETS = {
-    "bert": ["query", "key", "value", "dense"],
-    "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
-}
-
-
-@dataclass
-class FinetuneOptions:
-    """Options shared by every fine-tuning strategy (the suite TOML fills them)."""
-
-    model: str = "all-MiniLM-L6-v2"
-    epochs: int = 4
-    learning_rate: float = 1e-4
-    batch_size: int = 32
-    max_length: int = 64
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    #: epochs without dev-loss improvement before stopping (the best epoch is restored)
-    patience: int = 1
-    #: 0 = every training example; otherwise a seeded stratified subset of this many
-    max_train_examples: int = 0
-    #: 0 = the whole dev split; otherwise a seeded stratified subset (dev is evaluated every epoch)
-    max_dev_examples: int = 0
-    #: "dynamic" pads each batch to its longest text; "max_length" pads everything to max_length
-    padding: str = "dynamic"
-    group_by_length: bool = True
-    #: 0 = one output per label; larger pads the head so adapters of tasks with different label
-    #: counts share one base shape (``ragorft adapters``); padded outputs are never predicted
-    head_size: int = 0
-
-
-@dataclass
-class LoraOptions(FinetuneOptions):
-    learning_rate: float = 2e-4
-    rank: int = 16
-    alpha: int = 16
-    dropout: float = 0.05
-
-
-def torch_threads() -> None:
-    """Respect the shared machine: at most two CPU threads unless told otherwise."""
-    import torch
-
-    torch.set_num_threads(int(os.environ.get("RAGORFT_TORCH_THREADS", "2")))
-
-
-def model_source(name: str) -> tuple[str, str]:
-    """(local folder of HF weights, model family) for a registry name or a local folder.
-
-    Causal LMs shipped as GGUF are converted once by ``benchmarks.lm`` (the language-model
-    strategies' loader); encoders are plain HF folders.
-    """
-    from ragorft.benchmarks.models.registry import card, registry, resolve
-
-    if name in registry() and card(name).kind.startswith("causal-lm"):
-        from ragorft.benchmarks.models import lm
-
-        folder = lm.causal_lm_folder(name)
-    else:
-        folder = resolve(name)
-    cfg = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-    return folder, cfg.get("model_type", "")
 
 
 def subset(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
@@ -105,68 +50,6 @@ def subset(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
         return list(examples)
     order = stratified_order(examples, seed)[:n]
     return [examples[i] for i in sorted(order)]
-
-
-def count_params(model: Any) -> tuple[int, int]:
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    total = sum(p.numel() for p in model.parameters())
-    return trainable, total
-
-
-def folder_bytes(folder: Path, suffixes: tuple[str, ...] = (".safetensors", ".bin", ".gguf")) -> int:
-    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file() and p.suffix in suffixes)
-
-
-def build_model(
-    kind: str, folder: str, family: str, labels: list[str], options: FinetuneOptions, device: str, *, wrap: bool = True
-) -> tuple[Any, Any]:
-    """(model ready to train, tokenizer) for ``kind`` in full / lora / qlora.
-
-    ``wrap=False`` stops after loading the base (4-bit for qlora): what reloading an adapter needs.
-    """
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    names = list(labels) + [f"_unused_{i}" for i in range(len(labels), options.head_size)]
-    kwargs: dict[str, Any] = {
-        "num_labels": len(names),
-        "id2label": dict(enumerate(names)),
-        "label2id": {lab: i for i, lab in enumerate(names)},
-        "pad_token_id": tokenizer.pad_token_id,
-    }
-    if kind == "qlora":
-        from transformers import BitsAndBytesConfig
-
-        compute = torch.bfloat16 if device == "cuda" else torch.float32
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=compute,
-            llm_int8_skip_modules=["classifier", "score"],
-        )
-        kwargs["device_map"] = {"": 0 if device == "cuda" else "cpu"}
-    model = AutoModelForSequenceClassification.from_pretrained(folder, **kwargs)
-    if kind == "full" or not wrap:
-        return model, tokenizer
-    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
-
-    if kind == "qlora":
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
-    assert isinstance(options, LoraOptions)
-    head = ["classifier"] if family == "bert" else ["score"]
-    config = LoraConfig(
-        task_type=TaskType.SEQ_CLS,
-        r=options.rank,
-        lora_alpha=options.alpha,
-        lora_dropout=options.dropout,
-        target_modules=LORA_TARGETS.get(family, "all-linear"),
-        modules_to_save=head,
-    )
-    return get_peft_model(model, config), tokenizer
 
 
 class _Texts:
@@ -239,7 +122,7 @@ def finetune(
 ) -> FinetuneResult:
     """Train a ``kind`` (full / lora / qlora) classifier; save it content-addressed; report curves."""
     import numpy as np
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, set_seed
 
     if options.padding not in ("dynamic", "max_length"):
         raise RagorftError(f"padding must be 'dynamic' or 'max_length', not {options.padding!r}")
@@ -262,32 +145,7 @@ def finetune(
 
     work = Path(tempfile.mkdtemp(prefix="ragorft-ft-"))
     cuda = device == "cuda"
-    args = TrainingArguments(
-        output_dir=str(work),
-        num_train_epochs=options.epochs,
-        learning_rate=options.learning_rate,
-        per_device_train_batch_size=options.batch_size,
-        per_device_eval_batch_size=options.batch_size * 2,
-        lr_scheduler_type="cosine",
-        warmup_steps=options.warmup_ratio,  # a float below 1 is a fraction of the total steps
-        weight_decay=options.weight_decay,
-        eval_strategy="epoch",
-        save_strategy="epoch",
-        logging_strategy="epoch",
-        save_total_limit=1,
-        load_best_model_at_end=True,
-        metric_for_best_model="eval_loss",
-        greater_is_better=False,
-        train_sampling_strategy="group_by_length" if options.group_by_length else "random",
-        bf16=cuda,
-        use_cpu=not cuda,
-        seed=seed,
-        data_seed=seed,
-        report_to=[],
-        disable_tqdm=not progress,
-        dataloader_num_workers=0,
-        save_only_model=True,
-    )
+    args = training_arguments(options, work, seed=seed, cuda=cuda, progress=progress)
     collator = DataCollatorWithPadding(tokenizer, padding="longest") if options.padding == "dynamic" else None
     trainer = Trainer(
         model=model,
@@ -302,7 +160,6 @@ def finetune(
     out = trainer.train()
     wall = time.perf_counter() - t0
     curves = _curves(trainer.state.log_history)
-    best = min(curves, key=lambda r: r["dev_loss"]) if curves else None
     shutil.rmtree(work, ignore_errors=True)
 
     key = cache_key(kind, folder, options, labels, train)
@@ -310,31 +167,7 @@ def finetune(
     save_finetuned(
         trainer.model, tokenizer, saved, kind=kind, base=folder, family=family, options=options, labels=labels
     )
-    base_bytes = folder_bytes(Path(folder))
-    saved_bytes = folder_bytes(saved)
-    extra = {
-        "kind": kind,
-        "base_model": options.model,
-        "family": family,
-        "n_train_used": len(train),
-        "n_dev_used": len(dev),
-        "curves": curves,
-        "chosen_epoch": best["epoch"] if best else None,
-        "epochs_run": len(curves),
-        "stopped_early": len(curves) < options.epochs,
-        "train_examples_per_s": out.metrics.get("train_samples_per_second"),
-        "train_wall_s": wall,
-        "saved_path": str(saved),
-        "saved_bytes": saved_bytes,
-        "base_bytes": base_bytes,
-        "saved_vs_base": saved_bytes / base_bytes if base_bytes else None,
-        "device": device,
-        "precision": "bf16" if cuda else "fp32",
-    }
-    if cuda:
-        import torch
-
-        extra["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    extra = _training_report(kind, options, family, train, dev, curves, out, wall, saved, folder, device)
     model = trainer.model.eval()
     return FinetuneResult(model, tokenizer, saved, extra, trainable, total)
 
@@ -415,46 +248,76 @@ def predict_labels(
     return out
 
 
-def probe_texts() -> list[str]:
-    """The shipped general-knowledge sentences the forgetting check scores."""
-    return [line.strip() for line in PROBE_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+def training_arguments(options: FinetuneOptions, work: Path, *, seed: int, cuda: bool, progress: bool) -> Any:
+    """One evaluation and checkpoint per epoch on dev, the best epoch (by dev loss) restored at the end."""
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=str(work),
+        num_train_epochs=options.epochs,
+        learning_rate=options.learning_rate,
+        per_device_train_batch_size=options.batch_size,
+        per_device_eval_batch_size=options.batch_size * 2,
+        lr_scheduler_type="cosine",
+        warmup_steps=options.warmup_ratio,  # a float below 1 is a fraction of the total steps
+        weight_decay=options.weight_decay,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        logging_strategy="epoch",
+        save_total_limit=1,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
+        train_sampling_strategy="group_by_length" if options.group_by_length else "random",
+        bf16=cuda,
+        use_cpu=not cuda,
+        seed=seed,
+        data_seed=seed,
+        report_to=[],
+        disable_tqdm=not progress,
+        dataloader_num_workers=0,
+        save_only_model=True,
+    )
 
 
-def perplexity(backbone: Any, lm_head: Any, tokenizer: Any, texts: Sequence[str]) -> float:
-    """Token-level perplexity of ``texts`` through ``backbone`` (a decoder body) and ``lm_head``.
-
-    Splitting body and head lets the check score a classification fine-tune as a language model:
-    the tuned body (with its LoRA deltas or updated weights) under the base model's LM head.
-    """
-    import torch
-
-    device = next(backbone.parameters()).device
-    nll, count = 0.0, 0
-    with torch.inference_mode():
-        for text in texts:
-            enc = tokenizer(text, return_tensors="pt").to(device)
-            hidden = backbone(**enc).last_hidden_state
-            logits = lm_head(hidden.to(lm_head.weight.dtype))[0, :-1].float()
-            target = enc["input_ids"][0, 1:]
-            nll += torch.nn.functional.cross_entropy(logits, target, reduction="sum").item()
-            count += target.numel()
-    return math.exp(nll / count)
-
-
-def forgetting_check(result: FinetuneResult, options: FinetuneOptions, device: str = "cpu") -> dict[str, Any]:
-    """Perplexity of the base causal LM and of the tuned body on the probe set; relative change."""
-    from transformers import AutoModelForCausalLM
-
-    folder, _ = model_source(options.model)
-    base = AutoModelForCausalLM.from_pretrained(folder).to(device).eval()
-    texts = probe_texts()
-    base_ppl = perplexity(base.model, base.lm_head, result.tokenizer, texts)
-    tuned = result.model.get_base_model() if hasattr(result.model, "get_base_model") else result.model
-    tuned_ppl = perplexity(tuned.model, base.lm_head, result.tokenizer, texts)
-    log.info(f"forgetting probe: perplexity base {base_ppl:.2f}, tuned {tuned_ppl:.2f}")
-    return {
-        "probe_sentences": len(texts),
-        "base_perplexity": base_ppl,
-        "tuned_perplexity": tuned_ppl,
-        "relative_change": tuned_ppl / base_ppl - 1.0,
+def _training_report(
+    kind: str,
+    options: FinetuneOptions,
+    family: str,
+    train: Sequence[Example],
+    dev: Sequence[Example],
+    curves: list[dict[str, Any]],
+    out: Any,
+    wall: float,
+    saved: Path,
+    folder: str,
+    device: str,
+) -> dict[str, Any]:
+    """What a fine-tune's record says about its training: curves, chosen epoch, speed, sizes."""
+    best = min(curves, key=lambda r: r["dev_loss"]) if curves else None
+    base_bytes = folder_bytes(Path(folder))
+    saved_bytes = folder_bytes(saved)
+    extra = {
+        "kind": kind,
+        "base_model": options.model,
+        "family": family,
+        "n_train_used": len(train),
+        "n_dev_used": len(dev),
+        "curves": curves,
+        "chosen_epoch": best["epoch"] if best else None,
+        "epochs_run": len(curves),
+        "stopped_early": len(curves) < options.epochs,
+        "train_examples_per_s": out.metrics.get("train_samples_per_second"),
+        "train_wall_s": wall,
+        "saved_path": str(saved),
+        "saved_bytes": saved_bytes,
+        "base_bytes": base_bytes,
+        "saved_vs_base": saved_bytes / base_bytes if base_bytes else None,
+        "device": device,
+        "precision": "bf16" if device == "cuda" else "fp32",
     }
+    if device == "cuda":
+        import torch
+
+        extra["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    return extra

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.models.finetune import MANIFEST, LoraOptions, build_model, predict_labels
+from ragorft.benchmarks.models.classifier import LoraOptions, build_model
+from ragorft.benchmarks.models.finetune import MANIFEST, predict_labels
 
 
 class MultiAdapterClassifier:

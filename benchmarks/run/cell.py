@@ -167,24 +167,7 @@ def run_cell(
     determinism = seed_everything(cell.seed)
     strategy = cls(options, ctx)
     strategy.prepare(train)
-    cuda = device == "cuda"
-    if cuda:
-        import torch
-
-        torch.cuda.reset_peak_memory_stats()
-    with PeakMemory() as mem:
-        t0 = time.perf_counter()
-        strategy.fit(train)
-        train_seconds = time.perf_counter() - t0
-        texts = [ex.text for ex in test]
-        t0 = time.perf_counter()
-        predictions = strategy.predict(texts)
-        predict_seconds = time.perf_counter() - t0
-        latencies = []
-        for text in texts[:LATENCY_SAMPLE]:
-            t0 = time.perf_counter()
-            strategy.predict([text])
-            latencies.append(time.perf_counter() - t0)
+    timing, predictions, memory = _measure(strategy, train, [ex.text for ex in test], device)
     if len(predictions) != len(test):
         raise RuntimeError(f"{cell.id}: strategy returned {len(predictions)} predictions for {len(test)} texts")
     invalid = sorted(set(predictions) - set(corpus.labels))
@@ -192,11 +175,6 @@ def run_cell(
         raise RuntimeError(f"{cell.id}: strategy predicted labels not in the corpus: {invalid[:5]}")
     gold = [ex.label for ex in test]
     report = strategy.report()
-    memory = {"start_rss_mb": round(mem.start_mb, 1), "peak_rss_mb": round(mem.peak_mb, 1)}
-    if cuda:
-        import torch
-
-        memory["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     return {
         "schema": RECORD_SCHEMA,
         "cell_id": cell.id,
@@ -217,12 +195,7 @@ def run_cell(
         "metrics": classification_metrics(
             gold, predictions, out_of_scope_label=corpus.card.out_of_scope_label, seed=cell.seed
         ),
-        "timing": {
-            "train_seconds": train_seconds,
-            "predict_seconds": predict_seconds,
-            "predict_seconds_per_query": predict_seconds / len(test),
-            "latency_ms": percentiles_ms(latencies),
-        },
+        "timing": timing,
         "memory": memory,
         "cost": {
             "params_trained": report.params_trained,
@@ -231,12 +204,50 @@ def run_cell(
             "tokens_out": report.tokens_out,
         },
         "report": report.extra,
-        "provenance": {
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-            "versions": package_versions(),
-            "machine": machine(),
-            "device": device,
-            "determinism": determinism,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        },
+        "provenance": provenance(device, determinism),
+    }
+
+
+def _measure(strategy: Any, train: list, texts: list[str], device: str) -> tuple[dict[str, Any], list[str], dict]:
+    """Fit, predict the test texts, then time single queries: (timing, predictions, memory)."""
+    cuda = device == "cuda"
+    if cuda:
+        import torch
+
+        torch.cuda.reset_peak_memory_stats()
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        strategy.fit(train)
+        train_seconds = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        predictions = strategy.predict(texts)
+        predict_seconds = time.perf_counter() - t0
+        latencies = []
+        for text in texts[:LATENCY_SAMPLE]:
+            t0 = time.perf_counter()
+            strategy.predict([text])
+            latencies.append(time.perf_counter() - t0)
+    memory = {"start_rss_mb": round(mem.start_mb, 1), "peak_rss_mb": round(mem.peak_mb, 1)}
+    if cuda:
+        import torch
+
+        memory["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    timing = {
+        "train_seconds": train_seconds,
+        "predict_seconds": predict_seconds,
+        "predict_seconds_per_query": predict_seconds / max(1, len(texts)),
+        "latency_ms": percentiles_ms(latencies),
+    }
+    return timing, predictions, memory
+
+
+def provenance(device: str, determinism: dict[str, Any]) -> dict[str, Any]:
+    """What a reader needs to reproduce a record: the command, versions, machine and settings."""
+    return {
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "versions": package_versions(),
+        "machine": machine(),
+        "device": device,
+        "determinism": determinism,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }

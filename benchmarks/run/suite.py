@@ -106,99 +106,40 @@ def _budget_options(
     return out
 
 
+TOP_KEYS = {"name", "description", "corpora", "budgets", "seeds", "max_test_items", "run", "requirement"}
+TOP_KEYS |= {"test_sample_seed"}
+RUN_KEYS = {"strategy", "name", "options", "budget_options", "corpora", "budgets", "seeds", "max_test_items"}
+
+
+def _non_negative(value: Any, what: str, path: Path) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RagorftError(f"{what} must be a non-negative integer, got {value!r}", path=path)
+    return value
+
+
 def read_suite(name_or_path: str) -> Suite:
+    """Read and check a suite file: every name, option and budget is refused here, before any run."""
     path = find_suite(name_or_path)
     raw = read_toml(path)
-    unknown = set(raw) - {
-        "name",
-        "description",
-        "corpora",
-        "budgets",
-        "seeds",
-        "max_test_items",
-        "run",
-        "requirement",
-        "test_sample_seed",
-    }
+    unknown = set(raw) - TOP_KEYS
     if unknown:
         raise RagorftError(f"unknown top-level key(s): {', '.join(sorted(unknown))}", path=path)
     name = raw.get("name", path.stem)
     if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
         raise RagorftError(f"suite name must be a plain non-empty string, got {name!r}", path=path)
-    corpora = _list(raw, "corpora", [], path, "suite")
-    budgets = _list(raw, "budgets", ["full"], path, "suite")
-    seeds = _list(raw, "seeds", [0], path, "suite")
-    max_items = raw.get("max_test_items", 0)
-    if not isinstance(max_items, int) or isinstance(max_items, bool) or max_items < 0:
-        raise RagorftError(f"max_test_items must be a non-negative integer, got {max_items!r}", path=path)
+    defaults = {
+        "corpora": _list(raw, "corpora", [], path, "suite"),
+        "budgets": _list(raw, "budgets", ["full"], path, "suite"),
+        "seeds": _list(raw, "seeds", [0], path, "suite"),
+        "max_test_items": _non_negative(raw.get("max_test_items", 0), "max_test_items", path),
+    }
     runs = raw.get("run", [])
     if not isinstance(runs, list) or not runs:
         raise RagorftError("a suite needs at least one [[run]] table", path=path)
     cells: list[Cell] = []
     seen: dict[str, str] = {}
     for i, run in enumerate(runs):
-        where = f"run[{i}]"
-        if not isinstance(run, dict) or "strategy" not in run:
-            raise RagorftError(f"{where}: needs 'strategy'", path=path)
-        extra = set(run) - {
-            "strategy",
-            "name",
-            "options",
-            "budget_options",
-            "corpora",
-            "budgets",
-            "seeds",
-            "max_test_items",
-        }
-        if extra:
-            raise RagorftError(f"{where}: unknown key(s) {', '.join(sorted(extra))}", path=path)
-        for key in ("strategy", "name"):
-            if key in run and not isinstance(run[key], str):
-                raise RagorftError(f"{where}: '{key}' must be a string, got {run[key]!r}", path=path)
-        cls = strategies.get(run["strategy"])
-        options = run.get("options", {})
-        if not isinstance(options, dict):
-            raise RagorftError(f"{where}: 'options' must be a table, got {options!r}", path=path)
-        cls.parse_options(options, where=f"{path} {where}")  # fail now, not mid-run
-        per_budget = _budget_options(run, cls, options, path, where)
-        run_name = run.get("name", run["strategy"])
-        if run_name in seen:
-            raise RagorftError(
-                f"{where}: duplicate run name '{run_name}' (also {seen[run_name]}); give each a 'name'", path=path
-            )
-        seen[run_name] = where
-        run_items = run.get("max_test_items", max_items)
-        if not isinstance(run_items, int) or isinstance(run_items, bool) or run_items < 0:
-            raise RagorftError(f"{where}: max_test_items must be a non-negative integer", path=path)
-        if max_items and (run_items == 0 or run_items > max_items):
-            run_items = max_items
-        run_budgets = {budget_name(_budget(b, path, where)) for b in _list(run, "budgets", budgets, path, where)}
-        if set(per_budget) - run_budgets:
-            raise RagorftError(
-                f"{where}: budget_options for {', '.join(sorted(set(per_budget) - run_budgets))}, "
-                f"not among this run's budgets ({', '.join(sorted(run_budgets))})",
-                path=path,
-            )
-        for ref in _list(run, "corpora", corpora, path, where):
-            if not isinstance(ref, str):
-                raise RagorftError(f"{where}: corpora must be names or paths (strings), got {ref!r}", path=path)
-            corpus = read_card(ref).name
-            for budget in _list(run, "budgets", budgets, path, where):
-                for seed in _list(run, "seeds", seeds, path, where):
-                    if not isinstance(seed, int) or isinstance(seed, bool):
-                        raise RagorftError(f"{where}: seed must be an integer, got {seed!r}", path=path)
-                    cells.append(
-                        Cell(
-                            corpus,
-                            run_name,
-                            run["strategy"],
-                            options | per_budget.get(budget_name(_budget(budget, path, where)), {}),
-                            _budget(budget, path, where),
-                            seed,
-                            run_items,
-                            ref,
-                        )
-                    )
+        cells += _run_cells(run, f"run[{i}]", defaults, seen, path)
     requirement = raw.get("requirement", {})
     if not isinstance(requirement, dict):  # bench prices its report with it: refuse it before the run
         raise RagorftError(f"[requirement] must be a table, got {requirement!r}", path=path)
@@ -210,3 +151,52 @@ def read_suite(name_or_path: str) -> Suite:
         requirement=requirement,
         test_sample_seed=_int(raw.get("test_sample_seed", 0), "test_sample_seed", path),
     )
+
+
+def _run_cells(run: Any, where: str, defaults: dict[str, Any], seen: dict[str, str], path: Path) -> list[Cell]:
+    """The cells of one ``[[run]]`` table: its corpora x budgets x seeds, with its options."""
+    if not isinstance(run, dict) or "strategy" not in run:
+        raise RagorftError(f"{where}: needs 'strategy'", path=path)
+    extra = set(run) - RUN_KEYS
+    if extra:
+        raise RagorftError(f"{where}: unknown key(s) {', '.join(sorted(extra))}", path=path)
+    for key in ("strategy", "name"):
+        if key in run and not isinstance(run[key], str):
+            raise RagorftError(f"{where}: '{key}' must be a string, got {run[key]!r}", path=path)
+    cls = strategies.get(run["strategy"])
+    options = run.get("options", {})
+    if not isinstance(options, dict):
+        raise RagorftError(f"{where}: 'options' must be a table, got {options!r}", path=path)
+    cls.parse_options(options, where=f"{path} {where}")  # fail now, not mid-run
+    per_budget = _budget_options(run, cls, options, path, where)
+    run_name = run.get("name", run["strategy"])
+    if run_name in seen:
+        raise RagorftError(
+            f"{where}: duplicate run name '{run_name}' (also {seen[run_name]}); give each a 'name'", path=path
+        )
+    seen[run_name] = where
+    max_items = defaults["max_test_items"]
+    run_items = _non_negative(run.get("max_test_items", max_items), f"{where}: max_test_items", path)
+    if max_items and (run_items == 0 or run_items > max_items):
+        run_items = max_items
+    budgets = [_budget(b, path, where) for b in _list(run, "budgets", defaults["budgets"], path, where)]
+    run_budgets = {budget_name(b) for b in budgets}
+    if set(per_budget) - run_budgets:
+        raise RagorftError(
+            f"{where}: budget_options for {', '.join(sorted(set(per_budget) - run_budgets))}, "
+            f"not among this run's budgets ({', '.join(sorted(run_budgets))})",
+            path=path,
+        )
+    seeds = _list(run, "seeds", defaults["seeds"], path, where)
+    for seed in seeds:
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise RagorftError(f"{where}: seed must be an integer, got {seed!r}", path=path)
+    cells = []
+    for ref in _list(run, "corpora", defaults["corpora"], path, where):
+        if not isinstance(ref, str):
+            raise RagorftError(f"{where}: corpora must be names or paths (strings), got {ref!r}", path=path)
+        corpus = read_card(ref).name
+        for budget in budgets:
+            opts = options | per_budget.get(budget_name(budget), {})
+            cells += [Cell(corpus, run_name, run["strategy"], opts, budget, seed, run_items, ref) for seed in seeds]
+    return cells

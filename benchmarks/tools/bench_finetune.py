@@ -20,7 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ragorft.benchmarks.models.finetune import LoraOptions, finetune, subset
+from ragorft.benchmarks.models.classifier import LoraOptions
+from ragorft.benchmarks.models.finetune import finetune, subset
 
 
 def _data(corpus: str, examples: int, seed: int) -> tuple[list, list, list[str]]:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from ragorft import strategies
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.models.finetune import FinetuneOptions, LoraOptions, finetune, load_finetuned, predict_labels
+from ragorft.benchmarks.models.classifier import FinetuneOptions, LoraOptions
+from ragorft.benchmarks.models.finetune import finetune, load_finetuned, predict_labels
 
 from tests.helpers.corpora import INTENTS
 
@@ -117,7 +118,7 @@ def test_causal_lm_lora_head_and_forgetting_probe(tmp_path: Path) -> None:
     """A tiny Llama gets a classification head and LoRA; the forgetting probe scores base and tuned."""
     import math
 
-    from ragorft.benchmarks.models.finetune import forgetting_check, probe_texts
+    from ragorft.benchmarks.models.forgetting import forgetting_check, probe_texts
 
     from tests.helpers.tiny_lm import build_tiny_llama
 

@@ -1,0 +1,135 @@
+"""Classification models to fine-tune: the options, the base (an encoder or a causal LM with a
+classification head) and its wrapping for ``full``, ``lora`` or ``qlora`` (LoRA on a 4-bit NF4 base)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LORA_TARGETS = {
+    "bert": ["query", "key", "value", "dense"],
+    "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+}
+
+
+@dataclass
+class FinetuneOptions:
+    """Options shared by every fine-tuning strategy (the suite TOML fills them)."""
+
+    model: str = "all-MiniLM-L6-v2"
+    epochs: int = 4
+    learning_rate: float = 1e-4
+    batch_size: int = 32
+    max_length: int = 64
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    #: epochs without dev-loss improvement before stopping (the best epoch is restored)
+    patience: int = 1
+    #: 0 = every training example; otherwise a seeded stratified subset of this many
+    max_train_examples: int = 0
+    #: 0 = the whole dev split; otherwise a seeded stratified subset (dev is evaluated every epoch)
+    max_dev_examples: int = 0
+    #: "dynamic" pads each batch to its longest text; "max_length" pads everything to max_length
+    padding: str = "dynamic"
+    group_by_length: bool = True
+    #: 0 = one output per label; larger pads the head so adapters of tasks with different label
+    #: counts share one base shape (``ragorft adapters``); padded outputs are never predicted
+    head_size: int = 0
+
+
+@dataclass
+class LoraOptions(FinetuneOptions):
+    learning_rate: float = 2e-4
+    rank: int = 16
+    alpha: int = 16
+    dropout: float = 0.05
+
+
+def torch_threads() -> None:
+    """Respect the shared machine: at most two CPU threads unless told otherwise."""
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("RAGORFT_TORCH_THREADS", "2")))
+
+
+def model_source(name: str) -> tuple[str, str]:
+    """(local folder of HF weights, model family) for a registry name or a local folder.
+
+    Causal LMs shipped as GGUF are converted once by ``benchmarks.lm`` (the language-model
+    strategies' loader); encoders are plain HF folders.
+    """
+    from ragorft.benchmarks.models.registry import card, registry, resolve
+
+    if name in registry() and card(name).kind.startswith("causal-lm"):
+        from ragorft.benchmarks.models import lm
+
+        folder = lm.causal_lm_folder(name)
+    else:
+        folder = resolve(name)
+    cfg = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    return folder, cfg.get("model_type", "")
+
+
+def count_params(model: Any) -> tuple[int, int]:
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return trainable, total
+
+
+def folder_bytes(folder: Path, suffixes: tuple[str, ...] = (".safetensors", ".bin", ".gguf")) -> int:
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file() and p.suffix in suffixes)
+
+
+def build_model(
+    kind: str, folder: str, family: str, labels: list[str], options: FinetuneOptions, device: str, *, wrap: bool = True
+) -> tuple[Any, Any]:
+    """(model ready to train, tokenizer) for ``kind`` in full / lora / qlora.
+
+    ``wrap=False`` stops after loading the base (4-bit for qlora): what reloading an adapter needs.
+    """
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    names = list(labels) + [f"_unused_{i}" for i in range(len(labels), options.head_size)]
+    kwargs: dict[str, Any] = {
+        "num_labels": len(names),
+        "id2label": dict(enumerate(names)),
+        "label2id": {lab: i for i, lab in enumerate(names)},
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+    if kind == "qlora":
+        from transformers import BitsAndBytesConfig
+
+        compute = torch.bfloat16 if device == "cuda" else torch.float32
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=compute,
+            llm_int8_skip_modules=["classifier", "score"],
+        )
+        kwargs["device_map"] = {"": 0 if device == "cuda" else "cpu"}
+    model = AutoModelForSequenceClassification.from_pretrained(folder, **kwargs)
+    if kind == "full" or not wrap:
+        return model, tokenizer
+    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
+
+    if kind == "qlora":
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    assert isinstance(options, LoraOptions)
+    head = ["classifier"] if family == "bert" else ["score"]
+    config = LoraConfig(
+        task_type=TaskType.SEQ_CLS,
+        r=options.rank,
+        lora_alpha=options.alpha,
+        lora_dropout=options.dropout,
+        target_modules=LORA_TARGETS.get(family, "all-linear"),
+        modules_to_save=head,
+    )
+    return get_peft_model(model, config), tokenizer
