@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.fmt import pct, pct_ci
 from ragorft.benchmarks.data.cards import read_card
 from ragorft.benchmarks.decide import Requirement, monthly_queries_for, recommend, requirement_cost
 from ragorft.benchmarks.records.frame import frame
@@ -135,10 +136,6 @@ def _num(column: pd.Series) -> pd.Series:
     return pd.to_numeric(column, errors="coerce")
 
 
-def _pct_ci(x: float, lo: float, hi: float) -> str:
-    return f"{100 * x:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
-
-
 def display_table(part: pd.DataFrame) -> pd.DataFrame:
     """The human table for one corpus: strategy x budget with intervals, cost, errors, time, memory."""
     table = pd.DataFrame(
@@ -150,10 +147,10 @@ def display_table(part: pd.DataFrame) -> pd.DataFrame:
             "train n": part["n_train"],
             "test n": part["n_test"],
             "accuracy % [95% CI]": [
-                _pct_ci(a, lo, hi) for a, lo, hi in zip(part.accuracy, part.accuracy_lo, part.accuracy_hi)
+                pct_ci(a, lo, hi) for a, lo, hi in zip(part.accuracy, part.accuracy_lo, part.accuracy_hi)
             ],
             "macro-F1 % [95% CI]": [
-                _pct_ci(a, lo, hi) for a, lo, hi in zip(part.macro_f1, part.macro_f1_lo, part.macro_f1_hi)
+                pct_ci(a, lo, hi) for a, lo, hi in zip(part.macro_f1, part.macro_f1_lo, part.macro_f1_hi)
             ],
             "$ / 1k queries": part["cost_per_1k_queries_usd"].map(lambda x: "n/a" if pd.isna(x) else f"{x:.5f}"),
             "errors / month [95% CI]": [
@@ -231,7 +228,7 @@ def references(corpus: str) -> pd.DataFrame:
             "system": [x["system"] for x in refs],
             "budget": [x.get("budget", "") for x in refs],
             "metric": [x.get("metric", "accuracy") for x in refs],
-            "value %": [f"{100 * x['accuracy']:.1f}" for x in refs],
+            "value %": [pct(x["accuracy"]) for x in refs],
             "source (not produced here)": [x["source"] for x in refs],
         }
     )

@@ -11,27 +11,10 @@ from typing import Any
 
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
-from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.data.cards import read_card
-from ragorft.benchmarks.publish.summary import Pricing, summary_frame
+from ragorft.benchmarks.core.fmt import pct, pct_ci
+from ragorft.benchmarks.publish.summary import Pricing, references, summary_frame
 from ragorft.benchmarks.records.frame import frame
 from ragorft.benchmarks.records.store import load_records
-
-
-def _pct(x: float | None) -> str:
-    return "" if x is None else f"{100 * x:.1f}"
-
-
-def _ci(pair: list[float] | tuple[float, float] | None) -> str:
-    return "" if not pair else f"[{100 * pair[0]:.1f}, {100 * pair[1]:.1f}]"
-
-
-def _references(corpus: str) -> list[dict[str, Any]]:
-    """Published numbers from the corpus card; none for a corpus outside corpora/."""
-    try:
-        return read_card(corpus).references
-    except RagorftError:
-        return []
 
 
 def markdown(records: list[dict[str, Any]], suite: str) -> str:
@@ -60,11 +43,11 @@ def markdown(records: list[dict[str, Any]], suite: str) -> str:
                 "train n": part["n_train"],
                 "test n": part["n_test"],
                 "accuracy": [
-                    f"{_pct(a)} {_ci((lo, hi))}"
+                    pct_ci(a, lo, hi)
                     for a, lo, hi in zip(part.accuracy, part.accuracy_lo, part.accuracy_hi, strict=True)
                 ],
                 "macro-F1": [
-                    f"{_pct(a)} {_ci((lo, hi))}"
+                    pct_ci(a, lo, hi)
                     for a, lo, hi in zip(part.macro_f1, part.macro_f1_lo, part.macro_f1_hi, strict=True)
                 ],
                 "train s": part["train_seconds"].round(1),
@@ -74,21 +57,12 @@ def markdown(records: list[dict[str, Any]], suite: str) -> str:
             }
         )
         if part["in_scope_accuracy"].notna().any():
-            table.insert(7, "in-scope acc", part["in_scope_accuracy"].map(_pct))
-            table.insert(8, "OOS recall", part["oos_recall"].map(_pct))
+            table.insert(7, "in-scope acc", part["in_scope_accuracy"].map(pct))
+            table.insert(8, "OOS recall", part["oos_recall"].map(pct))
         lines += [table.to_markdown(index=False), ""]
-        refs = _references(corpus)
-        if refs:
+        ref_df = references(corpus)
+        if not ref_df.empty:
             lines += ["Published reference numbers (not produced by ragorft; other models, same test set):", ""]
-            ref_df = pd.DataFrame(
-                {
-                    "system": [x["system"] for x in refs],
-                    "budget": [x.get("budget", "") for x in refs],
-                    "metric": [x.get("metric", "accuracy") for x in refs],
-                    "value": [_pct(x["accuracy"]) for x in refs],
-                    "source": [x["source"] for x in refs],
-                }
-            )
             lines += [ref_df.to_markdown(index=False), ""]
         biggest = max((r for r in records if r["corpus"] == corpus), key=lambda r: r["n_train"])
         if biggest["metrics"]["confusions"]:
