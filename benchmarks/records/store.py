@@ -58,14 +58,14 @@ def _check_shape(record: dict[str, Any], source: str | Path) -> None:
         (all(isinstance(record[k], str) for k in ("cell_id", "corpus", "run", "budget_name")), "names are strings"),
         (isinstance(record.get("seed", 0), int) and not isinstance(record.get("seed", 0), bool), "seed is an integer"),
         (
-            isinstance(record["test_items"], list)
+            isinstance(record["test_items"], list | tuple)
             and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in record["test_items"])
             and len(set(record["test_items"])) == len(record["test_items"]),
             "test_items are distinct non-negative integers",
         ),
         (
             all(
-                isinstance(record[k], list) and all(isinstance(x, str) for x in record[k])
+                isinstance(record[k], list | tuple) and all(isinstance(x, str) for x in record[k])
                 for k in ("gold", "predictions")
             ),
             "gold and predictions are lists of labels",
@@ -75,7 +75,7 @@ def _check_shape(record: dict[str, Any], source: str | Path) -> None:
             "metrics.accuracy in [0, 1]",
         ),
         (
-            isinstance(record["metrics"]["accuracy_ci"], list)
+            isinstance(record["metrics"]["accuracy_ci"], list | tuple)
             and len(record["metrics"]["accuracy_ci"]) == 2
             and all(isinstance(x, int | float) and not isinstance(x, bool) for x in record["metrics"]["accuracy_ci"]),
             "metrics.accuracy_ci is [lo, hi]",
