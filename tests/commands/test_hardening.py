@@ -194,7 +194,7 @@ def test_a_card_given_by_path_keeps_its_costs_and_references(tmp_path: Path, cap
     """Issue 19: recommend priced 1,000 queries/month as 1,000,000 ('no corpus card') for a card by path."""
     tiny_corpus.write_text(
         tiny_corpus.read_text()
-        + '\n[costs]\nmonthly_queries = 1000\n\n'
+        + "\n[costs]\nmonthly_queries = 1000\n\n"
         + '[[references]]\nsystem = "Paper-Net"\naccuracy = 0.5\nsource = "X 2020"\n'
     )
     suite, results = _suite(tmp_path, tiny_corpus), tmp_path / "results"
