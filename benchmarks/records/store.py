@@ -1,10 +1,11 @@
 """The one reader of cell records: what every command that reads results goes through.
 
-One policy for a record that cannot be trusted (its checksum fails, it is not JSON, or it lacks a
-field the scorer needs): reading it is an error that names the file. ``compare``, ``recommend``
-and ``report`` therefore refuse it (exit 2) rather than silently skipping a cell, which once let a
+One policy for a record that cannot be trusted (its checksum fails, it is not JSON, it lacks a
+field the scorer needs, or a field has the wrong type under a valid checksum): reading it is an
+error that names the file. ``recommend`` and ``report`` refuse it (exit 2), and ``compare`` counts
+it as a failing cell (exit 1, naming the file) rather than silently skipping it, which once let a
 regression through the gate; ``bench`` never reads a results record, it recomputes any cell whose
-cached copy is corrupt and overwrites the results file.
+cached copy fails these checks and overwrites the results file.
 """
 
 from __future__ import annotations
