@@ -81,12 +81,6 @@ def _list(table: dict[str, Any], key: str, default: list[Any], path: Path, where
     return value
 
 
-def _int(value: Any, key: str, path: Path) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise RagorftError(f"'{key}' must be an integer, got {value!r}", path=path)
-    return value
-
-
 def _budget_options(
     run: dict[str, Any], cls: Any, options: dict[str, Any], path: Path, where: str
 ) -> dict[str, dict[str, Any]]:
@@ -149,7 +143,7 @@ def read_suite(name_or_path: str) -> Suite:
         description=raw.get("description", ""),
         cells=cells,
         requirement=requirement,
-        test_sample_seed=_int(raw.get("test_sample_seed", 0), "test_sample_seed", path),
+        test_sample_seed=_non_negative(raw.get("test_sample_seed", 0), "test_sample_seed", path),
     )
 
 

@@ -207,3 +207,25 @@ def test_a_card_given_by_path_keeps_its_costs_and_references(tmp_path: Path, cap
     assert "Paper-Net" in (results / "h" / "REPORT.md").read_text()
     summary = (results / "h" / "summary.csv").read_text()
     assert ",1000.0," in summary or ",1000," in summary
+
+
+def test_results_record_with_valid_checksum_but_wrong_shape_is_one_line(tmp_path: Path, capsys) -> None:
+    """``report`` and ``recommend`` crashed on it; now it is refused naming the file (exit 2)."""
+    bad = tmp_path / "results" / "h" / "cells" / "tiny__rag__full__seed0.json"
+    write_json(
+        bad,
+        {
+            "cell_id": "tiny/rag/full/seed0",
+            "corpus": "tiny",
+            "run": "rag",
+            "budget_name": "full",
+            "test_items": [0, 1],
+            "gold": ["a", "b"],
+            "predictions": ["a", "b"],
+            "metrics": {"accuracy": "1.0", "accuracy_ci": [1.0, 1.0]},  # a string where a number belongs
+            "timing": {"predict_seconds_per_query": 0.01, "train_seconds": 0.1},
+        },
+    )
+    code, _, err = _run(capsys, "report", "--suite", "h", "--results-dir", str(tmp_path / "results"))
+    assert code == 2 and str(bad) in err and "wrong shape (expected: metrics.accuracy in [0, 1])" in err
+    _one_line(err)
