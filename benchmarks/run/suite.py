@@ -30,7 +30,7 @@ class Cell:
     budget: Budget
     seed: int
     max_test_items: int  # 0 = the whole test split
-    corpus_ref: str = ""  # how the suite named it: a corpus name, a folder or a card path
+    corpus_ref: str = ""  # where its card is: a packaged corpus by name, any other by its card's absolute path
 
     @property
     def corpus_source(self) -> str:
