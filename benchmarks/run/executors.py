@@ -1,9 +1,9 @@
 """Where cells run: in this process (the default) or as Ray tasks on a local or existing cluster.
 
 Both executors call the same :func:`compute` on the same :class:`Job`, and only the driver writes
-records, as results come back; so the records are the same whichever executor ran them (apart
-from timings), a retried task cannot record a cell twice, and a killed run resumes from the
-cache either way.
+results records, as results come back (a worker writes only the cell's cache entry, under the
+cell's lock); so the records are the same whichever executor ran them (apart from timings), a
+retried task cannot record a cell twice, and a killed run resumes from the cache either way.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from typing import Any
 import psutil
 from ragorft import strategies
 from ragorft.benchmarks.core import env
-from ragorft.benchmarks.core.atomic import canonical_json
+from ragorft.benchmarks.core.atomic import CorruptFile, canonical_json, read_json, write_json
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.locks import held
 from ragorft.benchmarks.core.log import get_logger
 from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.records.store import check_record
 from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
 from ragorft.benchmarks.run.suite import Cell
 
@@ -53,7 +55,24 @@ def _embedder(cache_dir: str, corpus_key: str, progress: bool) -> Embedder:
 
 
 def compute(job: Job) -> dict[str, Any]:
-    """Run one cell in whatever process this is; corpora and embeddings are loaded once per process."""
+    """Run one cell in whatever process this is; corpora and embeddings are loaded once per process.
+
+    Under the cell's lock: a second run on the same cache waits, then takes the first's record
+    (written to the cache before the lock is released) instead of computing the cell again.
+    """
+    cached = Path(job.cache_dir) / "cells" / f"{job.key}.json"
+    with held(cached):
+        if cached.exists():
+            try:
+                return check_record(read_json(cached), cached) | {"suite": job.suite}
+            except (CorruptFile, RagorftError) as exc:
+                log.warning("%s; recomputing the cell", exc)
+        record = _compute(job)
+        write_json(cached, record)
+        return record
+
+
+def _compute(job: Job) -> dict[str, Any]:
     data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
     emb = _embedder(job.cache_dir, data.corpus.key, job.progress)
     record = run_cell(job.cell, data, cache_dir=Path(job.cache_dir), embedder=emb, progress=job.progress)

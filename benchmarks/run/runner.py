@@ -15,8 +15,10 @@ from typing import Any
 
 from ragorft.benchmarks import __version__
 from ragorft.benchmarks.core.atomic import CorruptFile, canonical_json, read_json, sha256_text, write_json
+from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.log import get_logger
-from ragorft.benchmarks.core.paths import cache_root
+from ragorft.benchmarks.core.paths import cache_root, inside
+from ragorft.benchmarks.records.store import check_record
 from ragorft.benchmarks.run.cell import RECORD_SCHEMA, CorpusData, load_corpus_data
 from ragorft.benchmarks.run.executors import Job, make_executor
 from ragorft.benchmarks.run.suite import Cell, Suite, budget_name
@@ -43,14 +45,19 @@ def cached_record(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return read_json(path)
-    except CorruptFile as exc:
+        return check_record(read_json(path), path)  # a valid checksum over the wrong shape is no record
+    except (CorruptFile, RagorftError) as exc:
         log.warning("%s; recomputing the cell", exc)
         return None
 
 
 def record_filename(cell: Cell) -> str:
     return f"{cell.corpus}__{cell.run}__{budget_name(cell.budget)}__seed{cell.seed}.json"
+
+
+def record_path(out_dir: Path, cell: Cell) -> Path:
+    """The cell's results file, refused if its names would place it outside ``out_dir``."""
+    return inside(out_dir, record_filename(cell), what="cell record")
 
 
 def run_suite(
@@ -72,7 +79,7 @@ def run_suite(
     from tqdm.auto import tqdm
 
     cache_dir = Path(cache_dir or cache_root())
-    out_dir = Path(results_dir) / suite.name / "cells"
+    out_dir = inside(Path(results_dir), suite.name, "cells", what="suite results")
     cells = [c for c in suite.cells if only is None or only(c)]
     loaded: dict[str, CorpusData] = {}
     records: dict[str, dict[str, Any]] = {}
@@ -99,12 +106,12 @@ def run_suite(
     for cell in cells:
         if cell.id in records:
             record = records[cell.id] | {"suite": suite.name}
-            write_json(out_dir / record_filename(cell), record)
+            write_json(record_path(out_dir, cell), record)
     if jobs:
         bar = tqdm(total=len(jobs), desc=suite.name, unit="cell", disable=not progress, file=sys.stderr)
         for job, record in make_executor(executor, ray_address).map(jobs):
             write_json(cache_dir / "cells" / f"{job.key}.json", record)
-            write_json(out_dir / record_filename(job.cell), record)
+            write_json(record_path(out_dir, job.cell), record)
             records[job.cell.id] = record
             bar.set_postfix_str(job.cell.id)
             bar.update()
