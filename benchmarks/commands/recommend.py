@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ragorft.benchmarks.core import cliargs
-
 if TYPE_CHECKING:
     from ragorft.benchmarks.publish.summary import Pricing
 
@@ -101,7 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Requirement values come from the suite's [requirement] table; flags override them. "
         "Numbers may be written 10M, 250k, 2.5; the bar as 0.92 or 92%%.",
     )
-    r.add_argument("--suite", default="default", type=cliargs.name)
+    r.add_argument("--suite", default="default")
     r.add_argument("--results-dir", default="results")
     r.add_argument("--corpus", help="only this corpus (default: one recommendation per corpus)")
     requirement_args(r)
