@@ -192,20 +192,21 @@ class Diagnoses:
 
     # ---- many tasks
     def many_tasks(self, step: str, closest: Candidate | None = None) -> tuple[str, str] | None:
+        """N tasks on one deployment: what the chosen (or closest) candidate shares, sized from the records."""
         n = self.req.tasks
         q = f"Are there many tasks (--tasks {n})?"
         if n <= 1:
             self.add(step, q, "no: one task")
             return None
-        adapters = [
-            c
-            for c in self.cands
-            if (c.record.get("report") or {}).get("kind") in ("lora", "qlora")
-            or 0
-            < int((c.record.get("cost") or {}).get("params_trained") or 0)
-            < int((c.record.get("cost") or {}).get("params_total") or 0)
-        ]
-        adapters = [c for c in adapters if c.nominal_params]
+        if closest is not None and not int((closest.record.get("cost") or {}).get("params_trained") or 0):
+            size = f"{closest.nominal_params:,} params" if closest.nominal_params else "size not in the registry"
+            msg = (
+                f"{closest.name} trains no weights: {n} tasks share one {closest.base_model} ({size}), "
+                "with one index or prompt per task and no per-task model"
+            )
+            self.add(step, q, "yes", [msg])
+            return "many_tasks", msg
+        adapters = [c for c in self.cands if _is_adapter(c) and c.nominal_params]
         if not adapters:
             self.add(step, q, f"yes, but no adapter (LoRA) result with a registered base size: one base + {n} adapters")
             return "many_tasks", f"one base + {n} LoRA adapters (no adapter result measured yet to size the saving)"
@@ -219,5 +220,15 @@ class Diagnoses:
             f"fine-tunes (saves {full - shared:,.0f} MiB; from {a.name}: base {a.base_model} {base:,} params at "
             f"{bpp:g} bytes/param, {why}; {trained:,} trained params per task at 4 bytes)"
         )
-        self.add(step, q, "yes", [msg])
+        evidence = [msg]
+        if closest is not None and closest is not a:
+            evidence.append(self.compare(closest, a).verdict())
+            msg += f"; {closest.name} vs the adapter: {'tie' if self.compare(closest, a).tie else 'not a tie'}"
+        self.add(step, q, "yes", evidence)
         return "many_tasks", msg
+
+
+def _is_adapter(c: Candidate) -> bool:
+    cost = c.record.get("cost") or {}
+    kind = (c.record.get("report") or {}).get("kind")
+    return kind in ("lora", "qlora") or 0 < int(cost.get("params_trained") or 0) < int(cost.get("params_total") or 0)

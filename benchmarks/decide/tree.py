@@ -228,10 +228,10 @@ class Tree(Branches):
                     f"({'clears' if runner in ok else 'does not clear'} the bar)",
                 ],
             )
-        if self.req.tasks > 1:
-            self.many_tasks("1c")
+        tasks = self.many_tasks("1c", best) if self.req.tasks > 1 else None
         be = self.what_would_change(best, others)
-        return self.decision("ship", self.ship_sentence(best), best.name, runner.name if runner else None, be)
+        rec = self.ship_sentence(best) + (f"; for {self.req.tasks} tasks: {tasks[1]}" if tasks else "")
+        return self.decision("ship", rec, best.name, runner.name if runner else None, be)
 
     def closest_failing(self, best: Candidate) -> Candidate | None:
         rest = [x for x in self.cands if x is not best]
@@ -242,10 +242,7 @@ class Tree(Branches):
             why = "no candidate is significantly more accurate, and it is the cheapest of those"
         else:
             why = "it clears the bar at the lowest total cost"
-        rec = f"ship {best.name}: {why}"
-        if self.req.tasks > 1:
-            rec += f" (for {self.req.tasks} tasks, see step 1c before deploying one model per task)"
-        return rec
+        return f"ship {best.name}: {why}"
 
     def what_would_change(self, best: Candidate, rivals: list[Candidate]) -> list[BreakEven]:
         out, evidence = [], []

@@ -247,8 +247,11 @@ def test_suite_requirement_must_be_a_table(tmp_path, capsys):
     assert "[requirement] must be a table, got 5" in err and err.count("\n") == 1
 
 
-def test_ship_with_many_tasks_adds_the_adapter_step():
-    rec = record("lora", spread(16), cost={"params_total": 100_000_000, "params_trained": 1_000_000})  # 98%
+def test_ship_with_many_tasks_says_what_the_tasks_share():
+    cost = {"params_total": 23_000_000, "params_trained": 1_000_000}
+    rec = record("lora", spread(16), options=SMALL, cost=cost, extra={"kind": "lora", "precision": "fp32"})  # 98%
     d = decide([rec], accuracy_bar=0.9, tasks=3)
-    assert d.verdict == "ship" and "see step 1c" in d.recommendation
+    assert d.verdict == "ship" and "for 3 tasks: one base + 3 LoRA adapters" in d.recommendation
     assert "[1c] Are there many tasks (--tasks 3)?" in d.to_text()
+    retrieval = decide([record("rag", spread(16), options={"embedding_model": "all-MiniLM-L6-v2"})], tasks=3)
+    assert "rag@full trains no weights: 3 tasks share one all-MiniLM-L6-v2 (22,713,216 params)" in retrieval.summary()
