@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 
@@ -52,3 +53,11 @@ def machine(spec: dict | str) -> str:
         parts.append(str(spec["gpu"]))
     tail = f" ({spec['processor']})" if spec.get("processor") else ""
     return (", ".join(parts) or "unknown machine") + tail
+
+
+_ABSOLUTE = re.compile(r"(?<![\w.*~-])/(?:[^\s/'\"]+/)*([^\s/'\"]+)")
+
+
+def command(text: str) -> str:
+    """A recorded command fit to publish: absolute paths (the machine that ran it) shortened to '<dir>/name'."""
+    return _ABSOLUTE.sub(lambda m: f"<dir>/{m.group(1)}", text)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from ragorft.benchmarks.core.fmt import machine
+from ragorft.benchmarks.core.fmt import command, machine
 from ragorft.benchmarks.decide import Decision
 from ragorft.benchmarks.publish import plots
 from ragorft.benchmarks.publish.summary import (
@@ -63,7 +63,7 @@ def build_report(
     sections = []
     header: list[str] = []
     if records:
-        commands = sorted({r["provenance"]["command"] for r in records})
+        commands = sorted({command(r["provenance"]["command"]) for r in records})
         machines = sorted({machine(r["provenance"]["machine"]) for r in records})
         header = [
             f"{len(records)} cells, written by `ragorft report` from the records in `cells/` (nothing re-run).",
