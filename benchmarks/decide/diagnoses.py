@@ -175,16 +175,19 @@ class Diagnoses:
         return None
 
     def _size_hint(self, strategy: str) -> str:
-        """The suite run that would give a second size: the same strategy on another base, at this budget."""
-        here = {c.nominal_params for c in self.cands if c.record["strategy"] == strategy}
-        elsewhere = [c for c in self.all if c.record["strategy"] == strategy and c.nominal_params not in here]
-        if elsewhere:
-            c = max(elsewhere, key=lambda c: c.nominal_params or 0)
-            return (
-                f"{c.run} ({c.base_model}, {c.nominal_params or 0:,} params) ran only at "
-                f"{c.record['budget_name']}: run it at '{self.budget}' too: "
-                + bench_hint(self.corpus, c.run, self.budget)
-            )
+        """The suite run that would give a second size: a strategy at this budget whose other base ran elsewhere."""
+        here_strategies = [strategy] + sorted({c.record["strategy"] for c in self.cands} - {strategy})
+        for name in here_strategies:
+            here = {c.nominal_params for c in self.cands if c.record["strategy"] == name}
+            elsewhere = [c for c in self.all if c.record["strategy"] == name and c.nominal_params not in here]
+            elsewhere = [c for c in elsewhere if c.nominal_params]
+            if elsewhere:
+                c = max(elsewhere, key=lambda c: (c.nominal_params or 0, c.n_train))
+                ran = ", ".join(x.record["budget_name"] for x in self.all if x.run == c.run)
+                return (
+                    f"{c.run} ({c.base_model}, {c.nominal_params or 0:,} params) ran only at "
+                    f"{ran}: run it at '{self.budget}' too: " + bench_hint(self.corpus, c.run, self.budget)
+                )
         return (
             f"add a run of {strategy} on a second base from the model registry at '{self.budget}' "
             "(e.g. SmolLM2-135M-Instruct next to all-MiniLM-L6-v2)"

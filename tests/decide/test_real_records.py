@@ -97,7 +97,10 @@ def test_banking77_too_little_data_reads_rags_three_budget_curve(cells):
 def test_banking77_capability_ceiling_is_no_evidence_and_names_the_run_that_would_give_it(cells):
     text = decide(cells, "banking77", accuracy_bar=0.99).to_text()
     assert "no evidence: no strategy was run on two base sizes at this budget" in text
-    assert "all-MiniLM-L6-v2" not in text or "22,713,216" in text  # nominal sizes from the registry
+    assert "rag@full 22,713,216" in text and "rag_lm@full 134,515,008" in text  # nominal sizes from the registry
+    assert (
+        "smollm2-lora (SmolLM2-135M-Instruct, 134,515,008 params) ran only at 3shot, 10shot: run it at 'full'" in text
+    )
 
 
 def test_banking77_label_ambiguity_says_whether_the_literatures_pair_is_among_them(cells):
