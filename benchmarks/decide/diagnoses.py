@@ -225,8 +225,14 @@ class Diagnoses:
         )
         evidence = [msg]
         if closest is not None and closest is not a:
-            evidence.append(self.compare(closest, a).verdict())
-            msg += f"; {closest.name} vs the adapter: {'tie' if self.compare(closest, a).tie else 'not a tie'}"
+            cmp_ = self.compare(closest, a)
+            evidence.append(cmp_.verdict())
+            msg += (
+                f"; the adapter run is not significantly less accurate than {closest.name}"
+                if cmp_.tie or cmp_.difference < 0
+                else f"; but {a.name} is {100 * cmp_.difference:.1f} pts less accurate than {closest.name} "
+                f"(significant): weigh the memory against the errors"
+            )
         self.add(step, q, "yes", evidence)
         return "many_tasks", msg
 
