@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.fmt import ci, pct, usd
 from ragorft.benchmarks.data.cards import recorded_card
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.models.registry import nominal_params
@@ -26,6 +27,10 @@ from ragorft.benchmarks.score.stats import item_correctness, seeds_items_ci
 # absmax per 64-weight block (bitsandbytes' default): 0.5 + 4/64 = 0.5625.
 BYTES_PER_PARAM = {"fp32": 4.0, "float32": 4.0, "fp16": 2.0, "float16": 2.0, "bf16": 2.0, "bfloat16": 2.0}
 BYTES_PER_PARAM |= {"int8": 1.0, "nf4": 0.5625, "fp4": 0.5625, "int4": 0.5625}
+
+
+def _fmt_pct(x: float) -> str:
+    return pct(x, unit=True)
 
 
 def _num(x: Any) -> float | None:
@@ -175,6 +180,22 @@ class Candidate:
         for k in ("max_dev_examples", "max_train_examples"):  # sized to the data, not the recipe
             opts.pop(k, None)
         return (self.run, tuple(sorted((k, repr(v)) for k, v in opts.items())))
+
+    def describe(self) -> str:
+        """One evidence line: accuracy (and scopes), serving cost, error volume, total with its spread."""
+        c = self
+        lo, hi = c.total_monthly_range
+        seeds = f", mean of {c.seeds} seeds (interval over items and seeds)" if c.seeds > 1 else ""
+        scope = ""
+        ins, oos = c.scoped(True), c.scoped(False)
+        if ins and oos:
+            scope = f"; in-scope {_fmt_pct(ins[0])} {ci(ins[1])}, OOS recall {_fmt_pct(oos[0])} {ci(oos[1])}"
+        spread = f" [{usd(lo)}, {usd(hi)}]" if hi > lo else ""
+        return (
+            f"{c.name}: accuracy {_fmt_pct(c.accuracy)} {ci(c.accuracy_ci)} on {c.n_items} items{seeds}{scope}; "
+            f"{1000 * c.cost.serving_usd_per_query:.5f} $/1k queries ({c.cost.priced_as}); "
+            f"{c.cost.errors_monthly:,.0f} errors/month; total {usd(c.cost.total_monthly)}/month{spread}"
+        )
 
     def row(self, bar: float | None, max_latency: float | None) -> dict[str, Any]:
         lo, hi = self.accuracy_ci

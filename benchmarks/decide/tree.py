@@ -23,7 +23,7 @@ import itertools
 from typing import Any
 
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.fmt import ci, pct, usd
+from ragorft.benchmarks.core.fmt import pct, usd
 from ragorft.benchmarks.decide.branches import Branches
 from ragorft.benchmarks.decide.candidates import (
     Candidate,
@@ -76,7 +76,7 @@ class Tree(Branches):
     # ---- step 0
     def measured(self) -> None:
         others = sorted({c.name for c in self.all} - {c.name for c in self.cands})
-        evidence = [self.describe(c) for c in self.cands]
+        evidence = [c.describe() for c in self.cands]
         if others:
             evidence.append("other budgets, learning-curve evidence only (not candidates): " + ", ".join(others))
         evidence.append(f"cost per error {usd(self.per_error)} ({self.per_error_source})")
@@ -90,20 +90,6 @@ class Tree(Branches):
             f"{len(self.cands)} candidates at the user's budget '{self.budget}' on {self.corpus}; "
             f"volume {self.q:,.0f} queries/month ({self.volume_source})",
             evidence,
-        )
-
-    def describe(self, c: Candidate) -> str:
-        lo, hi = c.total_monthly_range
-        seeds = f", mean of {c.seeds} seeds (interval over items and seeds)" if c.seeds > 1 else ""
-        scope = ""
-        ins, oos = c.scoped(True), c.scoped(False)
-        if ins and oos:
-            scope = f"; in-scope {_fmt_pct(ins[0])} {ci(ins[1])}, OOS recall {_fmt_pct(oos[0])} {ci(oos[1])}"
-        spread = f" [{usd(lo)}, {usd(hi)}]" if hi > lo else ""
-        return (
-            f"{c.name}: accuracy {_fmt_pct(c.accuracy)} {ci(c.accuracy_ci)} on {c.n_items} items{seeds}{scope}; "
-            f"{1000 * c.cost.serving_usd_per_query:.5f} $/1k queries ({c.cost.priced_as}); "
-            f"{c.cost.errors_monthly:,.0f} errors/month; total {usd(c.cost.total_monthly)}/month{spread}"
         )
 
     # ---- step 1
@@ -175,7 +161,16 @@ class Tree(Branches):
         acc_ok = [c for c in pool if self.clears(c)]
         both = [c for c in acc_ok if self.latency_ok(c)]
         slow = [c for c in acc_ok if self.latency_ok(c) is False]
-        evidence = [f"{c.name}: p95 {c.latency_p95_ms:.1f} ms is over the limit" for c in slow]
+        evidence = [
+            f"{c.name}: p95 {c.latency_p95_ms:.1f} ms"
+            + (
+                ""
+                if (c.latency_p95_spread or (0, 0))[1] == c.latency_p95_ms
+                else f", up to {c.latency_p95_spread[1]:.1f} ms over repeats,"
+            )
+            + " is over the limit"
+            for c in slow
+        ]
         evidence += [f"{c.name}: no latency measured, cannot be judged" for c in acc_ok if self.latency_ok(c) is None]
         evidence += [r.verdict() for r in self.deciding]
         lat = "" if self.req.max_latency_ms is None else f" and p95 latency <= {self.req.max_latency_ms:g} ms"

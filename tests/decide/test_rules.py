@@ -146,3 +146,17 @@ def test_under_trained_branch_says_train_longer_before_more_data_or_a_bigger_bas
     assert decide([record("ft", spread(160), extra=flat)], accuracy_bar=0.95).verdict != "under_trained"
     early = {**rising, "stopped_early": True}
     assert decide([record("ft", spread(160), extra=early)], accuracy_bar=0.95).verdict != "under_trained"
+
+
+def test_latency_limit_is_judged_on_the_top_of_the_measured_p95_spread():
+    """A p95 whose re-timings reach over the limit cannot be promised under it: judged on the spread's top."""
+    noisy = record("noisy", spread(24), p95_ms=18.0)  # 97%, median p95 under 20 ms ...
+    noisy["timing"]["latency_ms"]["p95_spread"] = [15.0, 24.0]  # ... but re-timed up to 24 ms
+    steady = record("steady", spread(40), p95_ms=12.0)  # 95%
+    steady["timing"]["latency_ms"]["p95_spread"] = [11.0, 13.0]
+    d = decide([noisy, steady], accuracy_bar=0.9, max_latency_ms=20)
+    assert d.chosen == "steady@full"
+    assert "noisy@full: p95 18.0 ms, up to 24.0 ms over repeats, is over the limit" in d.to_text()
+    for p95 in (15.0, 19.9, 24.0):  # wherever inside its spread the median lands, the verdict stands
+        noisy["timing"]["latency_ms"]["p95"] = p95
+        assert decide([noisy, steady], accuracy_bar=0.9, max_latency_ms=20).chosen == "steady@full"
