@@ -174,6 +174,15 @@ def test_markdown_and_json_carry_the_same_decision():
     assert data["summary"] == d.summary() and data["budget"] == "full"
 
 
+@pytest.fixture
+def suites_here(tmp_path, monkeypatch):
+    """`--suite` is a name (never a path): the test's suite files live in a suites folder of its own."""
+    from ragorft.benchmarks.run import suite as suite_module
+
+    monkeypatch.setattr(suite_module, "SUITES_DIR", tmp_path)
+    return tmp_path
+
+
 def _write_results(tmp_path, records, requirement: str = ""):
     suite = tmp_path / "mini.toml"
     suite.write_text(
@@ -188,13 +197,13 @@ def _write_results(tmp_path, records, requirement: str = ""):
     return suite
 
 
-def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys):
+def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys, suites_here):
     recs = [
         record("small", spread(40), corpus="banking77"),
         record("big", spread(24), seconds_per_query=0.05, corpus="banking77"),
     ]
     suite = _write_results(tmp_path, recs, '[requirement]\naccuracy_bar = "95%"\nmonthly_queries = "250k"\n')
-    args = ["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results")]
+    args = ["recommend", "--suite", suite.stem, "--results-dir", str(tmp_path / "results")]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "RECOMMENDATION (ship): ship big@full" in out and "250,000 queries/month" in out
@@ -207,7 +216,7 @@ def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys):
     assert "unknown hardware 'abacus'" in capsys.readouterr().err
 
 
-def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, capsys):
+def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, capsys, suites_here):
     """summary.csv's cost columns and the report's recommendation equal `ragorft recommend --json` for the
     same flags: the report has no cost model of its own."""
     from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args
@@ -222,7 +231,7 @@ def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, ca
         r["metrics"].update(macro_f1=r["metrics"]["accuracy"], macro_f1_ci=r["metrics"]["accuracy_ci"])
     suite = _write_results(tmp_path, recs)
     flags = ["--accuracy-bar", "90%", "--monthly-queries", "3M", "--cost-per-error", "0.2", "--horizon-months", "6"]
-    assert main(["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results"), *flags, "--json"]) == 0
+    assert main(["recommend", "--suite", suite.stem, "--results-dir", str(tmp_path / "results"), *flags, "--json"]) == 0
     (decision,) = json.loads(capsys.readouterr().out)
     parser = argparse.ArgumentParser()
     requirement_args(parser)
@@ -239,10 +248,10 @@ def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, ca
     assert decision["summary"] in recommendation(recs, pricing)
 
 
-def test_suite_requirement_must_be_a_table(tmp_path, capsys):
+def test_suite_requirement_must_be_a_table(tmp_path, capsys, suites_here):
     suite = tmp_path / "mini.toml"
     suite.write_text('name = "mini"\nrequirement = 5\ncorpora = ["banking77"]\n[[run]]\nstrategy = "rag"\n')
-    assert main(["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results")]) == 2
+    assert main(["recommend", "--suite", "mini", "--results-dir", str(tmp_path / "results")]) == 2
     err = capsys.readouterr().err
     assert "[requirement] must be a table, got 5" in err and err.count("\n") == 1
 
