@@ -1,0 +1,40 @@
+"""``ft_rag``: retrieval (as ``rag_qa``) over a model fine-tuned first (as ``lora_qa`` or ``lora_docs``).
+
+``train_on = "qa"`` fine-tunes on the training split's QA pairs *without* context, the setting in
+which RAFT (Zhang et al. 2024) saw a tuned model use retrieved context worse; ``"documents"`` is
+continued pre-training on the documents, Ovadia et al.'s FT+RAG. ``tune`` is "lora" or "full".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.models.qa_lm import CausalTrainOptions
+from ragorft.strategies import register
+from ragorft.strategies._knowledge import QAOptions, QAStrategy, RetrievalOptions
+
+
+@dataclass
+class FTRagOptions(QAOptions, RetrievalOptions, CausalTrainOptions):
+    learning_rate: float = 5e-4
+    epochs: int = 2
+    tune: str = "lora"
+    train_on: str = "qa"
+
+
+@register
+class FTRag(QAStrategy):
+    name = "ft_rag"
+    Options = FTRagOptions
+    retrieves = True
+
+    def method_name(self) -> str | None:
+        if self.options.tune not in ("lora", "full"):
+            raise RagorftError(f"ft_rag: tune must be 'lora' or 'full', not {self.options.tune!r}")
+        return self.options.tune
+
+    def train_source(self) -> str:
+        if self.options.train_on not in ("qa", "documents"):
+            raise RagorftError(f"ft_rag: train_on must be 'qa' or 'documents', not {self.options.train_on!r}")
+        return self.options.train_on
