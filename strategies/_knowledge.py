@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import torch_threads
-from ragorft.benchmarks.models.lm import load_causal_lm
+from ragorft.benchmarks.models.lm import causal_lm_folder, load_causal_lm
 from ragorft.benchmarks.models.qa_lm import CausalTrainOptions, build_prompt, generate_answers, train_causal
 from ragorft.benchmarks.models.registry import resolve
 from ragorft.strategies.base import Report, Strategy
@@ -98,6 +98,10 @@ class QAStrategy(Strategy):
     #: what a training strategy trains on: "documents" or "qa"
     train_on: ClassVar[str] = "documents"
     retrieves: ClassVar[bool] = False
+
+    def prepare(self, train: Sequence[Example]) -> None:
+        """Convert a packaged GGUF model once, before the timed fit (a cache fill, not training)."""
+        causal_lm_folder(self.options.model)
 
     def fit(self, train: Sequence[Example]) -> None:
         torch_threads()

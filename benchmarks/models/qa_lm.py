@@ -31,16 +31,36 @@ SYSTEM = "Answer the question with a short phrase taken from the facts you know 
 CONTEXT_BLOCK = "Context:\n{context}\n\n"
 QUESTION = "Question: {question}"
 PLAIN_ANSWER = "\nAnswer:"
+#: fixed demonstrations of the answer format (general knowledge, not from any corpus), the same for
+#: every strategy: a 135M model otherwise answers in sentences and exact match cannot credit it
+DEMOS = (
+    ("The Eiffel Tower in Paris was completed in 1889.", "When was the Eiffel Tower completed?", "1889"),
+    ("Hamlet is a tragedy written by William Shakespeare.", "Who wrote Hamlet?", "William Shakespeare"),
+    ("Canberra is the capital city of Australia.", "What is the capital of Australia?", "Canberra"),
+)
+
+
+def _user(question: str, contexts: Sequence[str]) -> str:
+    context = CONTEXT_BLOCK.format(context="\n\n".join(contexts)) if contexts else ""
+    return context + QUESTION.format(question=question)
 
 
 def build_prompt(tokenizer: Any, question: str, contexts: Sequence[str] = ()) -> str:
-    """The one prompt of every knowledge strategy; ``contexts`` are RAG's retrieved chunks."""
-    context = CONTEXT_BLOCK.format(context="\n\n".join(contexts)) if contexts else ""
-    user = context + QUESTION.format(question=question)
+    """The one prompt of every knowledge strategy; ``contexts`` are RAG's retrieved chunks.
+
+    The format demonstrations carry a one-sentence context exactly when the real question does,
+    so a RAG prompt and a closed-book prompt differ only by the retrieved context.
+    """
+    demos = [(_user(q, [c] if contexts else []), a) for c, q, a in DEMOS]
+    user = _user(question, contexts)
     if getattr(tokenizer, "chat_template", None):
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        messages = [{"role": "system", "content": SYSTEM}]
+        for u, a in demos:
+            messages += [{"role": "user", "content": u}, {"role": "assistant", "content": a}]
+        messages.append({"role": "user", "content": user})
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    return f"{SYSTEM}\n\n{user}{PLAIN_ANSWER}"
+    shots = "".join(f"{u}{PLAIN_ANSWER} {a}\n\n" for u, a in demos)
+    return f"{SYSTEM}\n\n{shots}{user}{PLAIN_ANSWER}"
 
 
 def answer_text(text: str) -> str:
@@ -118,9 +138,15 @@ class _Tokenised:
         for prefix, target in pairs:
             p = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
             t = tokenizer(target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-            ids = (p + t)[:max_length]
-            labels = ([-100] * len(p) + t)[:max_length]
-            self.rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
+            if not p:  # a document: consecutive windows, so a long paragraph is trained on whole
+                for i in range(0, len(t), max_length):
+                    self._add(t[i : i + max_length], t[i : i + max_length])
+                continue
+            p = p[-max(1, max_length - len(t)) :]  # a long prompt keeps its end (the question)
+            self._add((p + t)[:max_length], ([-100] * len(p) + t)[:max_length])
+
+    def _add(self, ids: list[int], labels: list[int]) -> None:
+        self.rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
 
     def __len__(self) -> int:
         return len(self.rows)
