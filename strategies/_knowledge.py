@@ -169,7 +169,24 @@ class QAStrategy(Strategy):
         self.tokens_out += out.tokens_out
         return out.answers
 
+    def forgetting(self) -> dict[str, Any]:
+        """Perplexity of the base and the tuned LM on the shipped general sentences (after timing)."""
+        from ragorft.benchmarks.models.forgetting import perplexity, probe_texts
+
+        base, _ = load_causal_lm(self.options.model, self.ctx.device)
+        texts = probe_texts()
+        base_ppl = perplexity(base.model, base.lm_head, self.tokenizer, texts)
+        tuned_ppl = perplexity(self.model.model, self.model.lm_head, self.tokenizer, texts)
+        return {
+            "probe_sentences": len(texts),
+            "base_perplexity": base_ppl,
+            "tuned_perplexity": tuned_ppl,
+            "relative_change": tuned_ppl / base_ppl - 1.0,
+        }
+
     def report(self) -> Report:
+        if self.method_name() and "forgetting" not in self.extra:
+            self.extra["forgetting"] = self.forgetting()
         extra = dict(self.extra)
         if self.retrieved:
             extra["retrieval"] = dict(self.retrieved)

@@ -51,5 +51,6 @@ def test_strategy_runs_and_is_scored(strategy: str, bios: tuple[Path, Path], tmp
     if strategy not in ("closed_book", "rag_qa"):
         assert record["cost"]["params_trained"] > 0
         assert record["report"]["train_rows"] > 0
+        assert record["report"]["forgetting"]["base_perplexity"] > 1.0
         lora = strategy in ("lora_docs", "lora_qa")
         assert (record["cost"]["params_trained"] < record["cost"]["params_total"]) == lora
