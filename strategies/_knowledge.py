@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import torch_threads
+from ragorft.benchmarks.models.finetune import subset
 from ragorft.benchmarks.models.lm import causal_lm_folder, load_causal_lm
 from ragorft.benchmarks.models.qa_lm import CausalTrainOptions, build_prompt, generate_answers, train_causal
 from ragorft.benchmarks.models.registry import resolve
@@ -41,6 +42,8 @@ class QAOptions:
     batch_size: int = 8
     #: a longer prompt keeps its end (the question); RAG's k chunks must fit
     max_prompt_tokens: int = 1536
+    #: "plain" (text completion) or "chat" (the model's chat template); see qa_lm.build_prompt
+    prompt_style: str = "plain"
 
 
 @dataclass
@@ -144,7 +147,12 @@ class QAStrategy(Strategy):
             if not self.ctx.documents:
                 raise RagorftError(f"{self.name} trains on documents: the corpus has none (task = 'qa')")
             return [("", d.text) for d in self.ctx.documents]
-        return [(build_prompt(self.tokenizer, ex.text), ex.label) for ex in train]
+        style = self.options.prompt_style
+        if self.options.max_train_examples:  # a seeded subset, the same for every QA-trained strategy
+            train = subset(train, self.options.max_train_examples, self.ctx.seed)
+        # plain prompts end in "Answer:" and the model continues with " <answer>": train it so
+        lead = " " if style == "plain" else ""
+        return [(build_prompt(self.tokenizer, ex.text, style=style), lead + ex.label) for ex in train]
 
     def contexts(self, question: str) -> list[str]:
         if self.index is None:
@@ -156,7 +164,7 @@ class QAStrategy(Strategy):
         return contexts
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        prompts = [build_prompt(self.tokenizer, q, self.contexts(q)) for q in texts]
+        prompts = [build_prompt(self.tokenizer, q, self.contexts(q), self.options.prompt_style) for q in texts]
         out = generate_answers(
             self.model,
             self.tokenizer,

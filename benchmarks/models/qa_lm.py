@@ -34,7 +34,11 @@ PLAIN_ANSWER = "\nAnswer:"
 #: fixed demonstrations of the answer format (general knowledge, not from any corpus), the same for
 #: every strategy: a 135M model otherwise answers in sentences and exact match cannot credit it
 DEMOS = (
-    ("The Eiffel Tower in Paris was completed in 1889.", "When was the Eiffel Tower completed?", "1889"),
+    (
+        "The Treaty of Versailles was signed on 28 June 1919.",
+        "When was the Treaty of Versailles signed?",
+        "28 June 1919",
+    ),
     ("Hamlet is a tragedy written by William Shakespeare.", "Who wrote Hamlet?", "William Shakespeare"),
     ("Canberra is the capital city of Australia.", "What is the capital of Australia?", "Canberra"),
 )
@@ -45,15 +49,21 @@ def _user(question: str, contexts: Sequence[str]) -> str:
     return context + QUESTION.format(question=question)
 
 
-def build_prompt(tokenizer: Any, question: str, contexts: Sequence[str] = ()) -> str:
+def build_prompt(tokenizer: Any, question: str, contexts: Sequence[str] = (), style: str = "plain") -> str:
     """The one prompt of every knowledge strategy; ``contexts`` are RAG's retrieved chunks.
 
     The format demonstrations carry a one-sentence context exactly when the real question does,
-    so a RAG prompt and a closed-book prompt differ only by the retrieved context.
+    so a RAG prompt and a closed-book prompt differ only by the retrieved context. ``style``
+    "plain" is a text completion (``Question: ... Answer:``); "chat" uses the model's chat template
+    (when it has one). Plain is the default: on six synthetic questions with their document as
+    context, SmolLM2-135M-Instruct answered 3 exactly in plain form and 1 in chat form, where it
+    answers in sentences that exact match cannot credit.
     """
+    if style not in ("plain", "chat"):
+        raise ValueError(f"prompt style must be 'plain' or 'chat', not {style!r}")
     demos = [(_user(q, [c] if contexts else []), a) for c, q, a in DEMOS]
     user = _user(question, contexts)
-    if getattr(tokenizer, "chat_template", None):
+    if style == "chat" and getattr(tokenizer, "chat_template", None):
         messages = [{"role": "system", "content": SYSTEM}]
         for u, a in demos:
             messages += [{"role": "user", "content": u}, {"role": "assistant", "content": a}]
@@ -122,6 +132,8 @@ class CausalTrainOptions:
     learning_rate: float = 2e-4
     train_batch_size: int = 8
     max_length: int = 256
+    #: QA-pair training only: a seeded subset of this many training questions (0 = all)
+    max_train_examples: int = 0
     warmup_ratio: float = 0.05
     weight_decay: float = 0.0
     #: LoRA only (``method = "lora"``)
