@@ -149,7 +149,8 @@ def item_correctness(records: Sequence[dict[str, Any]]) -> tuple[list[Any], np.n
         if gold is not None and g != gold:
             raise RagorftError(f"{r.get('cell_id')}: seeds disagree on the gold label of a common test item")
         gold = g
-        rows.append([float(r["predictions"][pos[it]] == r["gold"][pos[it]]) for it in common])
+        correct = item_correct(r)  # label equality, or a QA record's exact match over all gold answers
+        rows.append([float(correct[pos[it]]) for it in common])
     return common, np.asarray(rows, dtype=float), gold or []
 
 
