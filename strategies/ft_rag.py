@@ -26,6 +26,8 @@ class FTRagOptions(QAOptions, RetrievalOptions, CausalTrainOptions):
 @register
 class FTRag(QAStrategy):
     name = "ft_rag"
+    #: every weight trains: fp32 weights + gradients + AdamW moments of a 135M model, plus activations
+    peak_memory_mb = 5000
     Options = FTRagOptions
     retrieves = True
 

@@ -18,6 +18,8 @@ class FullFTDocsOptions(QAOptions, CausalTrainOptions):
 @register
 class FullFTDocs(QAStrategy):
     name = "full_ft_docs"
+    #: every weight trains: fp32 weights + gradients + AdamW moments of a 135M model, plus activations
+    peak_memory_mb = 5000
     Options = FullFTDocsOptions
     method = "full"
     train_on = "documents"
