@@ -45,6 +45,11 @@ class QAOptions:
     #: "plain" (text completion) or "chat" (the model's chat template); see qa_lm.build_prompt
     prompt_style: str = "plain"
 
+    def __post_init__(self) -> None:
+        """Refused when the suite is read, not an hour into a run."""
+        if self.prompt_style not in ("plain", "chat"):
+            raise RagorftError(f"prompt_style must be 'plain' or 'chat', not {self.prompt_style!r}")
+
 
 @dataclass
 class RetrievalOptions:

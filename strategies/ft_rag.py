@@ -22,6 +22,13 @@ class FTRagOptions(QAOptions, RetrievalOptions, CausalTrainOptions):
     tune: str = "lora"
     train_on: str = "qa"
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.tune not in ("lora", "full"):
+            raise RagorftError(f"ft_rag: tune must be 'lora' or 'full', not {self.tune!r}")
+        if self.train_on not in ("qa", "documents"):
+            raise RagorftError(f"ft_rag: train_on must be 'qa' or 'documents', not {self.train_on!r}")
+
 
 @register
 class FTRag(QAStrategy):
@@ -32,11 +39,7 @@ class FTRag(QAStrategy):
     retrieves = True
 
     def method_name(self) -> str | None:
-        if self.options.tune not in ("lora", "full"):
-            raise RagorftError(f"ft_rag: tune must be 'lora' or 'full', not {self.options.tune!r}")
         return self.options.tune
 
     def train_source(self) -> str:
-        if self.options.train_on not in ("qa", "documents"):
-            raise RagorftError(f"ft_rag: train_on must be 'qa' or 'documents', not {self.options.train_on!r}")
         return self.options.train_on

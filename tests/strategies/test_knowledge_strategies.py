@@ -54,3 +54,20 @@ def test_strategy_runs_and_is_scored(strategy: str, bios: tuple[Path, Path], tmp
         assert record["report"]["forgetting"]["base_perplexity"] > 1.0
         lora = strategy in ("lora_docs", "lora_qa")
         assert (record["cost"]["params_trained"] < record["cost"]["params_total"]) == lora
+
+
+@pytest.mark.parametrize(
+    ("strategy", "options", "message"),
+    [
+        ("ft_rag", {"tune": "qlora"}, "tune must be"),
+        ("ft_rag", {"train_on": "web"}, "train_on must be"),
+        ("rag_qa", {"prompt_style": "json"}, "prompt_style must be"),
+        ("lora_docs", {"epochs": "4"}, "must be int"),
+    ],
+)
+def test_bad_options_are_refused_when_read(strategy: str, options: dict, message: str) -> None:
+    from ragorft import strategies
+    from ragorft.benchmarks.core.errors import RagorftError
+
+    with pytest.raises(RagorftError, match=message):
+        strategies.get(strategy).parse_options(options)
