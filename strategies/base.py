@@ -37,6 +37,8 @@ class FitContext:
     embed: Embedder | None = None
     device: str = "cpu"
     progress: bool = True
+    #: task "qa": the corpus's documents (``benchmarks.data.qa.Document``), the knowledge base
+    documents: list[Any] = field(default_factory=list)
 
 
 @dataclass

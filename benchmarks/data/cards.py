@@ -29,8 +29,9 @@ from ragorft.benchmarks.data.card_fields import FileSpec, SplitSpec
 
 __all__ = ["Corpus", "CorpusCard", "Example", "FileSpec", "SplitSpec", "load_corpus", "read_card", "recorded_card"]
 
-FORMATS = ("csv", "clinc-json", "jsonl")
-TASKS = ("classification",)
+FORMATS = ("csv", "clinc-json", "jsonl", "qa-json", "squad-json")
+TASKS = ("classification", "qa")
+QA_FORMATS = ("qa-json", "squad-json")  # the formats of task = "qa" (benchmarks/data/qa.py)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class Example:
     text: str
     label: str
     source: str = ""  # "path:row", so any later complaint can point at the row
+    #: task "qa": every gold answer (``label`` is the first) and the documents that hold them
+    answers: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
 
 
 @dataclass
@@ -56,6 +60,9 @@ class CorpusCard:
     monthly_queries: float = 1_000_000
     cost_per_error: float | None = None  # [costs] cost_per_error: USD one wrong answer costs; None: not priced
     references: list[dict[str, Any]] = field(default_factory=list)
+    #: task "qa": the [format] table's extra keys (squad-json's article split) and [generator]
+    format_options: dict[str, Any] = field(default_factory=dict)
+    generator: dict[str, Any] | None = None
 
     @property
     def card_path(self) -> Path:
@@ -67,6 +74,7 @@ class CorpusCard:
         parts = [self.name, self.format, self.text_column, self.label_column]
         parts += [f"{p}={f.sha256}" for p, f in sorted(self.files.items())]
         parts += [f"{s}={v.file}:{','.join(v.keys)}" for s, v in sorted(self.splits.items())]
+        parts += [f"{k}={v}" for k, v in sorted(self.format_options.items())]
         return sha256_text("|".join(parts))[:16]
 
 
@@ -107,6 +115,13 @@ def read_card(name_or_path: str | Path) -> CorpusCard:
     oos = raw.get("out_of_scope_label")
     if oos is not None and not isinstance(oos, str):
         raise RagorftError(f"out_of_scope_label must be a string, got {oos!r}", path=path)
+    if (task == "qa") != (kind in QA_FORMATS):
+        raise RagorftError(
+            f"format '{kind}' does not fit task '{task}' (qa formats: {', '.join(QA_FORMATS)})", path=path
+        )
+    generator = raw.get("generator")
+    if generator is not None and not isinstance(generator, dict):
+        raise RagorftError("[generator] must be a table", path=path)
     return CorpusCard(
         name=name,
         task=task,
@@ -122,6 +137,8 @@ def read_card(name_or_path: str | Path) -> CorpusCard:
         monthly_queries=cf.monthly_queries(raw, path),
         cost_per_error=cf.cost_per_error(raw, path),
         references=cf.references(raw, path),
+        format_options={k: v for k, v in fmt.items() if k not in ("kind", "text_column", "label_column")},
+        generator=generator,
     )
 
 
@@ -176,6 +193,11 @@ def locate_file(card: CorpusCard, rel: str, data_dir: Path | None = None, *, dow
             if got != spec.sha256:
                 raise RagorftError(f"checksum mismatch: sha256 {got}, {card.card_path} says {spec.sha256}", path=cand)
             return cand
+    if card.generator is not None:  # a corpus the project generates: made here, checked like a download
+        from ragorft.benchmarks.data.synthetic import generate_into
+
+        generate_into(card.generator, cached, spec.sha256, card.card_path)
+        return cached
     if not download or not spec.url:
         looked = ", ".join(str(c) for c in candidates)
         raise RagorftError(
@@ -253,6 +275,8 @@ class Corpus:
     test: list[Example]
     dev: list[Example] | None
     labels: list[str]
+    #: task "qa": the knowledge base the questions are about
+    documents: list[Any] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -266,6 +290,11 @@ class Corpus:
 def read_split(card: CorpusCard, split: str, data_dir: Path | None = None, *, download: bool = True) -> list[Example]:
     spec = card.splits[split]
     path = locate_file(card, spec.file, data_dir, download=download)
+    if card.task == "qa":
+        from ragorft.benchmarks.data import qa
+
+        rows = qa.split_rows(path, _read_text(path), card.format, card.format_options, spec.keys or (split,))
+        return [Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids) for r in rows]
     if card.format == "csv":
         rows = _rows_csv(card, path)
     elif card.format == "jsonl":
@@ -290,6 +319,12 @@ def load_corpus(name_or_path: str | Path, data_dir: Path | None = None, *, downl
     """Load and check a corpus; anything that would make its numbers wrong is an error here."""
     card = read_card(name_or_path)
     splits = {s: read_split(card, s, data_dir, download=download) for s in card.splits}
+    if card.task == "qa":
+        from ragorft.benchmarks.data import qa
+
+        path = locate_file(card, card.splits["test"].file, data_dir, download=download)
+        documents = qa.documents(path, _read_text(path), card.format, card.format_options)
+        return Corpus(card, splits["train"], splits["test"], splits.get("dev"), [], documents)
     labels = sorted({e.label for e in splits["train"]})
     known = set(labels)
     for split in ("dev", "test"):

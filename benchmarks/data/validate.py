@@ -56,6 +56,9 @@ def validate(name_or_path: str | Path, data_dir: Path | None = None) -> Validati
                 f"{split}: {len(leaked)} texts also in train (leakage), e.g. {leaked[0].source}; "
                 f"{conflicting} of them with a different label"
             )
+    if corpus.card.task == "qa":  # answers are not classes: no imbalance check, QA facts instead
+        result.stats = _qa_stats(corpus, splits)
+        return result
     counts = Counter(ex.label for ex in corpus.train)
     small, big = min(counts.values()), max(counts.values())
     if small and big / small > IMBALANCE_RATIO:
@@ -67,3 +70,14 @@ def validate(name_or_path: str | Path, data_dir: Path | None = None) -> Validati
         "train_per_class_max": big,
     }
     return result
+
+
+def _qa_stats(corpus: Corpus, splits: dict[str, list]) -> dict[str, object]:
+    """Documents, questions per split, answers per question, and how many test questions name a gold document."""
+    test = splits["test"]
+    return {
+        "documents": len(corpus.documents),
+        **{f"{s}_questions": len(v) for s, v in splits.items()},
+        "answers_per_question_max": max(len(ex.answers) for ex in test),
+        "test_with_gold_document": sum(1 for ex in test if ex.doc_ids),
+    }

@@ -25,7 +25,8 @@ from ragorft.benchmarks.data.cards import Corpus, load_corpus
 from ragorft.benchmarks.data.sampling import sample_budget, split_dev, stratified_order
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run.suite import Cell, budget_name
-from ragorft.benchmarks.score.metrics import classification_metrics, percentiles_ms
+from ragorft.benchmarks.score.metrics import percentiles_ms
+from ragorft.benchmarks.score.qa import score_cell
 
 RECORD_SCHEMA = 1
 LATENCY_SAMPLE = 20  # single-query calls timed for p50/p95 latency
@@ -163,6 +164,7 @@ def run_cell(
         embed=embedder,
         device=device,
         progress=progress,
+        documents=corpus.documents,
     )
     determinism = seed_everything(cell.seed)
     strategy = cls(options, ctx)
@@ -170,11 +172,12 @@ def run_cell(
     timing, predictions, memory = _measure(strategy, train, [ex.text for ex in test], device)
     if len(predictions) != len(test):
         raise RuntimeError(f"{cell.id}: strategy returned {len(predictions)} predictions for {len(test)} texts")
-    invalid = sorted(set(predictions) - set(corpus.labels))
-    if invalid:
-        raise RuntimeError(f"{cell.id}: strategy predicted labels not in the corpus: {invalid[:5]}")
-    gold = [ex.label for ex in test]
     report = strategy.report()
+    try:
+        metrics = score_cell(corpus, test, predictions, report.extra, seed=cell.seed)  # by the corpus's task
+    except RuntimeError as exc:
+        raise RuntimeError(f"{cell.id}: {exc}") from exc
+    gold = [ex.label for ex in test]
     return {
         "schema": RECORD_SCHEMA,
         "cell_id": cell.id,
@@ -193,9 +196,7 @@ def run_cell(
         "test_items": items,
         "gold": gold,
         "predictions": predictions,
-        "metrics": classification_metrics(
-            gold, predictions, out_of_scope_label=corpus.card.out_of_scope_label, seed=cell.seed
-        ),
+        "metrics": metrics,
         "timing": timing,
         "memory": memory,
         "cost": {

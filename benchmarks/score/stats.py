@@ -59,9 +59,19 @@ def paired_correct(a: dict[str, Any], b: dict[str, Any]) -> tuple[np.ndarray, np
             f"{a.get('cell_id')} and {b.get('cell_id')} disagree on the gold label of a common test item: "
             "they were not scored on the same corpus version"
         )
-    ca = (np.asarray(a["predictions"], dtype=object)[ia] == gold_a).astype(float)
-    cb = (np.asarray(b["predictions"], dtype=object)[ib] == gold_b).astype(float)
-    return ca, cb, [a["test_items"][i] for i in ia]
+    return item_correct(a)[ia], item_correct(b)[ib], [a["test_items"][i] for i in ia]
+
+
+def item_correct(record: dict[str, Any]) -> np.ndarray:
+    """Per-item correctness: label equality, or for QA records the exact match over all gold answers.
+
+    A QA record's ``gold`` holds the first gold answer only; its per-item exact match (against
+    every gold answer, SQuAD-normalised) is in ``metrics.per_item.em``, and that is what is paired.
+    """
+    per_item = record.get("metrics", {}).get("per_item")
+    if per_item is not None:
+        return np.asarray(per_item["em"], dtype=float)
+    return (np.asarray(record["predictions"], dtype=object) == np.asarray(record["gold"], dtype=object)).astype(float)
 
 
 def _mean_difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -139,7 +149,8 @@ def item_correctness(records: Sequence[dict[str, Any]]) -> tuple[list[Any], np.n
         if gold is not None and g != gold:
             raise RagorftError(f"{r.get('cell_id')}: seeds disagree on the gold label of a common test item")
         gold = g
-        rows.append([float(r["predictions"][pos[it]] == r["gold"][pos[it]]) for it in common])
+        correct = item_correct(r)  # label equality, or a QA record's exact match over all gold answers
+        rows.append([float(correct[pos[it]]) for it in common])
     return common, np.asarray(rows, dtype=float), gold or []
 
 
@@ -233,6 +244,8 @@ def shared_confusions(
     """
     if not records:
         return [], 0, 0
+    if any(r.get("metrics", {}).get("per_item") is not None for r in records.values()):
+        return [], 0, 0  # QA: a (gold answer, wrong answer) pair is one question's error, not a label confusion
     views = []
     for r in records.values():
         pos = {it: i for i, it in enumerate(r["test_items"])}

@@ -1,0 +1,222 @@
+"""The synthetic knowledge corpus: fictional people whose facts no pretrained model can know.
+
+Why generate it: on a real corpus a model may already know an answer from pre-training, so a
+"knowledge injected by fine-tuning" number is confounded with what it knew. Here every name,
+city, university and employer is made up from syllables (seeded), so closed-book answers are at
+chance and any gain measures injected knowledge only (the protocol of Allen-Zhu and Li 2023,
+*Physics of Language Models 3.1*, scaled down).
+
+Each person has six attributes, rendered into a biography: one sentence per attribute from one of
+several templates, the full name in every sentence (so a retrieved chunk names whom it is
+about). Variants: ``paraphrases = 1`` (one rendering per person) and ``paraphrases = K`` (K
+renderings with other templates and the sentences in another order, the "permuted paraphrases"
+that let knowledge be extracted later). Questions come from templates too, one per attribute.
+
+The split is by person: QA-training pairs cover the train people, dev and test ask about other
+people. Every document (all people) is in the knowledge base: the question is whether a strategy
+can answer about people whose facts it saw only in documents.
+
+The output is a qa-json file (``benchmarks/data/qa.py``), the same bytes for the same parameters
+(sorted keys, no timestamps), so the corpus card can carry its sha256 like any downloaded file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ragorft.benchmarks.core.atomic import sha256_bytes, write_bytes
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.log import get_logger
+
+log = get_logger(__name__)
+
+ONSETS = ["b", "br", "d", "dr", "f", "g", "gr", "k", "kl", "l", "m", "n", "p", "r", "s", "t", "tr", "v", "z"]
+NUCLEI = ["a", "e", "i", "o", "u", "ai", "ei", "ou"]
+CODAS = ["", "n", "r", "l", "s", "th", "m", "x"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October"]
+MONTHS += ["November", "December"]
+FIELDS = ["Biology", "Chemistry", "Economics", "History", "Linguistics", "Mathematics", "Philosophy", "Physics"]
+FIELDS += ["Architecture", "Geology", "Astronomy", "Music"]
+ATTRIBUTES = ("birth_date", "birth_city", "university", "major", "employer", "work_city")
+
+SENTENCES: dict[str, list[str]] = {
+    "birth_date": [
+        "{name} was born on {birth_date}.",
+        "{name} came into this world on {birth_date}.",
+        "The birthday of {name} is {birth_date}.",
+    ],
+    "birth_city": [
+        "{name} was born in the city of {birth_city}.",
+        "{name} spent early years in {birth_city}, the place of birth.",
+        "The hometown of {name} is {birth_city}.",
+    ],
+    "university": [
+        "{name} studied at {university}.",
+        "{name} graduated from {university}.",
+        "{name} received an education at {university}.",
+    ],
+    "major": [
+        "{name} majored in {major}.",
+        "At university, {name} focused on {major}.",
+        "{name} holds a degree in {major}.",
+    ],
+    "employer": [
+        "{name} works for {employer}.",
+        "{name} is employed by {employer}.",
+        "{name} has a job at {employer}.",
+    ],
+    "work_city": [
+        "{name} works in {work_city}.",
+        "The office of {name} is in {work_city}.",
+        "Every day {name} commutes to work in {work_city}.",
+    ],
+}
+QUESTIONS = {
+    "birth_date": "When was {name} born?",
+    "birth_city": "In which city was {name} born?",
+    "university": "Which university did {name} attend?",
+    "major": "What did {name} study?",
+    "employer": "Which company does {name} work for?",
+    "work_city": "In which city does {name} work?",
+}
+
+
+@dataclass(frozen=True)
+class BiosParams:
+    entities: int = 200
+    paraphrases: int = 1
+    seed: int = 0
+    #: shares of the people whose questions go to dev and test (the rest: QA training)
+    dev_fraction: float = 0.1
+    test_fraction: float = 0.4
+
+
+def _word(rng: np.random.Generator, syllables: int) -> str:
+    parts = [str(rng.choice(ONSETS)) + str(rng.choice(NUCLEI)) for _ in range(syllables)]
+    return ("".join(parts) + str(rng.choice(CODAS))).capitalize()
+
+
+def _unique(rng: np.random.Generator, n: int, make: Any) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        w = make(rng)
+        if w not in seen:
+            seen.add(w)
+            out.append(w)
+    return out
+
+
+def _people(p: BiosParams, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Fictional people; attribute values are drawn from small fictional pools, like real facts."""
+    pool = max(8, p.entities // 10)
+    cities = _unique(rng, pool, lambda r: _word(r, 2))
+    universities = [f"{w} University" for w in _unique(rng, pool, lambda r: _word(r, 2))]
+    employers = [f"{w} {s}" for w, s in zip(_unique(rng, pool, lambda r: _word(r, 2)), ["Labs", "Systems"] * pool)]
+    names = _unique(rng, p.entities, lambda r: f"{_word(r, 2)} {_word(r, 3)}")
+    people = []
+    for i, name in enumerate(names):
+        day, month, year = int(rng.integers(1, 29)), str(rng.choice(MONTHS)), int(rng.integers(1950, 2001))
+        people.append(
+            {
+                "id": f"p{i:05d}",
+                "name": name,
+                "birth_date": f"{day} {month} {year}",
+                "birth_date_alt": [f"{month} {day}, {year}", f"{day} {month}, {year}"],
+                "birth_city": str(rng.choice(cities)),
+                "university": str(rng.choice(universities)),
+                "major": str(rng.choice(FIELDS)),
+                "employer": str(rng.choice(employers)),
+                "work_city": str(rng.choice(cities)),
+            }
+        )
+    return people
+
+
+def _render(person: dict[str, Any], rng: np.random.Generator, permute: bool) -> str:
+    order = list(ATTRIBUTES)
+    if permute:
+        order = [order[i] for i in rng.permutation(len(order))]
+    return " ".join(str(rng.choice(SENTENCES[a])).format(**person) for a in order)
+
+
+def generate_bios(p: BiosParams) -> dict[str, Any]:
+    """The corpus as a qa-json object (documents, train, dev, test)."""
+    if p.entities < 10 or p.paraphrases < 1:
+        raise ValueError(f"need at least 10 entities and 1 paraphrase, got {p.entities} and {p.paraphrases}")
+    rng = np.random.default_rng([p.seed, 1])
+    people = _people(p, rng)
+    docs = []
+    for person in people:
+        # the first rendering keeps the attribute order; paraphrases permute it
+        render_rng = np.random.default_rng([p.seed, 2, int(person["id"][1:])])
+        for k in range(p.paraphrases):
+            doc_id = person["id"] if p.paraphrases == 1 else f"{person['id']}#{k}"
+            docs.append({"id": doc_id, "title": person["name"], "text": _render(person, render_rng, k > 0)})
+    order = np.random.default_rng([p.seed, 3]).permutation(len(people)).tolist()
+    n_test = max(1, round(p.test_fraction * len(people)))
+    n_dev = max(1, round(p.dev_fraction * len(people)))
+    groups = {"test": order[:n_test], "dev": order[n_test : n_test + n_dev], "train": order[n_test + n_dev :]}
+    out: dict[str, Any] = {"documents": docs, "generator": {"kind": "bios", **p.__dict__}}
+    doc_ids: dict[str, list[str]] = {}
+    for d in docs:
+        doc_ids.setdefault(d["id"].split("#")[0], []).append(d["id"])
+    for split, idx in groups.items():
+        rows = []
+        for i in sorted(idx):
+            person = people[i]
+            ids = doc_ids[person["id"]]
+            for a in ATTRIBUTES:
+                answers = [person[a], *person.get(f"{a}_alt", [])]
+                rows.append({"question": QUESTIONS[a].format(**person), "answers": answers, "doc_ids": ids})
+        out[split] = rows
+    return out
+
+
+def bios_bytes(p: BiosParams) -> bytes:
+    """The exact bytes of the generated file (stable across runs and platforms)."""
+    return (json.dumps(generate_bios(p), sort_keys=True, ensure_ascii=True, indent=0) + "\n").encode("ascii")
+
+
+def params_from(table: dict[str, Any], card: Path) -> BiosParams:
+    """A card's ``[generator]`` table as parameters (``kind = "bios"``); any other key is an error."""
+    table = dict(table)
+    kind = table.pop("kind", None)
+    if kind != "bios":
+        raise RagorftError(f"[generator] kind must be 'bios', got {kind!r}", path=card)
+    known = set(BiosParams.__dataclass_fields__)
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise RagorftError(
+            f"[generator] has unknown key(s) {', '.join(unknown)} (known: {', '.join(known)})", path=card
+        )
+    defaults = BiosParams()
+    for key, value in table.items():
+        if not isinstance(value, type(getattr(defaults, key))) or isinstance(value, bool):
+            raise RagorftError(f"[generator] {key} must be {type(getattr(defaults, key)).__name__}", path=card)
+    try:
+        return BiosParams(**table)
+    except ValueError as exc:
+        raise RagorftError(str(exc), path=card) from exc
+
+
+def generate_into(table: dict[str, Any], dest: Path, sha256: str, card: Path) -> None:
+    """Generate the card's corpus into the cache, refusing output whose checksum the card does not name.
+
+    A mismatch means the generator changed (or the card's parameters did): the numbers would no
+    longer be comparable with earlier records, so it is an error, not a silent regeneration.
+    """
+    params = params_from(table, card)
+    try:
+        data = bios_bytes(params)
+    except ValueError as exc:
+        raise RagorftError(str(exc), path=card) from exc
+    got = sha256_bytes(data)
+    if got != sha256:
+        raise RagorftError(f"generated corpus has sha256 {got}, the card says {sha256}", path=card)
+    log.info(f"generated the synthetic corpus into {dest}")
+    write_bytes(dest, data)

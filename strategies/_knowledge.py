@@ -1,0 +1,212 @@
+"""What the knowledge (question-answering) strategies share: one LM, one prompt, one retriever.
+
+The strategies differ in where the facts come from, and in nothing else:
+
+- ``closed_book``: the base LM's weights.
+- ``rag_qa``: chunks of the corpus documents retrieved for the question and put in the prompt.
+- ``lora_docs`` / ``full_ft_docs``: the weights after continued pre-training on the documents.
+- ``lora_qa``: the weights after fine-tuning on the QA pairs of the training split (other
+  entities or articles than the test's: it learns the task's format, not the test answers).
+- ``ft_rag``: a fine-tuned model (on documents or QA pairs) with retrieval.
+
+Retrieval is langchain's pipeline, not a re-implementation: ``RecursiveCharacterTextSplitter``
+chunks the documents (each chunk keeps its document id), ``HuggingFaceEmbeddings`` embeds them with
+the local sentence-transformers model from the registry, and langchain-community's ``FAISS`` store
+(inner product over normalised vectors = cosine) returns the top k. What was retrieved for each
+question goes into the report, where the scorer computes recall@k and ragas' context metrics.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.models.classifier import torch_threads
+from ragorft.benchmarks.models.finetune import subset
+from ragorft.benchmarks.models.lm import causal_lm_folder, load_causal_lm
+from ragorft.benchmarks.models.qa_lm import CausalTrainOptions, build_prompt, generate_answers, train_causal
+from ragorft.benchmarks.models.registry import resolve
+from ragorft.strategies.base import Report, Strategy
+
+
+@dataclass
+class QAOptions:
+    model: str = "SmolLM2-135M-Instruct"
+    #: answers are short phrases; a longer answer only costs time (and lowers EM)
+    max_new_tokens: int = 16
+    batch_size: int = 8
+    #: a longer prompt keeps its end (the question); RAG's k chunks must fit
+    max_prompt_tokens: int = 1536
+    #: "plain" (text completion) or "chat" (the model's chat template); see qa_lm.build_prompt
+    prompt_style: str = "plain"
+
+    def __post_init__(self) -> None:
+        """Refused when the suite is read, not an hour into a run."""
+        if self.prompt_style not in ("plain", "chat"):
+            raise RagorftError(f"prompt_style must be 'plain' or 'chat', not {self.prompt_style!r}")
+
+
+@dataclass
+class RetrievalOptions:
+    k: int = 3
+    embedding_model: str = "all-MiniLM-L6-v2"
+    #: characters per chunk (RecursiveCharacterTextSplitter); a synthetic biography is ~400
+    chunk_size: int = 600
+    chunk_overlap: int = 60
+
+
+class DocumentIndex:
+    """The documents chunked, embedded and stored in a langchain FAISS vector store."""
+
+    def __init__(self, documents: Sequence[Any], options: RetrievalOptions, device: str):
+        from langchain_community.embeddings import HuggingFaceEmbeddings
+        from langchain_community.vectorstores import FAISS
+        from langchain_community.vectorstores.utils import DistanceStrategy
+        from langchain_core.documents import Document
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        if not documents:
+            raise RagorftError("retrieval needs a corpus with documents (task = 'qa')")
+        splitter = RecursiveCharacterTextSplitter(chunk_size=options.chunk_size, chunk_overlap=options.chunk_overlap)
+        docs = [Document(page_content=d.text, metadata={"doc_id": d.id}) for d in documents]
+        self.chunks = splitter.split_documents(docs)
+        embeddings = HuggingFaceEmbeddings(
+            model_name=resolve(options.embedding_model),
+            model_kwargs={"device": device},
+            encode_kwargs={"normalize_embeddings": True},
+        )
+        self.store = FAISS.from_documents(self.chunks, embeddings, distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
+        self.k = options.k
+
+    def search(self, question: str) -> list[Any]:
+        """The k nearest chunks, nearest first."""
+        return self.store.similarity_search(question, k=self.k)
+
+
+def options_of(cls: type, options: Any) -> Any:
+    """The part of a strategy's options that belongs to ``cls`` (a dataclass it inherits from)."""
+    return cls(**{f.name: getattr(options, f.name) for f in fields(cls)})
+
+
+class QAStrategy(Strategy):
+    """Base of the knowledge strategies: load the LM in ``fit``, answer with ``generate``.
+
+    Subclasses add facts: ``train_pairs`` (fine-tuning in ``fit``) and/or retrieval (``retrieve``).
+    """
+
+    devices = ("cuda", "cpu")
+    peak_memory_mb = 3000
+    #: "lora" or "full" for strategies that train; None for those that do not
+    method: ClassVar[str | None] = None
+    #: what a training strategy trains on: "documents" or "qa"
+    train_on: ClassVar[str] = "documents"
+    retrieves: ClassVar[bool] = False
+
+    def prepare(self, train: Sequence[Example]) -> None:
+        """Convert a packaged GGUF model once, before the timed fit (a cache fill, not training)."""
+        causal_lm_folder(self.options.model)
+
+    def fit(self, train: Sequence[Example]) -> None:
+        torch_threads()
+        self.model, self.tokenizer = load_causal_lm(self.options.model, self.ctx.device)
+        self.tokens_in = self.tokens_out = 0
+        self.extra: dict[str, Any] = {"train_on": None}
+        self.params = (0, sum(p.numel() for p in self.model.parameters()))
+        method = self.method_name()
+        if method:
+            pairs = self.train_pairs(train)
+            with tempfile.TemporaryDirectory(prefix="ragorft-qa-") as work:
+                self.model, report = train_causal(
+                    self.model,
+                    self.tokenizer,
+                    pairs,
+                    method,
+                    options_of(CausalTrainOptions, self.options),
+                    Path(work),
+                    seed=self.ctx.seed,
+                    cuda=self.ctx.device == "cuda",
+                    progress=self.ctx.progress,
+                )
+            self.params = (report.pop("params_trained"), report.pop("params_total"))
+            self.extra |= {"train_on": self.train_source(), **report}
+        self.index = None
+        self.retrieved: dict[str, dict[str, list[str]]] = {}
+        if self.retrieves:
+            self.index = DocumentIndex(self.ctx.documents, options_of(RetrievalOptions, self.options), self.ctx.device)
+            self.extra["chunks"] = len(self.index.chunks)
+
+    def method_name(self) -> str | None:
+        return self.method
+
+    def train_source(self) -> str:
+        return self.train_on
+
+    def train_pairs(self, train: Sequence[Example]) -> list[tuple[str, str]]:
+        """Continued pre-training: every document whole; QA: the prompt, then the first gold answer."""
+        if self.train_source() == "documents":
+            if not self.ctx.documents:
+                raise RagorftError(f"{self.name} trains on documents: the corpus has none (task = 'qa')")
+            return [("", d.text) for d in self.ctx.documents]
+        style = self.options.prompt_style
+        if self.options.max_train_examples:  # a seeded subset, the same for every QA-trained strategy
+            train = subset(train, self.options.max_train_examples, self.ctx.seed)
+        # plain prompts end in "Answer:" and the model continues with " <answer>": train it so
+        lead = " " if style == "plain" else ""
+        return [(build_prompt(self.tokenizer, ex.text, style=style), lead + ex.label) for ex in train]
+
+    def contexts(self, question: str) -> list[str]:
+        if self.index is None:
+            return []
+        chunks = self.index.search(question)
+        contexts = [c.page_content for c in chunks]
+        # the scorer reads these (recall@k, ragas) and keeps only the ids in the record
+        self.retrieved[question] = {"doc_ids": [c.metadata["doc_id"] for c in chunks], "contexts": contexts}
+        return contexts
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        prompts = [build_prompt(self.tokenizer, q, self.contexts(q), self.options.prompt_style) for q in texts]
+        out = generate_answers(
+            self.model,
+            self.tokenizer,
+            prompts,
+            max_new_tokens=self.options.max_new_tokens,
+            batch_size=self.options.batch_size,
+            max_prompt_tokens=self.options.max_prompt_tokens,
+        )
+        self.tokens_in += out.tokens_in
+        self.tokens_out += out.tokens_out
+        return out.answers
+
+    def forgetting(self) -> dict[str, Any]:
+        """Perplexity of the base and the tuned LM on the shipped general sentences (after timing)."""
+        from ragorft.benchmarks.models.forgetting import perplexity, probe_texts
+
+        base, _ = load_causal_lm(self.options.model, self.ctx.device)
+        texts = probe_texts()
+        base_ppl = perplexity(base.model, base.lm_head, self.tokenizer, texts)
+        tuned_ppl = perplexity(self.model.model, self.model.lm_head, self.tokenizer, texts)
+        return {
+            "probe_sentences": len(texts),
+            "base_perplexity": base_ppl,
+            "tuned_perplexity": tuned_ppl,
+            "relative_change": tuned_ppl / base_ppl - 1.0,
+        }
+
+    def report(self) -> Report:
+        if self.method_name() and "forgetting" not in self.extra:
+            self.extra["forgetting"] = self.forgetting()
+        extra = dict(self.extra)
+        if self.retrieved:
+            extra["retrieval"] = dict(self.retrieved)
+        return Report(
+            params_trained=self.params[0],
+            params_total=self.params[1],
+            tokens_in=self.tokens_in,
+            tokens_out=self.tokens_out,
+            extra=extra,
+        )

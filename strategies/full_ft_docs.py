@@ -1,0 +1,25 @@
+"""``full_ft_docs``: continued pre-training of every weight on the documents, then closed-book QA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ragorft.benchmarks.models.qa_lm import CausalTrainOptions
+from ragorft.strategies import register
+from ragorft.strategies._knowledge import QAOptions, QAStrategy
+
+
+@dataclass
+class FullFTDocsOptions(QAOptions, CausalTrainOptions):
+    learning_rate: float = 5e-5
+    epochs: int = 5
+
+
+@register
+class FullFTDocs(QAStrategy):
+    name = "full_ft_docs"
+    #: every weight trains: fp32 weights + gradients + AdamW moments of a 135M model, plus activations
+    peak_memory_mb = 5000
+    Options = FullFTDocsOptions
+    method = "full"
+    train_on = "documents"

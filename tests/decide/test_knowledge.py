@@ -1,0 +1,51 @@
+"""The knowledge branch: facts missing -> RAG; FT+RAG only when significantly better; format -> FT."""
+
+from __future__ import annotations
+
+from ragorft.benchmarks.decide.knowledge import is_knowledge, knowledge_branch
+from ragorft.benchmarks.score.qa import qa_metrics
+
+N = 60
+GOLDS = [[f"answer {i}"] for i in range(N)]
+
+
+def record(strategy: str, right: int) -> dict:
+    """A QA record answering the first ``right`` questions correctly."""
+    preds = [g[0] if i < right else "no idea" for i, g in enumerate(GOLDS)]
+    return {
+        "cell_id": strategy,
+        "strategy": strategy,
+        "test_items": list(range(N)),
+        "gold": [g[0] for g in GOLDS],
+        "predictions": preds,
+        "metrics": qa_metrics(GOLDS, preds),
+    }
+
+
+def test_missing_facts_recommend_rag_when_ft_rag_is_not_better() -> None:
+    recs = {
+        s: record(s, r)
+        for s, r in [("closed_book", 2), ("rag_qa", 40), ("lora_docs", 5), ("lora_qa", 3), ("ft_rag", 41)]
+    }
+    assert is_knowledge(list(recs.values()))
+    v = knowledge_branch(recs)
+    assert v.recommended == "rag_qa"
+    answers = {s.step: s.answer for s in v.steps}
+    assert answers["K1"] == "yes" and answers["K4"] == "no" and answers["K2b"] == "yes"
+
+
+def test_ft_rag_when_significantly_better() -> None:
+    recs = {s: record(s, r) for s, r in [("closed_book", 2), ("rag_qa", 30), ("lora_qa", 10), ("ft_rag", 55)]}
+    v = knowledge_branch(recs)
+    assert v.recommended == "ft_rag" and {s.step: s.answer for s in v.steps}["K2"].startswith("not measured")
+
+
+def test_format_only_recommends_qa_fine_tuning_and_nothing_helps_is_a_ceiling() -> None:
+    v = knowledge_branch({s: record(s, r) for s, r in [("closed_book", 20), ("rag_qa", 21), ("lora_qa", 50)]})
+    assert v.recommended == "lora_qa"
+    v = knowledge_branch({s: record(s, r) for s, r in [("closed_book", 20), ("rag_qa", 21), ("lora_qa", 21)]})
+    assert v.recommended is None and "ceiling" in v.reason
+
+
+def test_classification_records_are_not_knowledge() -> None:
+    assert not is_knowledge([{"metrics": {"accuracy": 0.5}}])
