@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ragorft.benchmarks.decide.render import Step
-from ragorft.benchmarks.score.stats import PairedComparison, compare
+from ragorft.benchmarks.decide.render import Decision, Step
+from ragorft.benchmarks.score.stats import PairedComparison, compare, significant
 
 ROLES = {
     "closed_book": "closed",
@@ -52,8 +52,8 @@ def _best(records: dict[str, dict[str, Any]], role: str) -> tuple[str, dict[str,
 
 
 def _better(c: PairedComparison) -> bool:
-    """a significantly better than b: the paired interval of the difference lies above 0."""
-    return c.difference_ci[0] > 0
+    """a significantly better than b under THE rule (McNemar, Holm over the branch's family)."""
+    return not c.tie and c.difference > 0
 
 
 def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> KnowledgeVerdict:
@@ -61,11 +61,18 @@ def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> Kn
     roles = {role: _best(records, role) for role in set(ROLES.values())}
     steps: list[Step] = []
 
+    questions = [("rag", "closed"), ("ft_docs", "closed"), ("rag", "ft_docs"), ("ft_qa", "closed"), ("ft_rag", "rag")]
+    raw = {}
+    for a, b in questions:
+        if roles[a] is not None and roles[b] is not None:
+            (na, ra), (nb, rb) = roles[a], roles[b]
+            raw[(a, b)] = compare(na, ra, nb, rb, seed=seed)
+    # one family: the branch's comparisons are corrected together, as everywhere else
+    _, adjusted = significant([c.mcnemar_p for c in raw.values()])
+    family = {k: c.in_family(p, len(raw)) for (k, c), p in zip(raw.items(), adjusted, strict=True)}
+
     def cmp(a: str, b: str) -> PairedComparison | None:
-        if roles[a] is None or roles[b] is None:
-            return None
-        (na, ra), (nb, rb) = roles[a], roles[b]
-        return compare(na, ra, nb, rb, seed=seed)
+        return family.get((a, b))
 
     def ask(step: str, question: str, c: PairedComparison | None) -> bool | None:
         if c is None:
@@ -88,10 +95,19 @@ def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> Kn
             roles["ft_rag"][0], "facts and format both missing: FT+RAG is significantly better", steps
         )
     if lacks and roles["rag"]:
-        docs_better = rag_vs_docs is not None and rag_vs_docs.difference_ci[1] < 0
+        docs_better = rag_vs_docs is not None and not rag_vs_docs.tie and rag_vs_docs.difference < 0
         if docs_better and roles["ft_docs"]:
             return KnowledgeVerdict(roles["ft_docs"][0], "fine-tuning on the documents beats RAG here", steps)
         return KnowledgeVerdict(roles["rag"][0], "the model lacks the facts: retrieve them", steps)
     if form and roles["ft_qa"]:
         return KnowledgeVerdict(roles["ft_qa"][0], "the model knows enough; fine-tune the behaviour/format", steps)
     return KnowledgeVerdict(None, "no strategy helps significantly: capability ceiling, try a bigger base", steps)
+
+
+def add_knowledge_branch(decision: Decision, records: dict[str, dict[str, Any]]) -> None:
+    """QA corpora: the tree's decision also asks whether the model lacks facts (RAG) or format (FT)."""
+    verdict = knowledge_branch(records)
+    decision.steps += verdict.steps
+    which = verdict.recommended or "none"
+    decision.steps.append(Step("K", "Knowledge: facts, format or both?", f"{which}: {verdict.reason}"))
+    decision.change = (decision.change + " " if decision.change else "") + f"Knowledge branch: {verdict.reason}."

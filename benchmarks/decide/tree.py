@@ -32,6 +32,7 @@ from ragorft.benchmarks.decide.candidates import (
     largest_budget,
     monthly_queries_for,
 )
+from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowledge
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.records.store import check_record, corpus_source
@@ -379,7 +380,10 @@ def recommend(
     card_at = corpus_source([r for _, r in cells], corpora[0])
     volume = monthly_queries_for(corpora[0], requirement, card_at)
     cands = build_candidates(cells, requirement, prices, volume[0])
-    return Tree(corpora[0], cands, requirement, volume, card_at).run()
+    decision = Tree(corpora[0], cands, requirement, volume, card_at).run()
+    if is_knowledge([r for _, r in cells]):
+        add_knowledge_branch(decision, {c.name: c.record for c in cands})
+    return decision
 
 
 def recommend_all(

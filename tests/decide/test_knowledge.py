@@ -49,3 +49,19 @@ def test_format_only_recommends_qa_fine_tuning_and_nothing_helps_is_a_ceiling() 
 
 def test_classification_records_are_not_knowledge() -> None:
     assert not is_knowledge([{"metrics": {"accuracy": 0.5}}])
+
+
+def test_recommend_on_qa_records_walks_the_knowledge_branch() -> None:
+    """The tree itself asks K1-K4 for a QA corpus (not only the standalone function)."""
+    from ragorft.benchmarks.decide import Requirement, recommend
+
+    recs = []
+    for s, r in [("closed_book", 2), ("rag_qa", 40), ("lora_docs", 5), ("lora_qa", 3), ("ft_rag", 41)]:
+        rec = record(s, r) | {"corpus": "kb", "run": s, "budget_name": "full", "budget": "full", "seed": 0}
+        rec["timing"] = {"train_seconds": 1.0, "predict_seconds_per_query": 0.1, "latency_ms": {}}
+        recs.append(rec)
+    decision = recommend(recs, Requirement())
+    steps = {s.step: s for s in decision.steps}
+    assert {"K1", "K4", "K"} <= set(steps)
+    assert steps["K1"].answer == "yes" and steps["K"].answer.startswith("rag_qa")
+    assert "Knowledge branch:" in decision.change
