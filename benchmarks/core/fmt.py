@@ -37,3 +37,12 @@ def usd(x: float) -> str:
     if abs(x) >= 1:
         return f"${x:,.2f}"
     return f"${x:.4g}"
+
+
+def duration(seconds: float) -> str:
+    """A wall time for a person: '41 s', '12 min', '2.3 h'."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

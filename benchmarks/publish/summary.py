@@ -92,11 +92,17 @@ def cell_label(row: dict[str, Any] | pd.Series, with_seed: bool = False) -> str:
 
 
 def examples_per_class(record: dict[str, Any]) -> float:
-    """The budget as examples per class; for "full", the training set size over the label count."""
+    """The budget as examples per class; for "full", the training set size over the labels it covers.
+
+    From the training budget, not the test items' labels (a 100-item test subset of 77 labels
+    once made "full" look like 140 examples per class instead of 112).
+    """
     budget = record["budget"]
     if isinstance(budget, int | float) and not isinstance(budget, bool):
         return float(budget)
-    n_labels = len(record["metrics"].get("per_class_f1") or {}) or len(set(record["gold"]))
+    n_labels = (
+        record.get("n_train_labels") or len(record["metrics"].get("per_class_f1") or {}) or len(set(record["gold"]))
+    )
     return record["n_train"] / max(n_labels, 1)
 
 

@@ -1,0 +1,61 @@
+"""A cell's job: what a process needs to compute one cell, and the function that computes it.
+
+Shared by every executor (inline, a fresh process per cell, Ray) so they compute the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ragorft.benchmarks.core.atomic import canonical_json
+from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
+from ragorft.benchmarks.run.suite import Cell
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a process needs to compute one cell, and nothing that cannot be pickled."""
+
+    cell: Cell
+    key: str
+    suite: str
+    data_dir: str | None
+    cache_dir: str
+    test_sample_seed: int
+    progress: bool  # library progress bars (the runner prints its own line per cell)
+    debug: bool = False  # library logs and bars (``--debug``)
+    measured_peak_mb: float = 0.0  # this cell's peak in its last record, if any (Ray reserves the larger)
+    key_parts: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@cache
+def _corpus_data(source: str, data_dir: str | None, test_sample_seed: int):
+    return load_corpus_data(source, Path(data_dir) if data_dir else None, test_sample_seed)
+
+
+@cache
+def _embedder(cache_dir: str, corpus_key: str, progress: bool) -> Embedder:
+    return Embedder(Path(cache_dir), corpus_key, progress=progress)
+
+
+def compute(job: Job, process_start_mb: float | None = None) -> dict[str, Any]:
+    """Run one cell in whatever process this is; corpora and embeddings are loaded once per process."""
+    data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
+    emb = _embedder(job.cache_dir, data.corpus.key, job.progress)
+    record = run_cell(
+        job.cell,
+        data,
+        cache_dir=Path(job.cache_dir),
+        embedder=emb,
+        progress=job.progress,
+        process_start_mb=process_start_mb,
+    )
+    record["key"] = job.key
+    record["key_parts"] = job.key_parts
+    record["suite"] = job.suite
+    return json.loads(canonical_json(record))  # exactly what a cached read returns
