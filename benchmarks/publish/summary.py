@@ -21,6 +21,7 @@ from ragorft.benchmarks.core.fmt import pct, pct_ci
 from ragorft.benchmarks.data.cards import read_card
 from ragorft.benchmarks.decide import Requirement, monthly_queries_for, recommend, requirement_cost
 from ragorft.benchmarks.records.frame import frame
+from ragorft.benchmarks.score.common import common_accuracy
 from ragorft.benchmarks.score.costs import CostBreakdown, Prices, error_volume, load_prices, machine_of
 from ragorft.benchmarks.score.regression import paired_test
 from statsmodels.stats.multitest import multipletests
@@ -119,6 +120,12 @@ def summary_frame(records: list[dict[str, Any]], pricing: Pricing) -> pd.DataFra
     # error volume needs no price, so an unpriced cell still has it (costs.error_volume, the scorer's formula)
     volume = [priced.volumes[r["corpus"]][0] for r in records]
     df["examples_per_class"] = [examples_per_class(r) for r in records]
+    # headlines, rankings, the Pareto front and the learning curves compare cells: on common items
+    common = common_accuracy(records)
+    df["common_n"] = [c["n"] for c in common]
+    df["accuracy_common"] = [c["accuracy"] for c in common]
+    df["accuracy_common_lo"] = [c["accuracy_ci"][0] for c in common]
+    df["accuracy_common_hi"] = [c["accuracy_ci"][1] for c in common]
     df["cost_per_1k_queries_usd"] = each(lambda c: 1000 * c.serving_usd_per_query)
     df["errors_per_month"] = [round(error_volume(r["metrics"]["accuracy"], q)) for r, q in zip(records, volume)]
     df["hourly_usd"] = priced.hourly_usd
