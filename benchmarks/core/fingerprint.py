@@ -20,6 +20,9 @@ from ragorft.benchmarks.core.paths import PACKAGE_ROOT
 
 #: the folders of the one import root: ragorft.benchmarks and ragorft.strategies (checkout or wheel)
 FOLDERS = {"ragorft.benchmarks": PACKAGE_ROOT / "benchmarks", "ragorft.strategies": PACKAGE_ROOT / "strategies"}
+#: left out of fingerprints: core is files, errors, logging, formatting and paths; it computes no
+#: number, and an edit to the log format must not make hours of cells stale
+NOT_COMPUTING = ("ragorft.benchmarks.core",)
 
 
 def package_modules(folders: Mapping[str, Path] = FOLDERS) -> dict[str, Path]:
@@ -81,7 +84,8 @@ def file_digest(path: Path) -> str:
 def code_fingerprint(
     module: str, data_files: Iterable[Path] = (), folders: Mapping[str, Path] | None = None
 ) -> dict[str, str]:
-    """{module or data file: sha256 prefix} for ``module``'s import closure plus ``data_files``.
+    """{module or data file: sha256 prefix} for ``module``'s import closure (``NOT_COMPUTING``
+    left out) plus ``data_files``.
 
     Per file rather than one hash, so a record can say *which* file changed when its cell is
     recomputed. A module outside ``folders`` (a third-party strategy) is fingerprinted by its own
@@ -93,7 +97,8 @@ def code_fingerprint(
     if module in mods:
         graph = _graph(tuple(sorted((k, str(v)) for k, v in folders.items())))
         for mod in sorted(closure(module, graph)):
-            out[mod] = file_digest(mods[mod])
+            if not mod.startswith(NOT_COMPUTING):
+                out[mod] = file_digest(mods[mod])
     else:
         import importlib
 

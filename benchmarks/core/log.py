@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 ROOT = "ragorft"
 
@@ -51,7 +52,16 @@ def get_logger(name: str) -> logging.Logger:
 
 
 #: libraries whose INFO/WARNING chatter (and progress bars) would bury the one line per cell
-NOISY = ("transformers", "sentence_transformers", "datasets", "peft", "accelerate", "huggingface_hub", "filelock")
+NOISY = (
+    "transformers",
+    "sentence_transformers",
+    "datasets",
+    "peft",
+    "accelerate",
+    "huggingface_hub",
+    "filelock",
+    "bitsandbytes",
+)
 
 
 def quiet_libraries(debug: bool = False) -> None:
@@ -62,6 +72,9 @@ def quiet_libraries(debug: bool = False) -> None:
     """
     if debug:
         return
+    # deprecation notices of the libraries' own internals are for their maintainers, not a bench
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.ERROR)
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")

@@ -30,12 +30,13 @@ def test_real_closure_follows_function_local_imports_and_declared_files() -> Non
 
 def _tree(root: Path) -> dict[str, Path]:
     strat, bench = root / "strategies", root / "benchmarks"
-    for folder in (strat, bench / "core"):
+    for folder in (strat, bench / "core", bench / "models"):
         folder.mkdir(parents=True)
         (folder / "__init__.py").write_text("")
     (bench / "__init__.py").write_text("")
-    (bench / "core" / "util.py").write_text("X = 1\n")
-    (strat / "_shared.py").write_text("from ragorft.benchmarks.core.util import X\n")
+    (bench / "core" / "log.py").write_text("FORMAT = '%s'\n")
+    (bench / "models" / "util.py").write_text("from ragorft.benchmarks.core.log import FORMAT\nX = 1\n")
+    (strat / "_shared.py").write_text("from ragorft.benchmarks.models.util import X\n")
     (strat / "a.py").write_text("def f():\n    from ragorft.strategies._shared import X\n    return X\n")
     (strat / "b.py").write_text("from . import _shared\n")
     (strat / "c.py").write_text("import ragorft.strategies\n")
@@ -60,7 +61,7 @@ def test_edits_change_exactly_the_dependants(tmp_path: Path) -> None:
     assert set(base["a"]) == {
         "ragorft.strategies.a",
         "ragorft.strategies._shared",
-        "ragorft.benchmarks.core.util",
+        "ragorft.benchmarks.models.util",
         "file:strategies/prompt.txt",
     }
     assert set(base["c"]) == {"ragorft.strategies.c", "ragorft.strategies"}  # the package, not its siblings
@@ -73,7 +74,8 @@ def test_edits_change_exactly_the_dependants(tmp_path: Path) -> None:
 
     assert changed_after(tmp_path / "README.md", "more\n") == set()
     assert changed_after(tmp_path / "strategies" / "b.py", "# b only\n") == {"b"}
-    assert changed_after(tmp_path / "benchmarks" / "core" / "util.py", "Y = 2\n") == {"a", "b"}
+    assert changed_after(tmp_path / "benchmarks" / "models" / "util.py", "Y = 2\n") == {"a", "b"}
+    assert changed_after(tmp_path / "benchmarks" / "core" / "log.py", "# no numbers here\n") == set()
     assert changed_after(prompt, "Answer with one label.\n") == {"a"}
     assert changed_after(tmp_path / "strategies" / "__init__.py", "# registry\n") == {"b", "c"}  # b: `from . import`
 
@@ -85,5 +87,6 @@ def test_walker_graph_matches_the_layer_view(tmp_path: Path) -> None:
     assert closure("ragorft.strategies.a", graph) == {
         "ragorft.strategies.a",
         "ragorft.strategies._shared",
-        "ragorft.benchmarks.core.util",
+        "ragorft.benchmarks.models.util",
+        "ragorft.benchmarks.core.log",
     }

@@ -119,6 +119,7 @@ def source_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("benchmarks/score/metrics.py", RAG | FEW_SHOT),  # the harness scores every cell
         ("strategies/lora.py", set()),  # another strategy
         ("benchmarks/publish/html.py", set()),  # reporting, after the numbers
+        ("benchmarks/core/log.py", set()),  # infrastructure computes no number
         ("README.md", set()),
     ],
 )
