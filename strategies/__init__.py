@@ -7,6 +7,7 @@ packages add strategies through the entry-point group ``ragorft.strategies``.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from importlib.metadata import entry_points
@@ -53,5 +54,7 @@ def get(name: str) -> type[Strategy]:
     _discover()
     try:
         return _REGISTRY[name]
-    except KeyError:
-        raise RagorftError(f"unknown strategy '{name}' (known: {', '.join(sorted(_REGISTRY))})") from None
+    except (KeyError, TypeError):
+        close = difflib.get_close_matches(str(name), list(_REGISTRY), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise RagorftError(f"unknown strategy '{name}' ({hint}known: {', '.join(sorted(_REGISTRY))})") from None

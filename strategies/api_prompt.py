@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.openai_backend import OpenAIChat
 from ragorft.strategies import register
@@ -30,20 +31,20 @@ from ragorft.strategies.prompted_lm import INVALID_EXAMPLES_KEPT, PROMPTS_FILE, 
 class ApiPromptOptions:
     api_model: str = "gpt-4o-mini"
     #: "" = the provider's default endpoint
-    base_url: str = ""
+    base_url: str = option("", pattern=r"(https?://[^\s/]+(/\S*)?)?")
     #: the environment variable holding the key (the key itself never goes in a suite)
     api_key_env: str = "OPENAI_API_KEY"
     prompt: str = "intent"
     #: 0: fixed seeded demos (few_shot); k > 0: the k nearest training examples per query (rag_lm)
-    k: int = 0
-    demos_per_label: int = 1
-    order: str = "shuffled"
+    k: int = option(0, ge=0)
+    demos_per_label: int = option(1, ge=1)
+    order: str = option("shuffled", choices=("shuffled", "grouped"))
     embedding_model: str = "all-MiniLM-L6-v2"
-    max_concurrency: int = 4
-    max_retries: int = 4
-    max_tokens: int = 16
+    max_concurrency: int = option(4, ge=1)
+    max_retries: int = option(4, ge=0)
+    max_tokens: int = option(16, ge=1)
     #: dollars one cell may spend; reaching it stops the run with a one-line error
-    budget_usd: float = 1.0
+    budget_usd: float = option(1.0, gt=0)
 
 
 def to_label(answer: str, labels: Sequence[str], by_lower: dict[str, str]) -> tuple[str, bool]:

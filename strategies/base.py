@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.options import check_value
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.embeddings import Embedder
 
@@ -73,7 +74,11 @@ class Strategy(ABC):
 
     @classmethod
     def parse_options(cls, raw: dict[str, Any], *, where: str = "") -> Any:
-        """Build the Options dataclass from a TOML table; unknown or ill-typed keys are errors."""
+        """Build the Options dataclass from a TOML table; unknown, ill-typed or out-of-range keys are errors.
+
+        Ranges are declared on the fields (``benchmarks.core.options.option``), so a suite is
+        refused when it is read, not when a cell reaches the bad value.
+        """
         known = {f.name: f for f in dataclasses.fields(cls.Options)}
         unknown = sorted(set(raw) - set(known))
         if unknown:
@@ -84,15 +89,16 @@ class Strategy(ABC):
         defaults = cls.Options()
         for key, value in raw.items():
             default = getattr(defaults, key)
-            if (
-                default is not None
-                and not isinstance(value, type(default))
-                and not (isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool))
+            numeric = isinstance(default, int | float) and not isinstance(default, bool)
+            if default is not None and (
+                (not isinstance(value, type(default)) and not (isinstance(default, float) and isinstance(value, int)))
+                or (numeric and isinstance(value, bool))  # TOML true is no count
             ):
                 raise RagorftError(
                     f"option '{key}' of '{cls.name}' must be {type(default).__name__}, got {value!r}",
                     path=where or None,
                 )
+            check_value(known[key], value, cls.name, where or None)
         return cls.Options(**raw)
 
     @classmethod

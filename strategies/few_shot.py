@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.strategies import register
 from ragorft.strategies.prompted_lm import PromptedLM, PromptedLMOptions
@@ -20,9 +21,9 @@ from ragorft.strategies.prompted_lm import PromptedLM, PromptedLMOptions
 
 @dataclass
 class FewShotOptions(PromptedLMOptions):
-    demos_per_label: int = 1
+    demos_per_label: int = option(1, ge=1)
     #: "shuffled": demos in a seeded random order; "grouped": in label order
-    order: str = "shuffled"
+    order: str = option("shuffled", choices=("shuffled", "grouped"))
 
 
 def select_demos(

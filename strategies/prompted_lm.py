@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.label_decoding import GreedyWalk, LabelTrie, TrieWalk
@@ -45,7 +46,7 @@ class PromptedLMOptions:
     #: copies the 3,000-token prefix cache; only weight reads are shared) and ~1.0x for rag_lm
     #: (its ~300-token suffixes are compute-bound), results/bench/. It pays where a forward pass
     #: is bound by weight reads, i.e. short prompts on a GPU.
-    batch_size: int = 1
+    batch_size: int = option(1, ge=1)
 
 
 @cache

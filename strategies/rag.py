@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.strategies import register
 from ragorft.strategies._retrieval import NearestExamples
@@ -19,10 +20,10 @@ from ragorft.strategies.base import Report, Strategy
 
 @dataclass
 class RagOptions:
-    k: int = 10
+    k: int = option(10, ge=1)
     embedding_model: str = "all-MiniLM-L6-v2"
     #: "similarity": each neighbour votes with its cosine similarity; "uniform": one vote each
-    weighting: str = "similarity"
+    weighting: str = option("similarity", choices=("similarity", "uniform"))
 
 
 @register
@@ -35,8 +36,6 @@ class Rag(Strategy):
         self.ctx.embed.store(self.options.embedding_model).ensure([ex.text for ex in train])
 
     def fit(self, train: Sequence[Example]) -> None:
-        if self.options.weighting not in ("similarity", "uniform"):
-            raise ValueError(f"rag: weighting must be 'similarity' or 'uniform', not {self.options.weighting!r}")
         self.nearest = NearestExamples(self.ctx.embed, self.options.embedding_model, train)
         self.label_ids = {lab: i for i, lab in enumerate(self.ctx.labels)}
         self.train_labels = np.array([self.label_ids[ex.label] for ex in train])

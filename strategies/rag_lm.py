@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.strategies import register
 from ragorft.strategies._retrieval import NearestExamples
@@ -19,7 +20,7 @@ from ragorft.strategies.prompted_lm import PromptedLM, PromptedLMOptions
 
 @dataclass
 class RagLMOptions(PromptedLMOptions):
-    k: int = 10
+    k: int = option(10, ge=1)
     embedding_model: str = "all-MiniLM-L6-v2"
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.commands import data_arg, data_dir
+from ragorft.benchmarks.core.cliargs import number
+from ragorft.benchmarks.core.paths import inside
 
 
 def _param_bytes(model: object) -> int:
@@ -32,7 +34,7 @@ def _train_each(args: argparse.Namespace, data: dict, opts: Any, cache_dir: Path
     from ragorft.benchmarks.data.sampling import sample_budget
     from ragorft.benchmarks.models.finetune import finetune, predict_labels
 
-    budget = "full" if args.budget == "full" else int(args.budget)
+    budget = "full" if args.budget == "full" else int(args.budget)  # checked by budget_arg
     trained, tests, alone = {}, {}, {}
     for name, d in data.items():
         pool, dev = d.pools(args.seed)
@@ -136,7 +138,9 @@ def cmd_adapters(args: argparse.Namespace) -> int:
             "base_plus_adapters": multi_bytes + (extra_n - n) * record["per_extra_task_bytes"],
             "full_models": extra_n * full_model_bytes,
         }
-    out = Path(args.results_dir) / "adapters" / f"{args.model}__{'-'.join(names)}__{args.budget}.json"
+    # the model may be a local folder: its last part names the file, which stays inside results/adapters
+    stem = f"{Path(args.model).name}__{'-'.join(names)}__{args.budget}.json"
+    out = inside(Path(args.results_dir) / "adapters", stem, what="adapters record")
     write_json(out, record)
     log.info(
         f"adapters: N={n} base+adapters {multi_bytes / 2**20:.1f} MiB vs {n} full models "
@@ -147,17 +151,24 @@ def cmd_adapters(args: argparse.Namespace) -> int:
     return 0
 
 
+def budget_arg(text: str) -> str:
+    """``full`` or a positive whole number of examples per class (it is also part of a file name)."""
+    if text != "full":
+        number(lo=1, integer=True)(text)
+    return text
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("adapters", help="one base + one LoRA adapter per corpus: memory and switch time")
     p.add_argument("--corpora", nargs="+", default=["banking77", "clinc150"])
     p.add_argument("--model", default="all-MiniLM-L6-v2")
-    p.add_argument("--budget", default="10", help='examples per class, or "full"')
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-train-examples", type=int, default=0)
-    p.add_argument("--max-dev-examples", type=int, default=500)
-    p.add_argument("--max-test-items", type=int, default=200)
-    p.add_argument("--switches", type=int, default=200)
+    p.add_argument("--budget", type=budget_arg, default="10", help='examples per class, or "full"')
+    p.add_argument("--epochs", type=number(lo=1, integer=True), default=3)
+    p.add_argument("--seed", type=number(lo=0, integer=True), default=0)
+    p.add_argument("--max-train-examples", type=number(lo=0, integer=True), default=0)
+    p.add_argument("--max-dev-examples", type=number(lo=0, integer=True), default=500)
+    p.add_argument("--max-test-items", type=number(lo=0, integer=True), default=200)
+    p.add_argument("--switches", type=number(lo=1, integer=True), default=200)
     p.add_argument("--results-dir", default="results")
     p.add_argument("--cache-dir", help="default: $RAGORFT_CACHE or ~/.cache/ragorft")
     data_arg(p)

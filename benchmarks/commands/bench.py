@@ -15,11 +15,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from ragorft.benchmarks.core.log import get_logger
 
     log = get_logger(__name__)
+    from ragorft.benchmarks.core.atomic import ensure_writable
+    from ragorft.benchmarks.core.paths import cache_root, inside
     from ragorft.benchmarks.run.runner import run_suite
     from ragorft.benchmarks.run.suite import read_suite
 
     suite = read_suite(args.suite)
     pricing = pricing_from_args(args, suite.requirement, str(suite.path))  # bad flags fail before the run
+    # a read-only results folder or cache is found now, not after the first cell is computed
+    ensure_writable(inside(Path(args.results_dir), suite.name, "cells", what="suite results"))
+    ensure_writable(Path(args.cache_dir or cache_root()) / "cells")
     only = None
     if args.only:
         only = lambda cell: any(fnmatch.fnmatch(cell.id, pat) for pat in args.only)  # noqa: E731

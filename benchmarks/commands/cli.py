@@ -16,12 +16,13 @@ from ragorft.benchmarks.core import env
 env.apply()
 
 from ragorft.benchmarks.commands import register_all  # noqa: E402
+from ragorft.benchmarks.core.cliargs import OneLineParser  # noqa: E402
 from ragorft.benchmarks.core.errors import RagorftError  # noqa: E402
 from ragorft.benchmarks.core.log import configure  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ragorft", description="RAG or fine-tune? Benchmark strategies and decide.")
+    p = OneLineParser(prog="ragorft", description="RAG or fine-tune? Benchmark strategies and decide.")
     p.add_argument("--debug", action="store_true", help="show tracebacks, library logs and progress bars")
     register_all(p.add_subparsers(dest="command", required=True))
     return p
@@ -37,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"ragorft: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a filesystem failure no layer turned into a RagorftError: still one line
+        if args.debug or exc.filename is None:
+            raise
+        print(f"ragorft: error: {RagorftError(exc.strerror or str(exc), path=exc.filename)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ragorft: interrupted; finished cells are kept, re-run to resume", file=sys.stderr)

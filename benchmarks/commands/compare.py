@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ragorft.benchmarks.core.cliargs import number
+
 EXIT_REGRESSION = 1
 
 
@@ -38,8 +40,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("old", help="baseline: a suite folder with cells/ (e.g. results/default)")
     c.add_argument("new", help="the new run's suite folder")
     c.add_argument(
-        "--tolerance", type=float, default=1.0, help="accuracy drop in points tolerated even when significant"
+        "--tolerance",
+        type=number(lo=0, hi=100),
+        default=1.0,
+        help="accuracy drop in points tolerated even when significant",
     )
-    c.add_argument("--alpha", type=float, default=0.05, help="significance level of McNemar's exact test")
+    c.add_argument(
+        "--alpha",
+        type=number(lo=0, hi=1, lo_open=True, hi_open=True),
+        default=0.05,
+        help="significance level of McNemar's exact test",
+    )
     c.add_argument("--output", help="also write the comparison (markdown) to this file")
     c.set_defaults(func=cmd_compare)

@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ragorft.benchmarks.core.errors import RagorftError
+
 CHECKSUM_KEY = "_sha256"
 
 
@@ -32,23 +34,71 @@ def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
+def current_umask() -> int:
+    """The process's umask (read from /proc where it can be, so no thread sees it changed)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _cannot_write(path: Path, exc: OSError) -> RagorftError:
+    """A read-only folder or a full disk: one line naming the path, not a traceback."""
+    where = exc.filename if exc.filename and not str(exc.filename).endswith(".tmp") else path
+    return RagorftError(f"cannot write: {exc.strerror or exc}", path=where)
+
+
 def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, fsync, then rename over the target."""
+    """Write via a temporary file in the same folder, fsync, then rename over the target.
+
+    ``mkstemp`` creates the file 0600; it is set to what ``open`` would have given (0666 less the
+    umask), so a Ray worker under another uid on a shared filesystem can read what this wrote.
+    An OSError (read-only folder, full disk) becomes a RagorftError naming ``path``; the previous
+    file, if any, is untouched.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            os.fchmod(f.fileno(), 0o666 & ~current_umask())
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from exc
         raise
+
+
+def ensure_writable(folder: str | Path) -> Path:
+    """Create ``folder`` and prove a file can be written there, before any work starts.
+
+    Why up front: a read-only results folder found after an hour of computing would cost the
+    hour (the cache still holds the cells, but the user learns late).
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".ragorft-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise RagorftError(f"cannot write here: {exc.strerror or exc}", path=folder) from exc
+    return folder
 
 
 def write_text(path: str | Path, text: str) -> None:

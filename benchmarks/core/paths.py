@@ -26,7 +26,10 @@ def cache_root() -> Path:
 def inside(root: Path, *parts: str, what: str = "path") -> Path:
     """``root/parts...``, refused when the result would leave ``root`` (an absolute or ``..`` part)."""
     base = Path(root).resolve()
-    target = base.joinpath(*parts).resolve()
+    try:
+        target = base.joinpath(*parts).resolve()
+    except (ValueError, OSError) as exc:  # a NUL byte, a symlink loop
+        raise RagorftError(f"{what} {'/'.join(parts)!r} is not a usable path ({exc})", path=root) from None
     if target != base and base not in target.parents:
         raise RagorftError(f"{what} {'/'.join(parts)!r} leaves {root}", path=root)
     return target

@@ -1,0 +1,1 @@
+"""Layer 2, data: corpus cards and file formats, validation, budget sampling (imports core)."""

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,8 +21,13 @@ from typing import Any
 
 from ragorft.benchmarks.core.atomic import sha256_bytes, sha256_file, sha256_text, write_bytes
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.paths import CORPORA_DIR, cache_root
+from ragorft.benchmarks.core.names import check_name
+from ragorft.benchmarks.core.paths import CORPORA_DIR, cache_root, inside
 from ragorft.benchmarks.core.tomlio import read_toml
+from ragorft.benchmarks.data import card_fields as cf
+from ragorft.benchmarks.data.card_fields import FileSpec, SplitSpec
+
+__all__ = ["Corpus", "CorpusCard", "Example", "FileSpec", "SplitSpec", "load_corpus", "read_card", "recorded_card"]
 
 FORMATS = ("csv", "clinc-json", "jsonl")
 TASKS = ("classification",)
@@ -32,19 +38,6 @@ class Example:
     text: str
     label: str
     source: str = ""  # "path:row", so any later complaint can point at the row
-
-
-@dataclass(frozen=True)
-class FileSpec:
-    path: str
-    sha256: str
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class SplitSpec:
-    file: str
-    keys: tuple[str, ...] = ()  # for clinc-json: which top-level lists make the split
 
 
 @dataclass
@@ -76,23 +69,6 @@ class CorpusCard:
         return sha256_text("|".join(parts))[:16]
 
 
-def _require(table: dict[str, Any], key: str, kind: type, where: Path) -> Any:
-    if key not in table:
-        raise RagorftError(f"missing key '{key}'", path=where)
-    value = table[key]
-    if not isinstance(value, kind):
-        raise RagorftError(f"'{key}' must be {kind.__name__}, got {type(value).__name__}", path=where)
-    return value
-
-
-def _safe_relpath(rel: str, card: Path) -> str:
-    """Card paths are plain relative names: a card cannot reach outside its data folder."""
-    p = Path(rel)
-    if p.is_absolute() or ".." in p.parts or rel.strip() == "" or "\\" in rel:
-        raise RagorftError(f"file path '{rel}' must be relative and stay inside the corpus", path=card)
-    return p.as_posix()
-
-
 def find_card(name_or_path: str | Path) -> Path:
     """Accept a corpus name (``banking77``), a folder, or a card file."""
     p = Path(name_or_path)
@@ -113,36 +89,23 @@ def find_card(name_or_path: str | Path) -> Path:
 def read_card(name_or_path: str | Path) -> CorpusCard:
     path = find_card(name_or_path)
     raw = read_toml(path)
-    name = _require(raw, "name", str, path)
-    task = _require(raw, "task", str, path)
+    name = check_name(cf.require(raw, "name", str, path), "corpus name", path=path)
+    if name != path.parent.name:  # the mirror and cache are laid out by name: one name, one folder
+        raise RagorftError(f"corpus name '{name}' differs from its folder's name '{path.parent.name}'", path=path)
+    task = cf.require(raw, "task", str, path)
     if task not in TASKS:
         raise RagorftError(f"task '{task}' not supported (supported: {', '.join(TASKS)})", path=path)
-    files: dict[str, FileSpec] = {}
-    for i, entry in enumerate(_require(raw, "files", list, path)):
-        if not isinstance(entry, dict) or "path" not in entry or "sha256" not in entry:
-            raise RagorftError(f"files[{i}] needs 'path' and 'sha256'", path=path)
-        rel = _safe_relpath(str(entry["path"]), path)
-        sha = str(entry["sha256"]).lower()
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise RagorftError(f"files[{i}] sha256 is not 64 hex digits", path=path)
-        files[rel] = FileSpec(rel, sha, entry.get("url"))
-    fmt = _require(raw, "format", dict, path)
-    kind = _require(fmt, "kind", str, path)
+    files = cf.files(raw, path)
+    fmt = cf.require(raw, "format", dict, path)
+    kind = cf.require(fmt, "kind", str, path)
     if kind not in FORMATS:
         raise RagorftError(f"format '{kind}' unknown (known: {', '.join(FORMATS)})", path=path)
-    splits: dict[str, SplitSpec] = {}
-    for split, spec in _require(raw, "splits", dict, path).items():
-        if split not in ("train", "dev", "test"):
-            raise RagorftError(f"split '{split}' must be train, dev or test", path=path)
-        spec = {"file": spec} if isinstance(spec, str) else spec
-        rel = _safe_relpath(str(spec.get("file", "")), path)
-        if rel not in files:
-            raise RagorftError(f"split '{split}' uses '{rel}', which is not in [[files]]", path=path)
-        splits[split] = SplitSpec(rel, tuple(spec.get("keys", ())))
-    for needed in ("train", "test"):
-        if needed not in splits:
-            raise RagorftError(f"missing split '{needed}'", path=path)
-    costs = raw.get("costs", {})
+    for key in ("text_column", "label_column"):
+        if not isinstance(fmt.get(key, ""), str):
+            raise RagorftError(f"[format] {key} must be a string, got {fmt[key]!r}", path=path)
+    oos = raw.get("out_of_scope_label")
+    if oos is not None and not isinstance(oos, str):
+        raise RagorftError(f"out_of_scope_label must be a string, got {oos!r}", path=path)
     return CorpusCard(
         name=name,
         task=task,
@@ -151,13 +114,30 @@ def read_card(name_or_path: str | Path) -> CorpusCard:
         citation=str(raw.get("citation", "")),
         files=files,
         format=kind,
-        splits=splits,
+        splits=cf.splits(raw, files, path),
         text_column=str(fmt.get("text_column", "text")),
         label_column=str(fmt.get("label_column", "label")),
-        out_of_scope_label=raw.get("out_of_scope_label"),
-        monthly_queries=float(costs.get("monthly_queries", 1_000_000)),
-        references=list(raw.get("references", [])),
+        out_of_scope_label=oos,
+        monthly_queries=cf.monthly_queries(raw, path),
+        references=cf.references(raw, path),
     )
+
+
+def recorded_card(corpus: str, source: str | None = None) -> CorpusCard:
+    """The card of the corpus a record names: where the run found it (``source``), else by name.
+
+    Why the source: a corpus run from a path outside corpora/ would otherwise lose its [costs]
+    and [[references]] in ``recommend`` and the report (priced at the 1M default instead).
+    A card found at ``source`` whose name is not ``corpus`` is not this corpus's card.
+    """
+    for ref in dict.fromkeys(x for x in (source, corpus) if x):
+        try:
+            card = read_card(ref)
+        except RagorftError:
+            continue
+        if card.name == corpus:
+            return card
+    raise RagorftError(f"no corpus card for '{corpus}'" + (f" (looked at {source})" if source else ""))
 
 
 def default_data_dir() -> Path | None:
@@ -166,6 +146,8 @@ def default_data_dir() -> Path | None:
 
 
 def _download(url: str, dest: Path, spec: FileSpec) -> None:
+    if urllib.parse.urlsplit(url).scheme.lower() != "https":  # file://, http://, ftp:// never reach urlopen
+        raise RagorftError(f"refusing to download {url!r}: only https:// URLs", path=spec.path)
     try:
         with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - https URLs from cards
             data = resp.read()
@@ -183,8 +165,8 @@ def locate_file(card: CorpusCard, rel: str, data_dir: Path | None = None, *, dow
     data_dir = data_dir or default_data_dir()
     candidates = []
     if data_dir is not None:
-        candidates.append(Path(data_dir) / card.name / rel)
-    cached = cache_root() / "corpora" / card.name / rel
+        candidates.append(inside(Path(data_dir), card.name, rel, what="corpus file"))
+    cached = inside(cache_root() / "corpora", card.name, rel, what="corpus file")
     candidates.append(cached)
     for cand in candidates:
         if cand.is_file():

@@ -1,4 +1,4 @@
-"""The decision: requirement -> candidates -> tree (with its diagnoses) -> a rendered decision."""
+"""Layer 8, decide: requirement -> candidates -> tree (with its diagnoses) -> a rendered decision."""
 
 from ragorft.benchmarks.decide.candidates import Candidate, monthly_queries_for, requirement_cost
 from ragorft.benchmarks.decide.render import Decision, Step

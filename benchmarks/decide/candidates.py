@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.data.cards import read_card
+from ragorft.benchmarks.data.cards import recorded_card
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.score.costs import CostBreakdown, Prices, cost_breakdown
 
@@ -71,15 +71,17 @@ class Candidate:
         }
 
 
-def monthly_queries_for(corpus: str, req: Requirement) -> tuple[float, str]:
+def monthly_queries_for(corpus: str, req: Requirement, source: str | None = None) -> tuple[float, str]:
     """(volume, where it came from): the requirement's, else the corpus card's, else 1M.
 
-    Public because the report prices its cells at this same volume: one rule, one set of numbers.
+    ``source`` is where the run found the card (a record's ``corpus_source``), so a corpus given
+    by path keeps its volume. Public because the report prices its cells at this same volume:
+    one rule, one set of numbers.
     """
     if req.monthly_queries is not None:
         return req.monthly_queries, "from the requirement"
     try:
-        return read_card(corpus).monthly_queries, f"from the {corpus} corpus card"
+        return recorded_card(corpus, source).monthly_queries, f"from the {corpus} corpus card"
     except RagorftError:
         return 1_000_000.0, f"default (no corpus card for {corpus} and no --monthly-queries)"
 

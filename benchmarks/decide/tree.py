@@ -22,7 +22,7 @@ from ragorft.benchmarks.decide.candidates import Candidate, build_candidates, mo
 from ragorft.benchmarks.decide.diagnoses import SHARED_CONFUSION_RATE, Diagnoses
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
-from ragorft.benchmarks.records.store import check_record
+from ragorft.benchmarks.records.store import check_record, corpus_source
 from ragorft.benchmarks.score.costs import BreakEven, Prices, break_even, load_prices
 from ragorft.benchmarks.score.stats import PairedComparison, compare, shared_confusions
 
@@ -255,7 +255,7 @@ def recommend(
         raise RagorftError(f"recommend() decides for one corpus at a time, got {', '.join(corpora)}")
     _validate_against(cells, requirement)
     prices = prices or load_prices()
-    q, how = monthly_queries_for(corpora[0], requirement)
+    q, how = monthly_queries_for(corpora[0], requirement, corpus_source([r for _, r in cells], corpora[0]))
     cands = build_candidates(cells, requirement, prices, q)
     return Tree(corpora[0], cands, requirement, q, how).run()
 

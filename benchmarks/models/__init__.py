@@ -1,0 +1,1 @@
+"""Layer 3, models: the registry, embeddings, causal LMs, decoding, fine-tuning, adapters, API backends."""

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ragorft.benchmarks.core.options import option
+
 LORA_TARGETS = {
     "bert": ["query", "key", "value", "dense"],
     "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
@@ -20,32 +22,32 @@ class FinetuneOptions:
     """Options shared by every fine-tuning strategy (the suite TOML fills them)."""
 
     model: str = "all-MiniLM-L6-v2"
-    epochs: int = 4
-    learning_rate: float = 1e-4
-    batch_size: int = 32
-    max_length: int = 64
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
+    epochs: int = option(4, ge=1)
+    learning_rate: float = option(1e-4, gt=0)
+    batch_size: int = option(32, ge=1)
+    max_length: int = option(64, ge=1)
+    warmup_ratio: float = option(0.1, ge=0, le=1)
+    weight_decay: float = option(0.01, ge=0)
     #: epochs without dev-loss improvement before stopping (the best epoch is restored)
-    patience: int = 1
+    patience: int = option(1, ge=1)
     #: 0 = every training example; otherwise a seeded stratified subset of this many
-    max_train_examples: int = 0
+    max_train_examples: int = option(0, ge=0)
     #: 0 = the whole dev split; otherwise a seeded stratified subset (dev is evaluated every epoch)
-    max_dev_examples: int = 0
+    max_dev_examples: int = option(0, ge=0)
     #: "dynamic" pads each batch to its longest text; "max_length" pads everything to max_length
-    padding: str = "dynamic"
+    padding: str = option("dynamic", choices=("dynamic", "max_length"))
     group_by_length: bool = True
     #: 0 = one output per label; larger pads the head so adapters of tasks with different label
     #: counts share one base shape (``ragorft adapters``); padded outputs are never predicted
-    head_size: int = 0
+    head_size: int = option(0, ge=0)
 
 
 @dataclass
 class LoraOptions(FinetuneOptions):
-    learning_rate: float = 2e-4
-    rank: int = 16
-    alpha: int = 16
-    dropout: float = 0.05
+    learning_rate: float = option(2e-4, gt=0)
+    rank: int = option(16, ge=1)
+    alpha: int = option(16, ge=1)
+    dropout: float = option(0.05, ge=0, lt=1)
 
 
 def torch_threads() -> None:

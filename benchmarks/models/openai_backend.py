@@ -74,6 +74,16 @@ class OpenAIChat:
             )
         return self._client
 
+    def _batch(self, messages: list[list[tuple[str, str]]], step: int) -> list[Any]:
+        """One batch through langchain; a server that cannot be reached is one line naming it."""
+        import openai
+
+        try:
+            return self.client().batch(messages, config={"max_concurrency": step})
+        except openai.APIConnectionError as exc:  # after the client's own retries
+            where = self.base_url or "the provider's default endpoint"
+            raise RagorftError(f"cannot reach the OpenAI-compatible server at {where}: {exc}") from exc
+
     def complete(self, conversations: list[list[dict[str, str]]]) -> list[str]:
         """Answer each conversation; batches of ``max_concurrency`` run concurrently.
 
@@ -88,9 +98,7 @@ class OpenAIChat:
                     f"budget of ${self.budget_usd:.4f} spent after {start} of {len(conversations)} queries", answers
                 )
             batch = conversations[start : start + step]
-            replies = self.client().batch(
-                [[(m["role"], m["content"]) for m in conv] for conv in batch], config={"max_concurrency": step}
-            )
+            replies = self._batch([[(m["role"], m["content"]) for m in conv] for conv in batch], step)
             for i, reply in enumerate(replies):
                 usage = reply.usage_metadata or {}
                 n_in, n_out = usage.get("input_tokens", 0), usage.get("output_tokens", 0)

@@ -18,7 +18,7 @@ from ragorft.benchmarks.publish.summary import (
     significance_matrix,
     summary_frame,
 )
-from ragorft.benchmarks.records.store import load_records
+from ragorft.benchmarks.records.store import corpus_source, load_records
 
 FIGURES = {
     "cost": ("cost_vs_accuracy.png", "Accuracy vs cost per query (dashed: the Pareto front)"),
@@ -78,7 +78,7 @@ def build_report(
                     display_table(part),
                     significance_matrix(ordered),
                     shared_confusions(ordered),
-                    references(corpus),
+                    references(corpus, corpus_source(records, corpus)),
                 )
             )
         figures = {

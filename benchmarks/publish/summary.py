@@ -18,9 +18,10 @@ from typing import Any
 import pandas as pd
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import pct, pct_ci
-from ragorft.benchmarks.data.cards import read_card
+from ragorft.benchmarks.data.cards import recorded_card
 from ragorft.benchmarks.decide import Requirement, monthly_queries_for, recommend, requirement_cost
 from ragorft.benchmarks.records.frame import frame
+from ragorft.benchmarks.records.store import corpus_source
 from ragorft.benchmarks.score.common import common_accuracy
 from ragorft.benchmarks.score.costs import CostBreakdown, Prices, error_volume, load_prices, machine_of
 from ragorft.benchmarks.score.regression import paired_test
@@ -55,7 +56,10 @@ class CellCosts:
 
 def cell_costs(records: list[dict[str, Any]], pricing: Pricing) -> CellCosts:
     """Price every record as the scorer does; an unpriceable one is noted instead of failing the report."""
-    volumes = {c: monthly_queries_for(c, pricing.requirement) for c in sorted({r["corpus"] for r in records})}
+    volumes = {
+        c: monthly_queries_for(c, pricing.requirement, corpus_source(records, c))
+        for c in sorted({r["corpus"] for r in records})
+    }
     costs: list[CostBreakdown | None] = []
     hourly: list[float] = []
     unpriced: list[str] = []
@@ -230,10 +234,13 @@ def shared_confusions(records: list[dict[str, Any]], top: int = 10) -> pd.DataFr
     return df.head(top).reset_index(drop=True)
 
 
-def references(corpus: str) -> pd.DataFrame:
-    """Published numbers from the corpus card (not produced by ragorft); empty for a corpus without a card."""
+def references(corpus: str, source: str | None = None) -> pd.DataFrame:
+    """Published numbers from the corpus card (not produced by ragorft); empty for a corpus without a card.
+
+    ``source``: where the run found the card (records' ``corpus_source``), so a card given by path counts.
+    """
     try:
-        refs = read_card(corpus).references
+        refs = recorded_card(corpus, source).references
     except RagorftError:
         return pd.DataFrame()
     return pd.DataFrame(

@@ -1,0 +1,1 @@
+"""Layer 7, run: suites, one cell, executors and the cached, resumable runner."""

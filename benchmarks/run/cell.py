@@ -186,6 +186,7 @@ def run_cell(
         "cell_id": cell.id,
         "corpus": corpus.name,
         "corpus_key": corpus.key,
+        "corpus_source": cell.corpus_source,  # where the card was found: recommend/report read its costs there
         "run": cell.run,
         "strategy": cell.strategy,
         "options": cls.config(options),

@@ -2,9 +2,10 @@
 or Ray tasks on a local or existing cluster.
 
 Every executor calls the same :func:`compute` on the same :class:`Job`, and only the driver
-writes records, as results come back; so the records are the same whichever executor ran them
-(apart from timings and memory), a retried task cannot record a cell twice, and a killed run
-resumes from the cache either way.
+writes results records, as results come back (a worker writes only the cell's cache entry, under
+the cell's lock); so the records are the same whichever executor ran them (apart from timings and
+memory), a retried task cannot record a cell twice, and a killed run resumes from the cache
+either way.
 
 ``local`` spawns one process per cell (``multiprocessing`` spawn context, see run/worker.py) so
 each cell's peak memory is its own. ``inline`` shares this process: for tests where the process

@@ -11,10 +11,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ragorft.benchmarks.core.atomic import canonical_json
+from ragorft.benchmarks.core.atomic import CorruptFile, canonical_json, read_json, write_json
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.locks import held
+from ragorft.benchmarks.core.log import get_logger
 from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.records.store import check_record
 from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
 from ragorft.benchmarks.run.suite import Cell
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,28 @@ def _embedder(cache_dir: str, corpus_key: str, progress: bool) -> Embedder:
 
 
 def compute(job: Job, process_start_mb: float | None = None) -> dict[str, Any]:
-    """Run one cell in whatever process this is; corpora and embeddings are loaded once per process."""
+    """Run one cell in whatever process this is; corpora and embeddings are loaded once per process.
+
+    Under the cell's lock: a second run on the same cache waits, then takes the first's record
+    (written to the cache before the lock is released) instead of computing the cell again, if
+    it was made from the same key parts.
+    """
+    cached = Path(job.cache_dir) / "cells" / f"{job.key}.json"
+    with held(cached):
+        if cached.exists():
+            try:
+                record = check_record(read_json(cached), cached)
+                if record.get("key_parts") == job.key_parts:
+                    return record | {"suite": job.suite}
+                log.warning(f"{cached}: made from other inputs; recomputing")
+            except (CorruptFile, RagorftError) as exc:
+                log.warning("%s; recomputing the cell", exc)
+        record = _compute(job, process_start_mb)
+        write_json(cached, record)
+        return record
+
+
+def _compute(job: Job, process_start_mb: float | None) -> dict[str, Any]:
     data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
     emb = _embedder(job.cache_dir, data.corpus.key, job.progress)
     record = run_cell(

@@ -20,16 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.core.atomic import CorruptFile, read_json, write_json
+from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import duration
 from ragorft.benchmarks.core.log import get_logger, quiet_libraries
-from ragorft.benchmarks.core.paths import cache_root
+from ragorft.benchmarks.core.paths import cache_root, inside
+from ragorft.benchmarks.records.store import check_record
 from ragorft.benchmarks.run.cell import CorpusData, load_corpus_data
 from ragorft.benchmarks.run.executors import make_executor
 from ragorft.benchmarks.run.job import Job
 from ragorft.benchmarks.run.key import cell_key, explain, key_of, key_parts
 from ragorft.benchmarks.run.suite import Cell, Suite, budget_name
 
-__all__ = ["cell_key", "cached_record", "record_filename", "run_suite"]
+__all__ = ["cell_key", "cached_record", "record_filename", "record_path", "run_suite"]
 
 log = get_logger(__name__)
 
@@ -39,8 +41,8 @@ def cached_record(path: Path, parts: dict[str, Any] | None = None) -> dict[str, 
     if not path.exists():
         return None
     try:
-        record = read_json(path)
-    except CorruptFile as exc:
+        record = check_record(read_json(path), path)  # a valid checksum over the wrong shape is no record
+    except (CorruptFile, RagorftError) as exc:
         log.warning("%s; recomputing the cell", exc)
         return None
     if parts is not None and record.get("key_parts") != parts:
@@ -51,6 +53,11 @@ def cached_record(path: Path, parts: dict[str, Any] | None = None) -> dict[str, 
 
 def record_filename(cell: Cell) -> str:
     return f"{cell.corpus}__{cell.run}__{budget_name(cell.budget)}__seed{cell.seed}.json"
+
+
+def record_path(out_dir: Path, cell: Cell) -> Path:
+    """The cell's results file, refused if its names would place it outside ``out_dir``."""
+    return inside(out_dir, record_filename(cell), what="cell record")
 
 
 def _previous(path: Path) -> dict[str, Any] | None:
@@ -77,7 +84,7 @@ def _plan(
         if record is not None:
             records[cell.id] = record
             continue
-        previous = _previous(out_dir / record_filename(cell))
+        previous = _previous(record_path(out_dir, cell))
         if previous is not None:
             log.info(f"{cell.id}: recomputing, changed since its record: {explain(previous.get('key_parts'), parts)}")
         peak = float(((previous or {}).get("memory") or {}).get("peak_increase_mb") or 0.0)
@@ -122,17 +129,17 @@ def run_suite(
     """
     quiet_libraries(logging.getLogger("ragorft").isEnabledFor(logging.DEBUG))
     cache_dir = Path(cache_dir or cache_root())
-    out_dir = Path(results_dir) / suite.name / "cells"
+    out_dir = inside(Path(results_dir), suite.name, "cells", what="suite results")
     cells = [c for c in suite.cells if only is None or only(c)]
     records, jobs = _plan(suite, cells, data_dir, cache_dir, out_dir, progress)
     for cell in cells:
         if cell.id in records:
             records[cell.id] = _identify(records[cell.id], cell, suite.name)
-            write_json(out_dir / record_filename(cell), records[cell.id])
+            write_json(record_path(out_dir, cell), records[cell.id])
     start = last = time.perf_counter()
     for done, (job, record) in enumerate(make_executor(executor, ray_address).map(jobs), start=1):
         write_json(cache_dir / "cells" / f"{job.key}.json", record)
-        write_json(out_dir / record_filename(job.cell), record)
+        write_json(record_path(out_dir, job.cell), record)
         records[job.cell.id] = record
         now = time.perf_counter()
         if progress:

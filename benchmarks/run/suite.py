@@ -13,7 +13,8 @@ from typing import Any
 
 from ragorft import strategies
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.paths import SUITES_DIR
+from ragorft.benchmarks.core.names import check_name
+from ragorft.benchmarks.core.paths import CORPORA_DIR, SUITES_DIR, inside
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.cards import read_card
 
@@ -29,7 +30,7 @@ class Cell:
     budget: Budget
     seed: int
     max_test_items: int  # 0 = the whole test split
-    corpus_ref: str = ""  # how the suite named it: a corpus name, a folder or a card path
+    corpus_ref: str = ""  # where its card is: a packaged corpus by name, any other by its card's absolute path
 
     @property
     def corpus_source(self) -> str:
@@ -80,12 +81,6 @@ def _list(table: dict[str, Any], key: str, default: list[Any], path: Path, where
     return value
 
 
-def _int(value: Any, key: str, path: Path) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise RagorftError(f"'{key}' must be an integer, got {value!r}", path=path)
-    return value
-
-
 def _budget_options(
     run: dict[str, Any], cls: Any, options: dict[str, Any], path: Path, where: str
 ) -> dict[str, dict[str, Any]]:
@@ -124,9 +119,7 @@ def read_suite(name_or_path: str) -> Suite:
     unknown = set(raw) - TOP_KEYS
     if unknown:
         raise RagorftError(f"unknown top-level key(s): {', '.join(sorted(unknown))}", path=path)
-    name = raw.get("name", path.stem)
-    if not isinstance(name, str) or not name.strip() or "/" in name or name.startswith("."):
-        raise RagorftError(f"suite name must be a plain non-empty string, got {name!r}", path=path)
+    name = check_name(raw.get("name", path.stem), "suite name", path=path)
     defaults = {
         "corpora": _list(raw, "corpora", [], path, "suite"),
         "budgets": _list(raw, "budgets", ["full"], path, "suite"),
@@ -138,8 +131,9 @@ def read_suite(name_or_path: str) -> Suite:
         raise RagorftError("a suite needs at least one [[run]] table", path=path)
     cells: list[Cell] = []
     seen: dict[str, str] = {}
+    cards: dict[str, str] = {}  # corpus name -> where its card is: one card per name in a suite
     for i, run in enumerate(runs):
-        cells += _run_cells(run, f"run[{i}]", defaults, seen, path)
+        cells += _run_cells(run, f"run[{i}]", defaults, seen, path, cards)
     requirement = raw.get("requirement", {})
     if not isinstance(requirement, dict):  # bench prices its report with it: refuse it before the run
         raise RagorftError(f"[requirement] must be a table, got {requirement!r}", path=path)
@@ -149,11 +143,41 @@ def read_suite(name_or_path: str) -> Suite:
         description=raw.get("description", ""),
         cells=cells,
         requirement=requirement,
-        test_sample_seed=_int(raw.get("test_sample_seed", 0), "test_sample_seed", path),
+        test_sample_seed=_non_negative(raw.get("test_sample_seed", 0), "test_sample_seed", path),
     )
 
 
-def _run_cells(run: Any, where: str, defaults: dict[str, Any], seen: dict[str, str], path: Path) -> list[Cell]:
+def _distinct(values: list[Any], key: str, where: str, path: Path) -> list[Any]:
+    """Refuse a repeated budget, seed or corpus: it would run (and count) one cell twice."""
+    seen: set[str] = set()
+    for value in values:
+        if repr(value) in seen:
+            raise RagorftError(f"{where}: {value!r} appears twice in '{key}'", path=path)
+        seen.add(repr(value))
+    return values
+
+
+def _corpus_source(ref: str, cards: dict[str, str], where: str, path: Path) -> tuple[str, str]:
+    """(corpus name, source): a packaged corpus by its name, any other card by its absolute path.
+
+    The source goes into every record, so ``recommend`` and the report find the same card later;
+    two different cards with one name in a suite are refused (corpora are held by name in a run).
+    """
+    card = read_card(ref)
+    packaged = inside(CORPORA_DIR, card.name, "corpus.toml")
+    source = card.name if card.card_path.resolve() == packaged else str(card.card_path.resolve())
+    if cards.setdefault(card.name, source) != source:
+        raise RagorftError(
+            f"{where}: two corpora named '{card.name}' ({cards[card.name]} and {source}); "
+            "rename one card and its folder",
+            path=path,
+        )
+    return card.name, source
+
+
+def _run_cells(
+    run: Any, where: str, defaults: dict[str, Any], seen: dict[str, str], path: Path, cards: dict[str, str]
+) -> list[Cell]:
     """The cells of one ``[[run]]`` table: its corpora x budgets x seeds, with its options."""
     if not isinstance(run, dict) or "strategy" not in run:
         raise RagorftError(f"{where}: needs 'strategy'", path=path)
@@ -163,13 +187,16 @@ def _run_cells(run: Any, where: str, defaults: dict[str, Any], seen: dict[str, s
     for key in ("strategy", "name"):
         if key in run and not isinstance(run[key], str):
             raise RagorftError(f"{where}: '{key}' must be a string, got {run[key]!r}", path=path)
-    cls = strategies.get(run["strategy"])
+    try:
+        cls = strategies.get(run["strategy"])
+    except RagorftError as exc:
+        raise RagorftError(f"{where}: {exc}", path=path) from None
     options = run.get("options", {})
     if not isinstance(options, dict):
         raise RagorftError(f"{where}: 'options' must be a table, got {options!r}", path=path)
     cls.parse_options(options, where=f"{path} {where}")  # fail now, not mid-run
     per_budget = _budget_options(run, cls, options, path, where)
-    run_name = run.get("name", run["strategy"])
+    run_name = check_name(run.get("name", run["strategy"]), f"{where}: run name", path=path)
     if run_name in seen:
         raise RagorftError(
             f"{where}: duplicate run name '{run_name}' (also {seen[run_name]}); give each a 'name'", path=path
@@ -180,6 +207,7 @@ def _run_cells(run: Any, where: str, defaults: dict[str, Any], seen: dict[str, s
     if max_items and (run_items == 0 or run_items > max_items):
         run_items = max_items
     budgets = [_budget(b, path, where) for b in _list(run, "budgets", defaults["budgets"], path, where)]
+    _distinct([budget_name(b) for b in budgets], "budgets", where, path)
     run_budgets = {budget_name(b) for b in budgets}
     if set(per_budget) - run_budgets:
         raise RagorftError(
@@ -187,16 +215,19 @@ def _run_cells(run: Any, where: str, defaults: dict[str, Any], seen: dict[str, s
             f"not among this run's budgets ({', '.join(sorted(run_budgets))})",
             path=path,
         )
-    seeds = _list(run, "seeds", defaults["seeds"], path, where)
+    seeds = _distinct(_list(run, "seeds", defaults["seeds"], path, where), "seeds", where, path)
     for seed in seeds:
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise RagorftError(f"{where}: seed must be an integer, got {seed!r}", path=path)
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise RagorftError(f"{where}: seed must be a non-negative integer, got {seed!r}", path=path)
     cells = []
+    names: list[str] = []
     for ref in _list(run, "corpora", defaults["corpora"], path, where):
         if not isinstance(ref, str):
             raise RagorftError(f"{where}: corpora must be names or paths (strings), got {ref!r}", path=path)
-        corpus = read_card(ref).name
+        corpus, source = _corpus_source(ref, cards, where, path)
+        names.append(corpus)
         for budget in budgets:
             opts = options | per_budget.get(budget_name(budget), {})
-            cells += [Cell(corpus, run_name, run["strategy"], opts, budget, seed, run_items, ref) for seed in seeds]
+            cells += [Cell(corpus, run_name, run["strategy"], opts, budget, seed, run_items, source) for seed in seeds]
+    _distinct(names, "corpora", where, path)
     return cells

@@ -7,6 +7,7 @@ model size: a strategy whose record lacks a measurement gets no cost, and the ca
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ def parse_quantity(text: str | float | int, *, what: str = "value") -> float:
         if not m:
             raise RagorftError(f"{what}: expected a number like 10M, 250k or 2.5, got {text!r}")
         value = float(m.group(1).replace("_", "").replace(",", "")) * _SUFFIX[m.group(2).lower()]
+    if not math.isfinite(value):
+        raise RagorftError(f"{what}: must be a finite number, got {text!r}")
     if value < 0:
         raise RagorftError(f"{what}: must not be negative, got {text!r}")
     return value

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.records.store import load_records
+from ragorft.benchmarks.records.store import read_record
 from ragorft.benchmarks.score.stats import mcnemar_exact_p, paired_bootstrap_ci, paired_correct
 
 
@@ -63,13 +63,13 @@ def cells_dir(path: Path) -> Path:
 @dataclass(frozen=True)
 class CellComparison:
     cell_id: str
-    status: str  # ok | better | regression | missing | new | incomparable
+    status: str  # ok | better | regression | missing | new | incomparable | unreadable
     test: PairedTest | None = None
     note: str = ""
 
     @property
     def fails(self) -> bool:
-        return self.status in ("regression", "missing", "incomparable")
+        return self.status in ("regression", "missing", "incomparable", "unreadable")
 
 
 def compare_records(
@@ -91,7 +91,7 @@ def compare_records(
             continue
         try:
             t = paired_test(by_old[cid], by_new[cid], seed=int(by_new[cid].get("seed", 0)))
-        except RagorftError as exc:
+        except (RagorftError, ValueError, TypeError, IndexError) as exc:  # unscoreable: fails, never skipped
             out.append(CellComparison(cid, "incomparable", note=str(exc)))
             continue
         significant = t.p_value < alpha
@@ -105,14 +105,42 @@ def compare_records(
     return out
 
 
+def _read_all(suite_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """({file name: record}, {file name: why it cannot be read}) for every record file of a run."""
+    good: dict[str, dict[str, Any]] = {}
+    bad: dict[str, str] = {}
+    for path in sorted((cells_dir(suite_dir) / "cells").glob("*.json")):
+        try:
+            good[path.name] = read_record(path)
+        except RagorftError as exc:
+            bad[path.name] = str(exc)
+    return good, bad
+
+
 def compare_dirs(
     old: Path, new: Path, *, tolerance: float = 0.01, alpha: float = 0.05
 ) -> tuple[list[CellComparison], list[dict[str, Any]], list[dict[str, Any]]]:
-    old_records = load_records(cells_dir(old))
-    new_records = load_records(cells_dir(new))
-    if not old_records:
+    """Compare two runs' record folders; a record file either side cannot read fails, naming the file.
+
+    Why not refuse the whole comparison (exit 2): the gate must fail (exit 1) on a baseline cell
+    it cannot check, and a corrupt new record is exactly what a broken run would produce. The
+    unreadable file's cell is identified by its file name (the runner's ``corpus__run__budget__seedN``),
+    so its readable counterpart on the other side is not reported as merely "new" or "missing".
+    """
+    old_ok, old_bad = _read_all(old)
+    new_ok, new_bad = _read_all(new)
+    if not old_ok and not old_bad:
         raise RagorftError("the baseline has no cell records", path=cells_dir(old) / "cells")
-    return compare_records(old_records, new_records, tolerance=tolerance, alpha=alpha), old_records, new_records
+    unreadable = [
+        CellComparison(f"{side}/{name}", "unreadable", note=why)
+        for side, bad in (("baseline", old_bad), ("new run", new_bad))
+        for name, why in sorted(bad.items())
+    ]
+    skip = set(old_bad) | set(new_bad)  # judged above, not again as "new" or "missing"
+    old_records = [r for name, r in old_ok.items() if name not in skip]
+    new_records = [r for name, r in new_ok.items() if name not in skip]
+    rows = unreadable + compare_records(old_records, new_records, tolerance=tolerance, alpha=alpha)
+    return rows, list(old_ok.values()), list(new_ok.values())
 
 
 def comparison_table(rows: list[CellComparison]) -> str:

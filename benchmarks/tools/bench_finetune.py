@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ragorft.benchmarks.core.cliargs import number
 from ragorft.benchmarks.models.classifier import LoraOptions
 from ragorft.benchmarks.models.finetune import finetune, subset
 
@@ -64,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--corpus", default="banking77")
     p.add_argument("--model", default="all-MiniLM-L6-v2")
-    p.add_argument("--examples", type=int, default=320)
-    p.add_argument("--max-length", type=int, default=64)
-    p.add_argument("--repeats", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--examples", type=number(lo=1, integer=True), default=320)
+    p.add_argument("--max-length", type=number(lo=1, integer=True), default=64)
+    p.add_argument("--repeats", type=number(lo=1, integer=True), default=2)
+    p.add_argument("--seed", type=number(lo=0, integer=True), default=0)
     p.add_argument("--memory-only", action="store_true")
     p.add_argument("--padding-only", action="store_true")
     p.add_argument("--out", help="write the measurements as JSON here")

@@ -19,6 +19,7 @@ import time
 
 from ragorft import strategies
 from ragorft.benchmarks.core.atomic import write_json
+from ragorft.benchmarks.core.cliargs import number
 from ragorft.benchmarks.core.paths import cache_root
 from ragorft.benchmarks.data.sampling import sample_budget
 from ragorft.benchmarks.models.embeddings import Embedder
@@ -30,9 +31,11 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--corpus", default="banking77")
     p.add_argument("--strategy", default="few_shot", choices=["few_shot", "rag_lm"])
     p.add_argument("--budget", default="10", help="examples per label, or 'full'")
-    p.add_argument("--items", type=int, default=10, help="test items timed per variant")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=8, help="queries per batch in the batched variant")
+    p.add_argument("--items", type=number(lo=1, integer=True), default=10, help="test items timed per variant")
+    p.add_argument("--seed", type=number(lo=0, integer=True), default=0)
+    p.add_argument(
+        "--batch-size", type=number(lo=1, integer=True), default=8, help="queries per batch in the batched variant"
+    )
     p.add_argument("--out", help="also write the result here (JSON)")
     args = p.parse_args(argv)
 

@@ -55,3 +55,20 @@ def test_missing_key_is_a_clear_error(monkeypatch) -> None:
 
     with pytest.raises(RagorftError, match=r"\$OPENAI_API_KEY"):
         OpenAIChat(model="x", base_url="http://127.0.0.1:9/v1").complete(CONVERSATIONS[:1])
+
+
+def test_unreachable_base_url_is_one_line_naming_it(monkeypatch) -> None:
+    """Issue 19: an OpenAI-compatible server that is not there ended in a traceback."""
+    import socket
+
+    from ragorft.benchmarks.core.errors import RagorftError
+
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}/v1"
+    with pytest.raises(RagorftError) as err:
+        OpenAIChat(model="x", base_url=base_url, max_retries=0).complete(CONVERSATIONS[:1])
+    assert f"cannot reach the OpenAI-compatible server at {base_url}" in str(err.value)
+    assert "\n" not in str(err.value) and SECRET not in str(err.value)

@@ -115,3 +115,62 @@ def test_paired_on_shared_items_only() -> None:
 def test_bad_baseline_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["compare", str(tmp_path / "nowhere"), str(tmp_path)]) == 2
     assert "no cells/ folder" in capsys.readouterr().err
+
+
+def _compare(tmp_path: Path, capsys: pytest.CaptureFixture, *extra: str) -> tuple[int, str]:
+    status = main(["compare", str(tmp_path / "old"), str(tmp_path / "new"), *extra])
+    return status, capsys.readouterr().out
+
+
+def test_unreadable_baseline_cell_fails_even_when_the_new_run_regressed_by_100_points(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Issue 19: the unreadable baseline record was dropped and the new cell called 'new': OK, exit 0."""
+    write_suite(tmp_path / "old", [record(CELLS[0], baseline(0))])
+    write_suite(tmp_path / "new", [record(CELLS[0], np.zeros(N_ITEMS, dtype=bool))])  # every item wrong
+    victim = tmp_path / "old" / "cells" / "toy__rag__10shot__seed0.json"
+    victim.write_bytes(victim.read_bytes()[:-40])
+    status, out = _compare(tmp_path, capsys)
+    assert status == 1
+    assert "UNREADABLE" in out and str(victim) in out and "FAIL: 1 of 1" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 1 and "| UNREADABLE" in rows[0]  # the namesake is not waved through as a new cell
+
+
+def test_valid_checksum_wrong_shape_fails_on_either_side(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = record(CELLS[1], baseline(1)) | {"predictions": {"not": "a list"}}
+    write_suite(tmp_path / "old", [record(CELLS[0], baseline(0)), bad])
+    write_suite(tmp_path / "new", [record(CELLS[0], baseline(0)), record(CELLS[1], baseline(1))])
+    status, out = _compare(tmp_path, capsys)
+    assert status == 1 and "wrong shape" in out and "toy__rag__full__seed0.json" in out
+    # and a baseline cell the new run cannot score (its record is malformed) fails too
+    write_suite(tmp_path / "old", [record(CELLS[0], baseline(0)), record(CELLS[1], baseline(1))])
+    write_suite(tmp_path / "new", [record(CELLS[0], baseline(0)), bad | {"metrics": {"accuracy": "high"}}])
+    status, out = _compare(tmp_path, capsys)
+    assert status == 1 and "new run/toy__rag__full__seed0.json" in out.replace("\\", "")
+
+
+def test_new_cell_that_shares_no_items_with_the_baseline_fails(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_suite(tmp_path / "old", [record(CELLS[0], baseline(0))])
+    write_suite(tmp_path / "new", [record(CELLS[0], baseline(0), items=list(range(N_ITEMS, 2 * N_ITEMS)))])
+    status, out = _compare(tmp_path, capsys)
+    assert status == 1 and "INCOMPARABLE" in out and "share no test items" in out
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--tolerance", "nan", "must be a finite number"),
+        ("--tolerance", "-1", "must be >= 0"),
+        ("--alpha", "0", "must be > 0"),
+        ("--alpha", "1.5", "must be < 1"),
+        ("--alpha", "abc", "expected a number"),
+    ],
+)
+def test_numeric_flags_are_checked_where_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture, flag: str, value: str, message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["compare", str(tmp_path), str(tmp_path), flag, value])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and message in err and err.count("\n") == 1, err

@@ -24,7 +24,7 @@ def test_human_quantities(text, value):
     assert parse_quantity(text) == value
 
 
-@pytest.mark.parametrize("text", ["ten", "10X", "-5", "", "1e"])
+@pytest.mark.parametrize("text", ["ten", "10X", "-5", "", "1e", float("nan"), float("inf"), "nan", True])
 def test_bad_quantities_are_errors(text):
     with pytest.raises(RagorftError):
         parse_quantity(text, what="monthly_queries")
