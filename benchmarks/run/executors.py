@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -69,8 +68,8 @@ class LocalExecutor:
 
         ctx = multiprocessing.get_context("spawn")
         receive, send = ctx.Pipe(duplex=False)
-        # the job goes pickled, so the child measures its starting memory before loading any of it
-        payload = pickle.dumps(job)
+        # the job goes as JSON, so the child measures its starting memory before loading any of it
+        payload = job.to_json()
         proc = ctx.Process(target=worker.main, args=(payload, send, os.getpid()), name=f"ragorft:{job.cell.id}")
         proc.start()
         send.close()

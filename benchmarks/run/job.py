@@ -6,7 +6,7 @@ Shared by every executor (inline, a fresh process per cell, Ray) so they compute
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,15 @@ class Job:
     debug: bool = False  # library logs and bars (``--debug``)
     measured_peak_mb: float = 0.0  # this cell's peak in its last record, if any (Ray reserves the larger)
     key_parts: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_json(self) -> str:
+        """Plain data for a fresh process (no pickle: the security policy, tests/data/test_security.py)."""
+        return canonical_json(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Job:
+        raw = json.loads(text)
+        return cls(**(raw | {"cell": Cell(**raw["cell"])}))
 
 
 @cache

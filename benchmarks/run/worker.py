@@ -12,7 +12,6 @@ nobody will record) and on Ctrl-C without a traceback: the parent reports the in
 from __future__ import annotations
 
 import os
-import pickle
 import threading
 import time
 import traceback
@@ -28,20 +27,21 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def main(payload: bytes, conn: Any, parent: int) -> None:
-    """Run the pickled run/job.Job and send ``("ok", record)`` or ``("error", kind, text)``."""
+def main(payload: str, conn: Any, parent: int) -> None:
+    """Run the run/job.Job given as JSON and send ``("ok", record)`` or ``("error", kind, text)``."""
     start_mb = psutil.Process().memory_info().rss / 2**20
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     try:
-        job = pickle.loads(payload)  # noqa: S301 - pickled by our own parent process, over a pipe
         from ragorft.benchmarks.core import env
-        from ragorft.benchmarks.core.errors import RagorftError
-        from ragorft.benchmarks.core.log import configure, quiet_libraries
 
         env.apply()
+        from ragorft.benchmarks.core.errors import RagorftError
+        from ragorft.benchmarks.core.log import configure, quiet_libraries
+        from ragorft.benchmarks.run.job import Job, compute
+
+        job = Job.from_json(payload)
         configure(debug=job.debug)
         quiet_libraries(job.debug)
-        from ragorft.benchmarks.run.job import compute
 
         try:
             conn.send(("ok", compute(job, process_start_mb=start_mb)))
