@@ -53,6 +53,15 @@ def subset(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
     return [examples[i] for i in sorted(order)]
 
 
+def dev_subset(dev: Sequence[Example], max_examples: int, n_labels: int, seed: int) -> list[Example]:
+    """The dev items early stopping and the flat-curve check read every epoch: ``max_examples``
+    (0 = all), but never fewer than ``MIN_DEV_PER_LABEL`` per label (77-154 items over 77 labels
+    once decided when to stop), or the whole dev split where it is smaller."""
+    if not max_examples:
+        return list(dev)
+    return subset(dev, max(max_examples, MIN_DEV_PER_LABEL * n_labels), seed)
+
+
 class _Texts:
     """A tokenised list of examples in the shape ``Trainer`` expects (a torch-style dataset)."""
 
@@ -133,9 +142,7 @@ def finetune(
     train = subset(train, options.max_train_examples, seed)
     if not dev:
         raise RagorftError("fine-tuning needs a dev split for early stopping (the runner passes ctx.dev)")
-    # early stopping and the flat-curve check read dev every epoch: never fewer than
-    # MIN_DEV_PER_LABEL per label (77-154 items over 77 labels once decided when to stop)
-    dev = subset(dev, options.max_dev_examples and max(options.max_dev_examples, MIN_DEV_PER_LABEL * len(labels)), seed)
+    dev = dev_subset(dev, options.max_dev_examples, len(labels), seed)
     label_id = {lab: i for i, lab in enumerate(labels)}
     model, tokenizer = build_model(kind, folder, family, labels, options, device)
     train_ds = _Texts(tokenizer, [e.text for e in train], [label_id[e.label] for e in train], options)
