@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ragorft.benchmarks.commands import data_arg, data_dir
 from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args, suite_requirement
+from ragorft.benchmarks.core import cliargs
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -77,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser("table", help="rewrite RESULTS.md and summary.csv from the records")
-    t.add_argument("--suite", default="default")
+    t.add_argument("--suite", default="default", type=cliargs.name)
     t.add_argument("--results-dir", default="results")
     requirement_args(t)  # summary.csv's cost columns
     t.set_defaults(func=cmd_table)

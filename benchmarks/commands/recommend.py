@@ -22,6 +22,9 @@ REQUIREMENT_FLAGS = (
     "tasks",
     "hardware",
     "horizon_months",
+    "budget",
+    "accuracy_on",
+    "min_oos_recall",
 )
 
 
@@ -29,11 +32,19 @@ def requirement_args(r: argparse.ArgumentParser) -> None:
     """The requirement and prices flags; values override the suite's [requirement] table."""
     r.add_argument("--accuracy-bar", help="lowest acceptable accuracy, judged on the CI's lower bound")
     r.add_argument("--monthly-queries", help="query volume per month (default: the corpus card's)")
-    r.add_argument("--cost-per-error", help="USD one wrong answer costs (e.g. a support escalation)")
+    r.add_argument(
+        "--cost-per-error",
+        help="USD one wrong answer costs (default: the corpus card's [costs] cost_per_error, else $0)",
+    )
     r.add_argument("--max-latency-ms", help="p95 single-query latency limit")
     r.add_argument("--tasks", help="how many tasks share the deployment")
     r.add_argument("--hardware", help="price every strategy on this machine (a name in the prices file)")
     r.add_argument("--horizon-months", help="months to amortise training over (default 12)")
+    r.add_argument("--budget", help="the training data you have: full or examples per class (default: the largest run)")
+    r.add_argument(
+        "--accuracy-on", choices=("all", "in_scope"), help="judge the bar on all items or in-scope ones only"
+    )
+    r.add_argument("--min-oos-recall", help="lowest acceptable out-of-scope recall (lower bound), e.g. 40%%")
     r.add_argument("--prices", help="prices TOML (default: benchmarks/prices.toml)")
 
 

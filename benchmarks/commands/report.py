@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args, suite_requirement
+from ragorft.benchmarks.core import cliargs
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Costs and the recommendation are those of `ragorft recommend` for the same requirement: "
         "the suite's [requirement] table (when benchmarks/suites/NAME.toml is this suite), overridden by the flags.",
     )
-    r.add_argument("--suite", default="default")
+    r.add_argument("--suite", default="default", type=cliargs.name)
     r.add_argument("--results-dir", default="results")
     requirement_args(r)
     r.set_defaults(func=cmd_report)

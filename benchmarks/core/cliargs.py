@@ -49,3 +49,12 @@ def number(
 
     parse.__name__ = "integer" if integer else "number"  # argparse names the type in its message
     return parse
+
+
+def name(text: str) -> str:
+    """An argparse ``type`` for a suite name joined into a results path: an identifier, never a path."""
+    from ragorft.benchmarks.core.names import NAME_PATTERN, is_name
+
+    if not is_name(text):
+        raise argparse.ArgumentTypeError(f"must match {NAME_PATTERN} (a suite name, not a path), got {text!r}")
+    return text

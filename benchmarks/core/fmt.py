@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 
@@ -46,3 +47,26 @@ def duration(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def machine(spec: dict | str) -> str:
+    """A record's machine as words, not a Python dict: '2 CPUs, 23.5 GB, NVIDIA H100 (x86_64)'."""
+    if not isinstance(spec, dict):
+        return str(spec)
+    parts = []
+    if spec.get("cpus"):
+        parts.append(f"{spec['cpus']} CPUs")
+    if spec.get("memory_gb"):
+        parts.append(f"{spec['memory_gb']:g} GB RAM")
+    if spec.get("gpu"):
+        parts.append(str(spec["gpu"]))
+    tail = f" ({spec['processor']})" if spec.get("processor") else ""
+    return (", ".join(parts) or "unknown machine") + tail
+
+
+_ABSOLUTE = re.compile(r"(?<![\w.*~-])/(?:[^\s/'\"]+/)*([^\s/'\"]+)")
+
+
+def command(text: str) -> str:
+    """A recorded command fit to publish: absolute paths (the machine that ran it) shortened to '<dir>/name'."""
+    return _ABSOLUTE.sub(lambda m: f"<dir>/{m.group(1)}", text)

@@ -33,3 +33,16 @@ def inside(root: Path, *parts: str, what: str = "path") -> Path:
     if target != base and base not in target.parents:
         raise RagorftError(f"{what} {'/'.join(parts)!r} leaves {root}", path=root)
     return target
+
+
+def display_path(path: str | Path) -> str:
+    """A path fit to publish: relative to the package root when inside it, else its file name only.
+
+    Reports are committed under results/: the absolute path of the machine that wrote them is noise
+    at best and a leak at worst.
+    """
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(PACKAGE_ROOT).as_posix()
+    except ValueError:
+        return p.name

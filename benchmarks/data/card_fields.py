@@ -105,6 +105,17 @@ def monthly_queries(raw: dict[str, Any], path: Path) -> float:
     return float(value)
 
 
+def cost_per_error(raw: dict[str, Any], path: Path) -> float | None:
+    """``[costs] cost_per_error``: USD one wrong answer costs the user; None when the card does not price errors."""
+    costs = raw.get("costs", {})
+    if not isinstance(costs, dict) or costs.get("cost_per_error") is None:
+        return None
+    value = costs["cost_per_error"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise RagorftError(f"[costs] cost_per_error must be a non-negative number, got {value!r}", path=path)
+    return float(value)
+
+
 def references(raw: dict[str, Any], path: Path) -> list[dict[str, Any]]:
     """``[[references]]``: published numbers, each with a system, an accuracy in [0, 1] and a source."""
     refs = raw.get("references", [])

@@ -54,6 +54,7 @@ class CorpusCard:
     label_column: str = "label"
     out_of_scope_label: str | None = None
     monthly_queries: float = 1_000_000
+    cost_per_error: float | None = None  # [costs] cost_per_error: USD one wrong answer costs; None: not priced
     references: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -119,6 +120,7 @@ def read_card(name_or_path: str | Path) -> CorpusCard:
         label_column=str(fmt.get("label_column", "label")),
         out_of_scope_label=oos,
         monthly_queries=cf.monthly_queries(raw, path),
+        cost_per_error=cf.cost_per_error(raw, path),
         references=cf.references(raw, path),
     )
 

@@ -1,6 +1,11 @@
 """Layer 8, decide: requirement -> candidates -> tree (with its diagnoses) -> a rendered decision."""
 
-from ragorft.benchmarks.decide.candidates import Candidate, monthly_queries_for, requirement_cost
+from ragorft.benchmarks.decide.candidates import (
+    Candidate,
+    cost_per_error_for,
+    monthly_queries_for,
+    requirement_cost,
+)
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.decide.tree import recommend, recommend_all
@@ -10,6 +15,7 @@ __all__ = [
     "Decision",
     "Requirement",
     "Step",
+    "cost_per_error_for",
     "monthly_queries_for",
     "recommend",
     "recommend_all",

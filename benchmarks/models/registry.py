@@ -34,13 +34,27 @@ class ModelCard:
     sha256: str | None = None
     trust_remote_code: bool = False
     opt_in: bool = False
+    # NOMINAL parameter count of the checkpoint (counted by loading it), the size the decision compares:
+    # never a record's params_total, which counts LoRA adapters and 4-bit packing
+    params: int | None = None
     extra: tuple[tuple[str, Any], ...] = ()
 
     def get(self, key: str, default: Any = None) -> Any:
         return dict(self.extra).get(key, default)
 
 
-_FIELDS = {"kind", "licence", "hub_id", "package", "module", "weights_file", "sha256", "trust_remote_code", "opt_in"}
+_FIELDS = {
+    "kind",
+    "licence",
+    "hub_id",
+    "package",
+    "module",
+    "weights_file",
+    "sha256",
+    "trust_remote_code",
+    "opt_in",
+    "params",
+}
 
 
 @cache
@@ -108,3 +122,11 @@ def resolve(name: str) -> str:
     if hub_allowed() and c.hub_id:
         return c.hub_id
     raise RagorftError(f"model '{name}' has no offline source; set RAGORFT_ALLOW_HUB=1 to use {c.hub_id}")
+
+
+def nominal_params(name: str | None) -> int | None:
+    """The registry's nominal parameter count for a model name; None when unknown or unregistered."""
+    if not name:
+        return None
+    c = registry().get(str(name))
+    return c.params if c else None

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from ragorft.benchmarks.core.fmt import command, machine
+from ragorft.benchmarks.decide import Decision
 from ragorft.benchmarks.publish import plots
 from ragorft.benchmarks.publish.summary import (
     Pricing,
+    decisions,
     describe_costs,
     display_table,
-    recommendation,
     references,
     shared_confusions,
     significance_matrix,
@@ -40,10 +42,12 @@ class CorpusSection:
 
 @dataclass
 class Report:
+    """The report's content; ``decisions`` per corpus: (corpus, decision, why the scorer could not decide)."""
+
     suite: str
     header: list[str]
     sections: list[CorpusSection]
-    recommendation: str
+    decisions: list[tuple[str, Decision | None, str]]
     figures: dict[str, Path]
     summary: pd.DataFrame
 
@@ -59,8 +63,8 @@ def build_report(
     sections = []
     header: list[str] = []
     if records:
-        commands = sorted({r["provenance"]["command"] for r in records})
-        machines = sorted({str(r["provenance"]["machine"]) for r in records})
+        commands = sorted({command(r["provenance"]["command"]) for r in records})
+        machines = sorted({machine(r["provenance"]["machine"]) for r in records})
         header = [
             f"{len(records)} cells, written by `ragorft report` from the records in `cells/` (nothing re-run).",
             "Accuracy and macro-F1 in %, with 95% bootstrap intervals over test items.",
@@ -86,10 +90,15 @@ def build_report(
             "curves": plots.learning_curves(df, suite_dir / FIGURES["curves"][0]),
             "confusions": plots.confusion_heatmap(records, suite_dir / FIGURES["confusions"][0]),
         }
-    return Report(suite, header, sections, recommendation(records, pricing) if records else "", figures, df)
+    return Report(suite, header, sections, decisions(records, pricing) if records else [], figures, df)
 
 
 def _cell_ids(part: pd.DataFrame, records: list[dict[str, Any]]) -> list[str]:
     """The records' cell ids in the summary's row order (strategy, then budget)."""
     key = {(r["corpus"], r["run"], r["budget_name"], r["seed"]): r["cell_id"] for r in records}
     return [key[(c, run, b, s)] for c, run, b, s in zip(part.corpus, part.run, part.budget, part.seed)]
+
+
+def recommendation_markdown(report: Report) -> str:
+    """Every corpus's decision as Markdown, answer first (REPORT.md and the page's full reasoning)."""
+    return "\n\n".join(d.to_markdown() if d else f"### {c}\n\n{err}" for c, d, err in report.decisions)

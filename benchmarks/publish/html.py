@@ -2,6 +2,10 @@
 
 A reader opens ``index.html`` from a CI artifact or a file browser, offline: so nothing may be
 fetched (no script, style or font from elsewhere) and the page must work from ``file://``.
+
+The page reads like a report: first one answer card per corpus (ship what, why, at what cost and
+error volume, what would change it), then the Pareto plot and learning curves, then the tables,
+then the full reasoning, its Markdown rendered as HTML (markdown-it-py, raw HTML in it escaped).
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ import base64
 import html
 
 import pandas as pd
-from ragorft.benchmarks.publish.content import Report
+from markdown_it import MarkdownIt
+from ragorft.benchmarks.publish.content import Report, recommendation_markdown
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; padding: 0 1em; color: #222; }
@@ -25,6 +30,13 @@ img { max-width: 100%; border: 1px solid #eee; }
 .note { color: #555; font-size: 0.9em; }
 .refs { background: #fffbe6; }
 nav a { margin-right: 1em; }
+.cards { display: flex; flex-wrap: wrap; gap: 1em; }
+.answer { border: 2px solid #2a6; border-radius: 6px; padding: 0.6em 1em; flex: 1 1 420px; background: #f6fff8; }
+.answer.no-ship { border-color: #c83; background: #fffaf3; }
+.answer h3 { margin: 0.2em 0; }
+.answer dt { font-weight: bold; margin-top: 0.4em; }
+.answer dd { margin-left: 0; }
+.reasoning td, .reasoning th { text-align: left; }
 """
 
 # Click a header to sort by that column; numbers sort as numbers (the leading number of a cell).
@@ -66,14 +78,28 @@ def _img(path, alt: str) -> str:
     return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"><figcaption>{alt}</figcaption></figure>'
 
 
-def _markdown_block(text: str) -> str:
-    """The scorer's recommendation is markdown; shown verbatim (preformatted) rather than half-rendered."""
-    return f'<pre class="recommendation">{html.escape(text)}</pre>'
+def markdown_html(text: str) -> str:
+    """Markdown rendered to HTML (CommonMark plus tables); any raw HTML inside is escaped, not trusted."""
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
-def html_page(report: Report, captions: dict[str, str]) -> str:
-    title = f"ragorft report: suite {report.suite}"
-    out = [
+def answer_card(corpus: str, card: dict[str, str] | None, error: str) -> str:
+    """One corpus's answer: ship what, why, at what cost and error volume, what would change it."""
+    e = html.escape
+    if card is None:
+        return f'<div class="answer no-ship" data-corpus="{e(corpus)}"><h3>{e(corpus)}</h3><p>{e(error)}</p></div>'
+    cls = "answer" if card["verdict"] == "ship" else "answer no-ship"
+    rows = [("Why", card["why"]), ("Cost and errors", card["cost"]), ("Errors priced", card["priced"])]
+    rows += [("Bar", f"{card['bar']} (training budget '{card['budget']}')"), ("What would change it", card["change"])]
+    body = "".join(f'<dt>{e(k)}</dt><dd class="{e(k.split()[0].lower())}">{e(v)}</dd>' for k, v in rows if v)
+    return (
+        f'<div class="{cls}" data-corpus="{e(corpus)}" data-verdict="{e(card["verdict"])}">'
+        f'<h3>{e(corpus)}: <span class="headline">{e(card["answer"])}</span></h3><dl>{body}</dl></div>'
+    )
+
+
+def _head(title: str) -> list[str]:
+    return [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -85,35 +111,52 @@ def html_page(report: Report, captions: dict[str, str]) -> str:
         "</head><body>",
         f"<h1>{html.escape(title)}</h1>",
     ]
+
+
+def _section(s) -> list[str]:
+    out = [f'<h2 id="corpus-{html.escape(s.corpus)}">{html.escape(s.corpus)}</h2>', _table(s.table, css="cells")]
+    if not s.significance.empty:
+        out.append(
+            '<p class="note">Paired significance: row minus column accuracy in points on shared test items; '
+            "* = McNemar exact test, Holm-corrected over this corpus's pairs, p &lt; 0.05 (the rule every "
+            "verdict and <code>ragorft compare</code> use).</p>"
+        )
+        out.append(_table(s.significance, sortable=False, index=True, css="significance"))
+    if not s.confusions.empty:
+        out.append('<p class="note">Confusions shared across cells (from each cell\'s top-10 list).</p>')
+        out.append(_table(s.confusions))
+    if not s.references.empty:
+        out.append(
+            '<p class="note"><strong>Published reference numbers, not produced by ragorft</strong> '
+            "(other models, same test set).</p>"
+        )
+        out.append(_table(s.references, css="refs"))
+    return out
+
+
+def html_page(report: Report, captions: dict[str, str]) -> str:
+    title = f"ragorft report: suite {report.suite}"
+    out = _head(title)
     if not report.sections:
         out += ["<p>No cells yet.</p></body></html>"]
         return "\n".join(out)
     out.append(
         "<nav>"
         + "".join(f'<a href="#corpus-{html.escape(s.corpus)}">{html.escape(s.corpus)}</a>' for s in report.sections)
-        + "</nav>"
+        + '<a href="#reasoning">full reasoning</a></nav>'
     )
-    out += [f'<p class="note">{html.escape(h)}</p>' for h in report.header]
-    out += ['<h2 id="recommendation">Recommendation</h2>', _markdown_block(report.recommendation)]
-    out.append('<h2 id="figures">Figures</h2>')
-    out += [_img(path, captions[key]) for key, path in report.figures.items()]
+    out.append('<h2 id="answer">The answer</h2><div class="cards">')
+    out += [answer_card(c, d.card() if d else None, err) for c, d, err in report.decisions]
+    out.append("</div>")
+    out.append('<h2 id="figures">Cost, accuracy and learning curves</h2>')
+    out += [_img(path, captions[key]) for key, path in report.figures.items() if key != "confusions"]
     for s in report.sections:
-        out.append(f'<h2 id="corpus-{html.escape(s.corpus)}">{html.escape(s.corpus)}</h2>')
-        out.append(_table(s.table, css="cells"))
-        if not s.significance.empty:
-            out.append(
-                '<p class="note">Paired significance: row minus column accuracy in points on shared test items; '
-                "* = McNemar exact test, Holm-corrected over this corpus's pairs, p &lt; 0.05.</p>"
-            )
-            out.append(_table(s.significance, sortable=False, index=True))
-        if not s.confusions.empty:
-            out.append('<p class="note">Confusions shared across cells (from each cell\'s top-10 list).</p>')
-            out.append(_table(s.confusions))
-        if not s.references.empty:
-            out.append(
-                '<p class="note"><strong>Published reference numbers, not produced by ragorft</strong> '
-                "(other models, same test set).</p>"
-            )
-            out.append(_table(s.references, css="refs"))
+        out += _section(s)
+    if "confusions" in report.figures:
+        out.append(_img(report.figures["confusions"], captions["confusions"]))
+    out += ['<h2 id="reasoning">Full reasoning</h2>', '<div class="reasoning">']
+    out.append(markdown_html(recommendation_markdown(report)))
+    out.append("</div>")
+    out += [f'<p class="note">{html.escape(h)}</p>' for h in report.header]
     out += [f"<script>{SORT_JS}</script>", "</body></html>"]
     return "\n".join(out) + "\n"

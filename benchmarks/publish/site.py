@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
-from ragorft.benchmarks.publish.content import FIGURES, Report, build_report
+from ragorft.benchmarks.publish.content import FIGURES, Report, build_report, recommendation_markdown
 from ragorft.benchmarks.publish.html import html_page
 from ragorft.benchmarks.publish.summary import (
     Pricing,
@@ -23,9 +23,11 @@ def markdown(report: Report) -> str:
     lines = [f"# Report: suite `{report.suite}`", ""]
     if not report.sections:
         return "\n".join([*lines, "No cells yet.", ""])
+    lines += ["## The answer", ""]
+    lines += [f"- **{c}**: {d.summary() if d else err}" for c, d, err in report.decisions]
+    lines += [""]
     for h in report.header:
         lines += [h, ""]
-    lines += ["## Recommendation", "", report.recommendation, ""]
     lines += ["## Figures", ""]
     for key, path in report.figures.items():
         lines += [f"![{FIGURES[key][1]}]({path.name})", ""]
@@ -53,6 +55,7 @@ def markdown(report: Report) -> str:
                 s.references.to_markdown(index=False),
                 "",
             ]
+    lines += ["## Full reasoning", "", recommendation_markdown(report), ""]
     return "\n".join(lines) + "\n"
 
 

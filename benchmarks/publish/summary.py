@@ -18,14 +18,22 @@ from typing import Any
 import pandas as pd
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import pct, pct_ci
+from ragorft.benchmarks.core.paths import display_path
 from ragorft.benchmarks.data.cards import recorded_card
-from ragorft.benchmarks.decide import Requirement, monthly_queries_for, recommend, requirement_cost
+from ragorft.benchmarks.decide import (
+    Decision,
+    Requirement,
+    cost_per_error_for,
+    monthly_queries_for,
+    recommend,
+    requirement_cost,
+)
 from ragorft.benchmarks.records.frame import frame
 from ragorft.benchmarks.records.store import corpus_source
 from ragorft.benchmarks.score.common import common_accuracy
 from ragorft.benchmarks.score.costs import CostBreakdown, Prices, error_volume, load_prices, machine_of
 from ragorft.benchmarks.score.regression import paired_test
-from statsmodels.stats.multitest import multipletests
+from ragorft.benchmarks.score.stats import significant
 
 
 @dataclass
@@ -79,12 +87,18 @@ def describe_costs(records: list[dict[str, Any]], pricing: Pricing) -> list[str]
     priced = cell_costs(records, pricing)
     req = pricing.requirement
     volumes = "; ".join(f"{c} {q:,.0f} ({how})" for c, (q, how) in priced.volumes.items())
+    per_error = "; ".join(
+        f"{c} ${v:g} per error ({how})"
+        for c in priced.volumes
+        for v, how in [cost_per_error_for(c, req, corpus_source(records, c))]
+    )
     lines = [
-        "Costs as `ragorft recommend` computes them (`benchmarks/costs.py`, prices from "
-        f"`{pricing.prices.source}`): $ / 1k queries = measured predict seconds per query x 1000 x the $/hour of "
+        "Costs as `ragorft recommend` computes them (`benchmarks/score/costs.py`, prices from "
+        f"`{display_path(pricing.prices.source)}`): $ / 1k queries = measured predict seconds per query x 1000 "
+        "x the $/hour of "
         f"{pricing.machine_rule()}, or the API's token prices for an API-backed strategy; training "
         f"(with rag's index embedding) amortised over {req.horizon_months:g} months; "
-        f"errors/month = (1 - accuracy) x monthly queries: {volumes}. List prices, not a bill."
+        f"errors/month = (1 - accuracy) x monthly queries: {volumes}; {per_error}. List prices, not a bill."
     ]
     if priced.unpriced:
         lines.append("Not priced (no cost shown): " + "; ".join(priced.unpriced))
@@ -205,7 +219,7 @@ def significance_matrix(records: list[dict[str, Any]], alpha: float = 0.05) -> p
         pairs.append((i, j))
         pvals.append(t.p_value)
         deltas.append(t.delta)  # accuracy of i minus accuracy of j
-    reject = multipletests(pvals, alpha=alpha, method="holm")[0] if pvals else []
+    reject, _ = significant(pvals, alpha=alpha)  # THE rule, the family: every pair of this corpus
     cells = [["" for _ in records] for _ in records]
     for (i, j), d, sig in zip(pairs, deltas, reject):
         mark = "*" if sig else ""
@@ -254,20 +268,27 @@ def references(corpus: str, source: str | None = None) -> pd.DataFrame:
     )
 
 
-def recommendation(records: list[dict[str, Any]], pricing: Pricing) -> str:
+def decisions(records: list[dict[str, Any]], pricing: Pricing) -> list[tuple[str, Decision | None, str]]:
     """THE RECOMMENDATION HOOK: the scorer's ``benchmarks.decide.recommend`` per corpus, for ``pricing``.
 
-    The decision logic (and its path of questions) lives in the scorer; the report prints what it
-    returns for the same requirement and prices as its tables, and never decides anything itself.
+    (corpus, decision, why not) per corpus. The decision logic lives in the scorer; the report
+    shows what it returns for the same requirement and prices as its tables, and decides nothing.
     """
-    parts = []
+    out: list[tuple[str, Decision | None, str]] = []
     for corpus in sorted({r["corpus"] for r in records}):
         try:
             decision = recommend(
                 [r for r in records if r["corpus"] == corpus], pricing.requirement, prices=pricing.prices
             )
         except RagorftError as exc:
-            parts.append(f"### {corpus}\n\nThe scorer could not decide: {exc}")
+            out.append((corpus, None, f"The scorer could not decide: {exc}"))
             continue
-        parts.append(decision.to_markdown())
-    return "\n\n".join(parts)
+        out.append((corpus, decision, ""))
+    return out
+
+
+def recommendation(records: list[dict[str, Any]], pricing: Pricing) -> str:
+    """The decisions as Markdown, one section per corpus (what REPORT.md prints)."""
+    return "\n\n".join(
+        d.to_markdown() if d else f"### {corpus}\n\n{err}" for corpus, d, err in decisions(records, pricing)
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
-from ragorft.benchmarks.core.fmt import pct, pct_ci
+from ragorft.benchmarks.core.fmt import command, machine, pct, pct_ci
 from ragorft.benchmarks.publish.summary import Pricing, references, summary_frame
 from ragorft.benchmarks.records.frame import frame
 from ragorft.benchmarks.records.store import corpus_source, load_records
@@ -22,8 +22,8 @@ def markdown(records: list[dict[str, Any]], suite: str) -> str:
     lines = [f"# Results: suite `{suite}`", ""]
     if df.empty:
         return "\n".join([*lines, "No cells yet."])
-    commands = sorted({r["provenance"]["command"] for r in records})
-    machines = sorted({str(r["provenance"]["machine"]) for r in records})
+    commands = sorted({command(r["provenance"]["command"]) for r in records})
+    machines = sorted({machine(r["provenance"]["machine"]) for r in records})
     lines += [
         "Written by `ragorft` from the cell records in `cells/` (one JSON per cell, with predictions).",
         "Accuracy and macro-F1 in %, with 95% bootstrap intervals over test items.",

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.records.store import read_record
-from ragorft.benchmarks.score.stats import mcnemar_exact_p, paired_bootstrap_ci, paired_correct
+from ragorft.benchmarks.score.stats import mcnemar_exact_p, paired_bootstrap_ci, paired_correct, significant
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,10 @@ def compare_records(
         except (RagorftError, ValueError, TypeError, IndexError) as exc:  # unscoreable: fails, never skipped
             out.append(CellComparison(cid, "incomparable", note=str(exc)))
             continue
-        significant = t.p_value < alpha
-        if significant and t.delta_hi < 0 and t.delta < -tolerance:
+        is_significant = significant([t.p_value], alpha=alpha)[0][0]  # THE rule (score/stats), one cell
+        if is_significant and t.delta_hi < 0 and t.delta < -tolerance:
             status = "regression"
-        elif significant and t.delta_lo > 0:
+        elif is_significant and t.delta_lo > 0:
             status = "better"
         else:
             status = "ok"

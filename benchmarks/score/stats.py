@@ -4,11 +4,22 @@ Two cells of a suite score a prefix of one seeded test order, so on their common
 comparison is paired: the bootstrap resamples items (not strategies independently), and McNemar's
 exact test looks only at the items on which they disagree. A difference whose interval contains
 0 is a tie: on that task, at that sample size, the technique did not matter.
+
+ONE significance rule for the whole project (``significant``): McNemar's exact test on the common
+items, Holm-corrected over the family of comparisons made together (the matrix: all pairs of a
+corpus; a recommendation: the most accurate candidate against each other one; ``compare``: one
+cell). The verdicts, the report's matrix and ``ragorft compare`` all call it, so a pair is never
+"significant" on one page and a tie on another. The bootstrap interval is the effect size beside it.
+
+Seeds: the seeds of one run at one budget are one candidate. ``item_correctness`` averages their
+correctness per common item; the paired test then counts the items on which one candidate is right
+more often than the other (the exact sign test, which *is* McNemar's exact test with one seed).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,6 +29,21 @@ from ragorft.benchmarks.score.metrics import bootstrap_ci
 
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95
+ALPHA = 0.05
+
+
+def significant(p_values: Sequence[float], alpha: float = ALPHA) -> tuple[list[bool], list[float]]:
+    """THE significance rule: (reject, Holm-adjusted p) for McNemar exact p-values of one family.
+
+    Every place that calls a difference significant (recommendation, significance matrix,
+    ``compare``) calls this, with the family it tests together.
+    """
+    from statsmodels.stats.multitest import multipletests  # heavy import: only when testing
+
+    if len(p_values) == 0:
+        return [], []
+    reject, adjusted, _, _ = multipletests(list(p_values), alpha=alpha, method="holm")
+    return [bool(x) for x in reject], [float(x) for x in adjusted]
 
 
 def paired_correct(a: dict[str, Any], b: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, list[int]]:
@@ -71,18 +97,30 @@ class PairedComparison:
     only_a_right: int
     only_b_right: int
     mcnemar_p: float
+    p_adjusted: float | None = None  # Holm-adjusted within its family; None: a family of one
+    family: int = 1
+
+    @property
+    def p(self) -> float:
+        return self.mcnemar_p if self.p_adjusted is None else self.p_adjusted
 
     @property
     def tie(self) -> bool:
-        lo, hi = self.difference_ci
-        return lo <= 0.0 <= hi
+        """Not significant under THE rule (``significant``), whatever the interval says."""
+        return not self.p < ALPHA
+
+    def in_family(self, adjusted: float, family: int) -> PairedComparison:
+        return PairedComparison(**{**asdict(self), "p_adjusted": adjusted, "family": family})
 
     def verdict(self) -> str:
         lo, hi = self.difference_ci
         ci = f"{100 * self.difference:+.1f} pts [{100 * lo:+.1f}, {100 * hi:+.1f}]"
-        tail = f"McNemar exact p = {self.mcnemar_p:.3g}, {self.only_a_right} vs {self.only_b_right} discordant items"
+        tail = f"McNemar exact p = {self.mcnemar_p:.3g}"
+        if self.family > 1:
+            tail += f", Holm-adjusted over {self.family} comparisons p = {self.p:.3g}"
+        tail += f", {self.only_a_right} vs {self.only_b_right} discordant items"
         if self.tie:
-            return f"{self.a} vs {self.b}: tie, {ci} contains 0 ({tail}; n = {self.n_items})"
+            return f"{self.a} vs {self.b}: not significantly different, {ci} ({tail}; n = {self.n_items})"
         better, worse = (self.a, self.b) if self.difference > 0 else (self.b, self.a)
         return f"{better} beats {worse}: {self.a} - {self.b} = {ci} ({tail}; n = {self.n_items})"
 
@@ -90,10 +128,52 @@ class PairedComparison:
         return {**asdict(self), "tie": self.tie}
 
 
-def compare(name_a: str, a: dict[str, Any], name_b: str, b: dict[str, Any], *, seed: int = 0) -> PairedComparison:
-    ca, cb, _ = paired_correct(a, b)
-    only_a = int(((ca == 1) & (cb == 0)).sum())
-    only_b = int(((ca == 0) & (cb == 1)).sum())
+def item_correctness(records: Sequence[dict[str, Any]]) -> tuple[list[Any], np.ndarray, list[Any]]:
+    """(common items, seeds x items 0/1 matrix, gold) for the seeds of one candidate, on the items all scored."""
+    first = records[0]
+    common = [it for it in first["test_items"] if all(it in set(r["test_items"]) for r in records[1:])]
+    rows, gold = [], None
+    for r in records:
+        pos = {it: i for i, it in enumerate(r["test_items"])}
+        g = [r["gold"][pos[it]] for it in common]
+        if gold is not None and g != gold:
+            raise RagorftError(f"{r.get('cell_id')}: seeds disagree on the gold label of a common test item")
+        gold = g
+        rows.append([float(r["predictions"][pos[it]] == r["gold"][pos[it]]) for it in common])
+    return common, np.asarray(rows, dtype=float), gold or []
+
+
+def seeds_items_ci(matrix: np.ndarray, *, seed: int = 0) -> tuple[float, float]:
+    """95% interval of mean accuracy resampling seeds (training samples) AND test items: a two-way bootstrap."""
+    n_seeds, n_items = matrix.shape
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, n_seeds, size=(N_RESAMPLES, n_seeds))
+    i = rng.integers(0, n_items, size=(N_RESAMPLES, n_items))
+    means = np.array([matrix[np.ix_(s[k], i[k])].mean() for k in range(N_RESAMPLES)])
+    lo, hi = np.percentile(means, [100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2])
+    return float(lo), float(hi)
+
+
+def _as_seeds(x: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [x] if isinstance(x, dict) else list(x)
+
+
+def compare(
+    name_a: str,
+    a: dict[str, Any] | Sequence[dict[str, Any]],
+    name_b: str,
+    b: dict[str, Any] | Sequence[dict[str, Any]],
+    *,
+    seed: int = 0,
+) -> PairedComparison:
+    """Paired comparison of two candidates (a record, or the records of its seeds) on their common items."""
+    seeds_a, seeds_b = _as_seeds(a), _as_seeds(b)
+    if len(seeds_a) > 1 or len(seeds_b) > 1:
+        ca, cb = _mean_correct_on_common(seeds_a, seeds_b)
+    else:
+        ca, cb, _ = paired_correct(seeds_a[0], seeds_b[0])
+    only_a = int((ca > cb).sum())  # binary: right where b is wrong; seeds: right more often
+    only_b = int((ca < cb).sum())
     return PairedComparison(
         a=name_a,
         b=name_b,
@@ -108,12 +188,33 @@ def compare(name_a: str, a: dict[str, Any], name_b: str, b: dict[str, Any], *, s
     )
 
 
+def _mean_correct_on_common(
+    seeds_a: list[dict[str, Any]], seeds_b: list[dict[str, Any]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per common item, each candidate's correctness averaged over its seeds (fractions in [0, 1])."""
+    items_a, ma, gold_a = item_correctness(seeds_a)
+    items_b, mb, gold_b = item_correctness(seeds_b)
+    pos_b = {it: i for i, it in enumerate(items_b)}
+    pairs = [(i, pos_b[it]) for i, it in enumerate(items_a) if it in pos_b]
+    if not pairs:
+        raise RagorftError(f"{seeds_a[0].get('cell_id')} and {seeds_b[0].get('cell_id')} share no test items")
+    ia, ib = (np.array(x) for x in zip(*pairs, strict=True))
+    if any(gold_a[i] != gold_b[j] for i, j in pairs):
+        raise RagorftError("two candidates disagree on the gold label of a common test item")
+    return ma.mean(axis=0)[ia], mb.mean(axis=0)[ib]
+
+
+MIN_LABEL_ITEMS = 5  # a pair's rate on fewer items per label reads 0% or 100%: no evidence
+
+
 @dataclass
 class SharedConfusion:
-    """An (unordered) label pair that nearly every strategy mixes up: a data problem, not a model one."""
+    """An (unordered) label pair that every candidate mixes up on the same items: a data problem, not a model one."""
 
     labels: tuple[str, str]
-    rates: dict[str, float]  # strategy -> confusion rate of the pair on its test items
+    rates: dict[str, float]  # candidate -> swaps of the pair over the pair's common items
+    swaps: dict[str, int]  # candidate -> how many of the pair's items it swapped
+    support: int  # the pair's items on the common test items (both labels)
     confused_by: int
     of: int
 
@@ -121,27 +222,41 @@ class SharedConfusion:
         return asdict(self)
 
 
-def pair_confusion_rates(record: dict[str, Any]) -> dict[tuple[str, str], float]:
-    """For each unordered pair {x, y}: items of x predicted y plus y predicted x, over their support."""
-    support = Counter(record["gold"])
-    swaps = Counter(tuple(sorted((g, p))) for g, p in zip(record["gold"], record["predictions"], strict=True) if g != p)
-    return {pair: n / (support[pair[0]] + support[pair[1]]) for pair, n in swaps.items()}
+def shared_confusions(
+    records: dict[str, dict[str, Any]], *, min_rate: float = 0.05, min_items: int = MIN_LABEL_ITEMS
+) -> tuple[list[SharedConfusion], int, int]:
+    """(pairs every record confuses above ``min_rate``, common items, labels with >= ``min_items`` of them).
 
-
-def shared_confusions(records: dict[str, dict[str, Any]], *, min_rate: float = 0.05) -> list[SharedConfusion]:
-    """Pairs confused above ``min_rate`` by every strategy, or all but one when there are three or more."""
+    Computed on the test items every record scored, over gold labels with at least ``min_items``
+    of those items each: rates on one or two items are noise, and records scored on different
+    items do not share a confusion by construction.
+    """
     if not records:
-        return []
-    rates = {name: pair_confusion_rates(r) for name, r in records.items()}
-    need = len(records) - 1 if len(records) >= 3 else len(records)
-    pairs = {p for r in rates.values() for p, v in r.items() if v >= min_rate}
+        return [], 0, 0
+    views = []
+    for r in records.values():
+        pos = {it: i for i, it in enumerate(r["test_items"])}
+        views.append(pos)
+    common = [it for it in next(iter(records.values()))["test_items"] if all(it in v for v in views)]
+    first = next(iter(records.values()))
+    gold = [first["gold"][views[0][it]] for it in common]
+    support = Counter(gold)
+    enough = {lab for lab, n in support.items() if n >= min_items}
+    swaps: dict[str, Counter] = {}
+    for (name, r), pos in zip(records.items(), views, strict=True):
+        preds = [r["predictions"][pos[it]] for it in common]
+        swaps[name] = Counter(
+            tuple(sorted((g, p))) for g, p in zip(gold, preds, strict=True) if g != p and g in enough and p in enough
+        )
     out = []
-    for pair in sorted(pairs):
-        by = {name: r.get(pair, 0.0) for name, r in rates.items()}
-        count = sum(v >= min_rate for v in by.values())
-        if count >= need:
-            out.append(SharedConfusion(pair, by, count, len(records)))
-    return sorted(out, key=lambda s: -np.mean(list(s.rates.values())))
+    for pair in sorted({p for c in swaps.values() for p in c}):
+        n = support[pair[0]] + support[pair[1]]
+        rates = {name: c.get(pair, 0) / n for name, c in swaps.items()}
+        count = sum(v >= min_rate for v in rates.values())
+        if count == len(records):
+            counts = {name: c.get(pair, 0) for name, c in swaps.items()}
+            out.append(SharedConfusion(pair, rates, counts, n, count, len(records)))
+    return sorted(out, key=lambda s: -np.mean(list(s.rates.values()))), len(common), len(enough)
 
 
 def errors_in_pairs(record: dict[str, Any], pairs: list[tuple[str, str]]) -> int:

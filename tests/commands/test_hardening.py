@@ -229,3 +229,14 @@ def test_results_record_with_valid_checksum_but_wrong_shape_is_one_line(tmp_path
     code, _, err = _run(capsys, "report", "--suite", "h", "--results-dir", str(tmp_path / "results"))
     assert code == 2 and str(bad) in err and "wrong shape (expected: metrics.accuracy in [0, 1])" in err
     _one_line(err)
+
+
+@pytest.mark.parametrize("command", ["table", "report"])  # recommend reads --suite as a suite file or name
+def test_a_suite_name_on_the_command_line_is_not_a_path(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as exc:  # refused by argparse while parsing, before any path is built
+        main([command, "--suite", "../../etc", "--results-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err.count("\n") == 1 and "a suite name, not a path" in err

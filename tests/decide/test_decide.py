@@ -26,7 +26,8 @@ def test_ship_the_cheapest_that_clears_and_name_the_runner_up():
     d = decide([small, big], accuracy_bar=0.90, monthly_queries="1M")
     assert d.verdict == "ship" and d.chosen == "small@full" and d.runner_up == "big@full"
     text = d.to_text()
-    assert "ship small@full" in text and "bigger is wasted cost" in text
+    assert "ship small@full: it clears the bar at the lowest total cost" in text
+    assert text.index("Ship small@full") < text.index("[0] What is measured?")  # the answer leads
     assert "big@full beats small@full" in text  # the paired test between winner and runner-up
     assert "McNemar exact p" in text
     assert "[3] What would change the answer?" in text
@@ -40,7 +41,7 @@ def test_bar_is_judged_on_the_lower_bound_not_the_point_estimate():
     rec = record("only", spread(56))  # 93.0%, lower bound below 93%
     d = decide([rec], accuracy_bar=0.93)
     assert d.verdict != "ship"
-    assert "lower bound >= 93.0%" in d.to_text()
+    assert "accuracy lower bound >= 93.0%" in d.to_text()
 
 
 def test_error_cost_at_10m_makes_the_accurate_one_win():
@@ -68,55 +69,86 @@ def test_label_ambiguity_branch():
     d = decide(recs, accuracy_bar=0.99)
     assert d.verdict == "label_ambiguity"
     text = d.to_text()
-    assert "intent_00 <-> intent_01: confused by 3/3 strategies" in text
+    assert "intent_00 <-> intent_01: swapped by all 3 on 40 items: a@full 33 (82%), b@full 32 (80%)" in text
     assert "no model size will fix" in d.recommendation
 
 
-def test_too_little_data_branch():
+def test_too_little_data_reads_three_budgets_of_one_recipe():
     recs = [
         record("rag", spread(240), budget="10shot", n_train=400),  # 70%
+        record("rag", spread(180), budget="30shot", n_train=1200),  # 77.5%
         record("rag", spread(120), budget="full", n_train=8000),  # 85%: still rising
     ]
     d = decide(recs, accuracy_bar=0.95)
-    assert d.verdict == "too_little_data"
-    assert "collect more labelled data" in d.recommendation
-    assert "10shot (n=400) 70.0% -> full (n=8000) 85.0%" in d.to_text()
+    assert d.verdict == "too_little_data" and d.budget == "full"
+    assert "collect more labelled data: rag gains" in d.recommendation and "per doubling" in d.recommendation
+    assert "10shot (n=400) 70.0% -> 30shot (n=1200) 77.5% -> full (n=8000) 85.0%" in d.to_text()
+    # a 10-shot -> full jump alone is not a curve
+    two = decide([recs[0], recs[2]], accuracy_bar=0.95)
+    assert two.verdict == "undiagnosed" and "no evidence: 2 budget(s) of one recipe, need 3" in two.to_text()
+    # a budget trained with another recipe (epochs) is not a point of the same curve
+    other = [record("rag", spread(180), budget="30shot", n_train=1200, options={"epochs": 9}), recs[0], recs[2]]
+    assert decide(other, accuracy_bar=0.95).verdict == "undiagnosed"
 
 
-def test_capability_ceiling_branch():
-    epochs = [
-        {"epoch": e, "train_loss": 1 / e, "dev_loss": 0.5, "dev_accuracy": a}
-        for e, a in enumerate([0.80, 0.895, 0.90, 0.90], 1)
-    ]
-    size = {"params_total": 10**9}
+def _curves(*dev: float) -> dict:
+    return {
+        "curves": [{"epoch": e, "dev_loss": 1 - a, "dev_accuracy": a} for e, a in enumerate(dev, 1)],
+        "n_dev_used": 400,
+    }
+
+
+SMALL, BIG = {"model": "all-MiniLM-L6-v2"}, {"model": "SmolLM2-135M-Instruct"}
+
+
+def test_capability_ceiling_compares_one_strategy_across_nominal_base_sizes():
+    # LoRA's params_total counts its adapter and QLoRA's 4-bit packing halves it: neither is a size
+    noisy = {"params_total": 86_400_000, "params_trained": 1_000_000}
     recs = [
-        record("lora-small", spread(160), cost={"params_total": 10**8, "params_trained": 10**6}),  # 80%
-        record("lora-big", spread(80), budget="30shot", n_train=1200, cost=size),  # 90%
-        record("lora-big", spread(80), budget="full", n_train=8000, cost=size, extra={"epochs": epochs}),  # flat
+        record("lora-small", spread(160), options=SMALL, cost=noisy, extra=_curves(0.79, 0.80)),  # 80%
+        record("lora-big", spread(80), options=BIG, cost=noisy, extra=_curves(0.895, 0.90, 0.90)),  # 90%, flat
     ]
+    for r in recs:
+        r["strategy"] = "lora"
     d = decide(recs, accuracy_bar=0.95)
     assert d.verdict == "capability_ceiling"
     text = d.to_text()
-    assert "use a bigger base model" in d.recommendation
-    assert "the last budget step is flat" in text and "dev accuracy by epoch 80.0, 89.5, 90.0, 90.0" in text
+    assert "use a bigger base: lora gains +10.0 pts from 22,713,216 to 134,515,008 params" in d.recommendation
+    assert "lora-big@full dev curve: 89.5, 90.0, 90.0" in text
 
 
-def test_many_tasks_branch_sizes_the_adapter_saving():
-    rec = record("lora", spread(160), cost={"params_total": 100_000_000, "params_trained": 1_000_000})
+def test_capability_ceiling_with_one_size_names_the_run_that_would_give_a_second():
+    recs = [
+        record("lora-small", spread(160), options=SMALL),
+        record("lora-big", spread(80), options=BIG, budget="10shot", n_train=400),
+    ]
+    for r in recs:
+        r["strategy"] = "lora"
+    text = decide(recs, accuracy_bar=0.95).to_text()
+    assert "no evidence: no strategy was run on two base sizes at this budget" in text
+    assert "lora-big (SmolLM2-135M-Instruct, 134,515,008 params) ran only at 10shot: run it at 'full' too" in text
+    assert "--only 'synthetic/lora-big/full/*'" in text
+
+
+@pytest.mark.parametrize(("precision", "bpp"), [("fp32", 4), ("bf16", 2)])
+def test_many_tasks_sizes_the_adapter_saving_from_the_records_precision(precision, bpp):
+    cost = {"params_total": 23_500_000, "params_trained": 1_000_000}
+    rec = record("lora", spread(160), options=SMALL, cost=cost, extra={"kind": "lora", "precision": precision})
     d = decide([rec], accuracy_bar=0.95, tasks=5)
     assert d.verdict == "many_tasks"
-    # 5 x 100M x 2 bytes vs (100M + 5 x 1M) x 2 bytes
-    full, shared = 5 * 100e6 * 2 / 2**20, (100e6 + 5e6) * 2 / 2**20
+    base = 22_713_216  # the registry's nominal size, not params_total
+    full, shared = 5 * base * bpp / 2**20, (base * bpp + 5 * 1_000_000 * 4) / 2**20
     assert f"{shared:,.0f} MiB of weights instead of {full:,.0f} MiB" in d.recommendation
+    assert f"at {bpp} bytes/param, {precision} (record's precision)" in d.recommendation
 
 
 def test_undiagnosed_branch_says_which_evidence_is_missing():
     d = decide([record("rag", spread(160))], accuracy_bar=0.95)
     assert d.verdict == "undiagnosed"
     text = d.to_text()
-    assert "no evidence: rag was run at one budget only" in text
-    assert "no evidence: the results hold fewer than two model sizes" in text
-    assert "no evidence: needs at least two strategies" in text
+    assert "no evidence: 1 budget(s) of one recipe, need 3" in text
+    assert "no evidence: no strategy was run on two base sizes at this budget" in text
+    assert "no evidence: fewer than two candidates share enough items per label" in text
 
 
 def test_requirement_that_nothing_can_be_judged_against_is_an_error():
@@ -135,9 +167,20 @@ def test_requirement_that_nothing_can_be_judged_against_is_an_error():
 def test_markdown_and_json_carry_the_same_decision():
     d = decide([record("a", spread(40)), record("b", spread(40, skip=20))], accuracy_bar=0.9)
     md = d.to_markdown()
-    assert md.startswith("### Recommendation for synthetic") and "| strategy" in md and "tie" in md
+    assert md.startswith("### Recommendation for synthetic") and "| candidate" in md
+    assert "not significantly different" in md
     data = json.loads(json.dumps(d.to_dict(), default=list))
     assert data["verdict"] == "ship" and data["comparisons"][0]["tie"] is True
+    assert data["summary"] == d.summary() and data["budget"] == "full"
+
+
+@pytest.fixture
+def suites_here(tmp_path, monkeypatch):
+    """`--suite` is a name (never a path): the test's suite files live in a suites folder of its own."""
+    from ragorft.benchmarks.run import suite as suite_module
+
+    monkeypatch.setattr(suite_module, "SUITES_DIR", tmp_path)
+    return tmp_path
 
 
 def _write_results(tmp_path, records, requirement: str = ""):
@@ -154,13 +197,13 @@ def _write_results(tmp_path, records, requirement: str = ""):
     return suite
 
 
-def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys):
+def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys, suites_here):
     recs = [
         record("small", spread(40), corpus="banking77"),
         record("big", spread(24), seconds_per_query=0.05, corpus="banking77"),
     ]
     suite = _write_results(tmp_path, recs, '[requirement]\naccuracy_bar = "95%"\nmonthly_queries = "250k"\n')
-    args = ["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results")]
+    args = ["recommend", "--suite", suite.stem, "--results-dir", str(tmp_path / "results")]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "RECOMMENDATION (ship): ship big@full" in out and "250,000 queries/month" in out
@@ -173,7 +216,7 @@ def test_cli_reads_requirement_from_suite_and_flags_override(tmp_path, capsys):
     assert "unknown hardware 'abacus'" in capsys.readouterr().err
 
 
-def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, capsys):
+def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, capsys, suites_here):
     """summary.csv's cost columns and the report's recommendation equal `ragorft recommend --json` for the
     same flags: the report has no cost model of its own."""
     from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args
@@ -188,7 +231,7 @@ def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, ca
         r["metrics"].update(macro_f1=r["metrics"]["accuracy"], macro_f1_ci=r["metrics"]["accuracy_ci"])
     suite = _write_results(tmp_path, recs)
     flags = ["--accuracy-bar", "90%", "--monthly-queries", "3M", "--cost-per-error", "0.2", "--horizon-months", "6"]
-    assert main(["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results"), *flags, "--json"]) == 0
+    assert main(["recommend", "--suite", suite.stem, "--results-dir", str(tmp_path / "results"), *flags, "--json"]) == 0
     (decision,) = json.loads(capsys.readouterr().out)
     parser = argparse.ArgumentParser()
     requirement_args(parser)
@@ -202,19 +245,22 @@ def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, ca
         assert ours["total_usd_per_month"] == pytest.approx(row["total_usd_monthly"])
         assert ours["priced_as"] == row["priced_as"]
     assert summary.loc["big", "hourly_usd"] == load_prices().hardware["a100-80gb"].usd_per_hour
-    assert f"**{decision['recommendation']}**" in recommendation(recs, pricing)
+    assert decision["summary"] in recommendation(recs, pricing)
 
 
-def test_suite_requirement_must_be_a_table(tmp_path, capsys):
+def test_suite_requirement_must_be_a_table(tmp_path, capsys, suites_here):
     suite = tmp_path / "mini.toml"
     suite.write_text('name = "mini"\nrequirement = 5\ncorpora = ["banking77"]\n[[run]]\nstrategy = "rag"\n')
-    assert main(["recommend", "--suite", str(suite), "--results-dir", str(tmp_path / "results")]) == 2
+    assert main(["recommend", "--suite", "mini", "--results-dir", str(tmp_path / "results")]) == 2
     err = capsys.readouterr().err
     assert "[requirement] must be a table, got 5" in err and err.count("\n") == 1
 
 
-def test_ship_with_many_tasks_adds_the_adapter_step():
-    rec = record("lora", spread(16), cost={"params_total": 100_000_000, "params_trained": 1_000_000})  # 98%
+def test_ship_with_many_tasks_says_what_the_tasks_share():
+    cost = {"params_total": 23_000_000, "params_trained": 1_000_000}
+    rec = record("lora", spread(16), options=SMALL, cost=cost, extra={"kind": "lora", "precision": "fp32"})  # 98%
     d = decide([rec], accuracy_bar=0.9, tasks=3)
-    assert d.verdict == "ship" and "see step 1c" in d.recommendation
+    assert d.verdict == "ship" and "for 3 tasks: one base + 3 LoRA adapters" in d.recommendation
     assert "[1c] Are there many tasks (--tasks 3)?" in d.to_text()
+    retrieval = decide([record("rag", spread(16), options={"embedding_model": "all-MiniLM-L6-v2"})], tasks=3)
+    assert "rag@full trains no weights: 3 tasks share one all-MiniLM-L6-v2 (22,713,216 params)" in retrieval.summary()

@@ -8,14 +8,17 @@ The page is opened from ``file://``: it must need nothing but itself.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from ragorft.benchmarks.commands.cli import main
 from ragorft.benchmarks.core.atomic import read_json
+from ragorft.benchmarks.core.fmt import pct_ci
 from ragorft.benchmarks.decide import Requirement, recommend, requirement_cost
 from ragorft.benchmarks.publish.site import FIGURES
 from ragorft.benchmarks.run.runner import run_suite
@@ -43,6 +46,79 @@ options = {{ k = 3 }}
 
 STABLE_COLUMNS = ["corpus", "run", "strategy", "budget", "seed", "n_train", "n_test", "accuracy", "accuracy_lo"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ABSOLUTE = re.compile(r"(?<![\w.])/(?:work|home|root|tmp|usr|opt|var|Users)/")
+
+
+class PageText(HTMLParser):
+    """The text a reader sees, per element class: enough to check a page without a browser."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.by_class: dict[str, list[str]] = {}
+        self.visible: list[str] = []
+        self.cells_rows: list[list[str]] = []
+        self._in_cells = 0
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        cls = dict(attrs).get("class") or ""
+        self.stack.append(cls)
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag == "table" and "cells" in cls.split():
+            self._in_cells += 1
+        if self._in_cells and tag == "tr":
+            self.cells_rows.append([])
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack:
+            self.stack.pop()
+        if tag in ("script", "style"):
+            self._skip -= 1
+        if tag == "table" and self._in_cells:
+            self._in_cells -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._skip or not data.strip():
+            return
+        self.visible.append(data)
+        for cls in filter(None, self.stack):
+            for name in cls.split():
+                self.by_class.setdefault(name, []).append(data)
+        if self._in_cells and self.cells_rows and self.stack and self.stack[-1] == "":
+            self.cells_rows[-1].append(data.strip())
+
+
+def expected_page_numbers(out: Path) -> tuple[set[str], str, str]:
+    """(accuracy cells as the records give them, the decision's headline, its chosen accuracy) for tiny."""
+    records = [read_json(p) for p in sorted((out / "cells").glob("*.json"))]
+    req = Requirement.from_mapping({"monthly_queries": "250k", "cost_per_error": 0.5, "hardware": "cpu-8core"})
+    decision = recommend(records, req, prices=load_prices())
+    accuracy = {pct_ci(r["metrics"]["accuracy"], *r["metrics"]["accuracy_ci"]) for r in records}
+    row = decision.row(decision.chosen or decision.runner_up)
+    chosen = f"{100 * row['accuracy']:.1f}% [{100 * row['accuracy_lo']:.1f}, {100 * row['accuracy_hi']:.1f}]"
+    return accuracy, decision.card()["answer"], chosen
+
+
+def test_report_page_shows_the_records_numbers_without_a_browser(tiny_results: Path) -> None:
+    out = report_of_tiny_suite(tiny_results)
+    page = PageText()
+    page.feed((out / "index.html").read_text())
+    accuracy, headline, chosen = expected_page_numbers(out)
+    assert page.by_class["headline"] == [headline]  # the answer card leads with the scorer's answer
+    assert chosen in " ".join(page.by_class["cost"])
+    assert {row[6] for row in page.cells_rows[1:] if len(row) > 6} == accuracy  # the accuracy column, below its header
+    text = " ".join(page.visible)
+    assert "###" not in text and "**" not in text  # Markdown rendered, not shown raw
+    assert "{'" not in text and "':" not in text  # no Python dict (Machines is words)
+    html = (out / "index.html").read_text()
+    assert (
+        html.index('class="answer')
+        < html.index("<figure")
+        < html.index('class="dataframe sortable cells')
+        < html.index('id="reasoning"')
+    )
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +188,12 @@ def test_report_files_from_records(tiny_results: Path) -> None:
     for name, _caption in FIGURES.values():
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
         assert f"]({name})" in md
+    assert md.index("## The answer") < md.index("## Figures") < md.index("## tiny") < md.index("## Full reasoning")
     html = (out / "index.html").read_text()
     assert "http://" not in html and "https://" not in html  # self-contained: nothing fetched
+    for text in (md, html, (out / "summary.csv").read_text(), (out / "RESULTS.md").read_text()):
+        assert not ABSOLUTE.search(text), ABSOLUTE.search(text)
+    assert "`benchmarks/core/prices.toml`" in md
     assert html.count("data:image/png;base64,") == len(FIGURES)
     index = (tiny_results / "README.md").read_text()
     assert "`t`" in index and "tiny: " in index
@@ -170,9 +250,18 @@ def test_report_page_in_headless_chromium(tiny_results: Path, tmp_path: Path) ->
         errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
         assert errors == []
         assert driver.find_element(By.ID, "corpus-tiny").text == "tiny"
+        accuracy, headline, chosen = expected_page_numbers(out)
+        card = driver.find_element(By.CSS_SELECTOR, ".answer[data-corpus]")
+        assert card.find_element(By.CSS_SELECTOR, ".headline").text == headline
+        assert chosen in card.find_element(By.CSS_SELECTOR, "dd.cost").text
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "###" not in body and "**" not in body and "{'" not in body
+        reasoning = driver.find_element(By.CSS_SELECTOR, ".reasoning")
+        assert reasoning.find_elements(By.TAG_NAME, "h3") and reasoning.find_elements(By.TAG_NAME, "table")
         table = driver.find_element(By.CSS_SELECTOR, "table.cells")
         runs = {td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(2)")}
         assert runs == {"rag-k1", "rag-k3"}
+        assert {td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(7)")} == accuracy
         assert {td.text for td in table.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(1)")} == {"rag"}
         images = driver.find_elements(By.TAG_NAME, "img")
         assert len(images) == len(FIGURES)
@@ -255,7 +344,7 @@ def test_report_leaves_an_unpriceable_gpu_cell_unpriced_and_says_why(tiny_result
     unpriced = [h for h in report.header if h.startswith("Not priced")]
     assert len(unpriced) == 1 and "Imaginary Accelerator 9000" in unpriced[0] and "--hardware" in unpriced[0]
     assert set(report.sections[0].table.loc[report.sections[0].table["run"] == "rag-k3", "$ / 1k queries"]) == {"n/a"}
-    assert "The scorer could not decide" in report.recommendation
+    assert any("The scorer could not decide" in err for _, d, err in report.decisions if d is None)
 
 
 def test_report_refuses_bad_requirement_flags_in_one_line(tiny_results: Path, capsys: pytest.CaptureFixture) -> None:

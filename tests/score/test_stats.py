@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.score.stats import compare, mcnemar_exact_p, paired_bootstrap_ci, shared_confusions
+from ragorft.benchmarks.score.stats import (
+    compare,
+    item_correctness,
+    mcnemar_exact_p,
+    paired_bootstrap_ci,
+    seeds_items_ci,
+    shared_confusions,
+    significant,
+)
 from scipy.stats import binomtest
 
 from tests.helpers.records import N_ITEMS, record, spread
@@ -50,7 +58,7 @@ def test_equal_accuracy_on_different_items_is_a_tie():
     c = compare("a", a, "b", b)
     assert c.difference == 0 and c.tie
     assert (c.only_a_right, c.only_b_right) == (30, 30) and c.mcnemar_p == pytest.approx(1.0)
-    assert "tie" in c.verdict()
+    assert "not significantly different" in c.verdict()
     same = compare("a", a, "a2", record("a2", spread(60)))
     assert same.difference_ci == (0.0, 0.0) and same.tie
 
@@ -76,16 +84,39 @@ def test_disjoint_or_conflicting_records_are_errors():
         compare("a", a, "c", c)
 
 
-def test_shared_confusions_need_all_but_one_strategy():
+def test_shared_confusions_need_every_record_on_common_items_with_enough_items_per_label():
     pair = ("intent_00", "intent_01")
     swapped = spread(20, skip=0) | {0, 1, 40, 41, 80, 81}  # items of labels 00 and 01 trade labels
-    recs = {
-        "a": record("a", swapped, swap=pair),
-        "b": record("b", swapped, swap=pair),
-        "c": record("c", spread(20)),  # the odd one out: no swap
-    }
-    found = shared_confusions(recs, min_rate=0.05)
-    assert [s.labels for s in found] == [pair]
-    assert (found[0].confused_by, found[0].of) == (2, 3)
-    # with only two strategies both must share it
-    assert shared_confusions({"a": recs["a"], "c": recs["c"]}, min_rate=0.05) == []
+    recs = {"a": record("a", swapped, swap=pair), "b": record("b", swapped, swap=pair)}
+    found, n_common, n_labels = shared_confusions(recs, min_rate=0.05)
+    assert [s.labels for s in found] == [pair] and (n_common, n_labels) == (N_ITEMS, 40)
+    assert found[0].support == 40 and found[0].swaps["a"] >= 6 and (found[0].confused_by, found[0].of) == (2, 2)
+    # every record must share it: one that does not swap the pair removes it
+    odd = {**recs, "c": record("c", spread(20))}
+    assert shared_confusions(odd, min_rate=0.05)[0] == []
+    # on a 100-item prefix every label has 2-3 items: no pair rate is evidence
+    short = {k: record(k, swapped, swap=pair, items=100) for k in ("a", "b")}
+    assert shared_confusions(short, min_rate=0.05) == ([], 100, 0)
+
+
+def test_one_significance_rule_is_holm_over_mcnemar_for_every_caller():
+    from statsmodels.stats.multitest import multipletests
+
+    pvals = [0.01, 0.02, 0.03, 0.5]
+    reject, adjusted = significant(pvals)
+    ref = multipletests(pvals, method="holm")
+    assert reject == list(ref[0]) and adjusted == pytest.approx(list(ref[1]))
+    assert significant([0.04]) == ([True], [0.04])  # a family of one is the test itself
+
+
+def test_seeds_of_one_run_are_one_candidate_with_an_interval_over_items_and_seeds():
+    seeds = [record("a", spread(40, skip=k * 40)) for k in range(3)]  # 95% each, different items wrong
+    items, matrix, _ = item_correctness(seeds)
+    assert matrix.shape == (3, N_ITEMS) and matrix.mean() == pytest.approx(0.95)
+    lo, hi = seeds_items_ci(matrix)
+    assert lo < 0.95 < hi
+    c = compare("a", seeds, "b", record("b", spread(120)))  # 85%
+    assert not c.tie and c.difference == pytest.approx(0.10) and "a beats b" in c.verdict()
+    # with one seed on each side the seed-aware test is McNemar's exact test
+    one = compare("a", [seeds[0]], "b", [record("b", spread(120))])
+    assert one.mcnemar_p == compare("a", seeds[0], "b", record("b", spread(120))).mcnemar_p

@@ -1,0 +1,174 @@
+"""Step 2 branches that read curves and scopes: out-of-scope items, under-training, too little data.
+
+- out-of-scope: with an out-of-scope label on the card and most of the closest candidate's errors
+  on gold out-of-scope items, the fix is abstention (a calibrated confidence threshold that
+  answers out-of-scope), not more data: in-scope accuracy and OOS recall are shown side by side.
+- under-trained: a candidate whose dev accuracy still rose at its last epoch by more than the
+  noise of its dev set (1.96 standard errors) needs more epochs before more data or a bigger base.
+- too little data: the learning curve of ONE recipe (same run, same effective options) at three
+  or more budgets around the user's, as the slope of accuracy per doubling of training examples
+  with a paired bootstrap interval over the common test items. Two points are not a curve.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from ragorft.benchmarks.decide.candidates import Candidate
+from ragorft.benchmarks.decide.diagnoses import Diagnoses, _fmt_pct, bench_hint
+from ragorft.benchmarks.score.stats import CONFIDENCE, N_RESAMPLES, item_correctness
+
+OOS_MOST_ERRORS = 0.5  # out-of-scope items are "most" of the errors above this share
+CURVE_POINTS = 3
+
+
+def dev_noise(accuracy: float, n_dev: int) -> float:
+    """Half-width of a 95% interval of a dev accuracy on ``n_dev`` items: a rise smaller than this is noise."""
+    return 1.96 * math.sqrt(max(accuracy * (1 - accuracy), 1e-12) / max(n_dev, 1))
+
+
+def curve_slope(points: list[Candidate], seed: int = 0) -> tuple[float, tuple[float, float], int]:
+    """Least-squares slope of accuracy per doubling of n_train, with a paired bootstrap over common items."""
+    views = [item_correctness(c.records) for c in points]
+    pos = [{it: i for i, it in enumerate(v[0])} for v in views]
+    common = [it for it in views[0][0] if all(it in p for p in pos[1:])]
+    ys = np.array([m.mean(axis=0)[[p[it] for it in common]] for (_, m, _), p in zip(views, pos, strict=True)])
+    x = np.log2([max(c.n_train, 1) for c in points])
+    xc = x - x.mean()
+
+    def slope(y: np.ndarray) -> np.ndarray:
+        return (xc[:, None] * (y - y.mean(axis=0))).sum(axis=0) / (xc**2).sum()
+
+    point = float(slope(ys.mean(axis=1, keepdims=True))[0])
+    idx = np.random.default_rng(seed).integers(0, len(common), size=(N_RESAMPLES, len(common)))
+    boots = slope(np.stack([ys[:, i].mean(axis=1) for i in idx], axis=1))
+    lo, hi = np.percentile(boots, [100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2])
+    return point, (float(lo), float(hi)), len(common)
+
+
+class Branches(Diagnoses):
+    """The branches that read scopes and curves; ``Tree`` subclasses this."""
+
+    def out_of_scope(self, step: str, closest: Candidate) -> tuple[str, str] | None:
+        q = "Are most remaining errors out-of-scope items?"
+        label = closest.oos_label
+        if label is None:
+            self.add(step, q, f"no: {self.corpus} has no out-of-scope label")
+            return None
+        gold, preds = closest.record["gold"], closest.record["predictions"]
+        errors = [g for g, p in zip(gold, preds, strict=True) if g != p]
+        oos_errors = sum(1 for g in errors if g == label)
+        share = oos_errors / len(errors) if errors else 0.0
+        evidence = [
+            f"{oos_errors} of {closest.name}'s {len(errors)} errors ({100 * share:.0f}%) are gold '{label}' items"
+        ]
+        for c in self.cands:
+            ins, oos = c.scoped(True), c.scoped(False)
+            if ins and oos:
+                evidence.append(
+                    f"{c.name}: in-scope {_fmt_pct(ins[0])} [{100 * ins[1][0]:.1f}, {100 * ins[1][1]:.1f}], "
+                    f"OOS recall {_fmt_pct(oos[0])} [{100 * oos[1][0]:.1f}, {100 * oos[1][1]:.1f}]"
+                )
+        if self.req.accuracy_on != "in_scope" and self.req.accuracy_bar is not None:
+            ok = [c.name for c in self.cands if (c.scoped(True) or (0, (0, 0)))[1][0] >= self.req.accuracy_bar]
+            evidence.append(
+                f'judged on in-scope accuracy instead (accuracy_on = "in_scope"), '
+                f"{', '.join(ok) or 'none'} would clear {_fmt_pct(self.req.accuracy_bar)}"
+            )
+        oos_short = (
+            self.req.min_oos_recall is not None
+            and (closest.scoped(False) or (0, (0, 0)))[1][0] < self.req.min_oos_recall
+        )
+        if errors and (share > OOS_MOST_ERRORS or oos_short):
+            self.add(step, q, "yes: out-of-scope items", evidence)
+            ins, oos = closest.scoped(True), closest.scoped(False)
+            return "out_of_scope", (
+                f"add abstention: a confidence threshold calibrated on the dev set that answers '{label}' "
+                f"({closest.name}: in-scope {_fmt_pct(ins[0] if ins else 0)}, OOS recall "
+                f"{_fmt_pct(oos[0] if oos else 0)}; {100 * share:.0f}% of its errors are out-of-scope items)"
+            )
+        self.add(step, q, f"no ({100 * share:.0f}% of errors, need > {100 * OOS_MOST_ERRORS:.0f}%)", evidence)
+        return None
+
+    def _rising(self, c: Candidate) -> tuple[bool | None, str]:
+        dev = c.dev_curve
+        if not dev or len(dev) < 2:
+            return None, f"{c.name}: no per-epoch dev curve (not trained by epochs)"
+        extra = c.record.get("report") or {}
+        n_dev = int(extra.get("n_dev_used") or c.record.get("n_dev") or 0)
+        gain, noise = dev[-1] - dev[-2], dev_noise(dev[-1], n_dev)
+        early = bool(extra.get("stopped_early"))
+        curve = ", ".join(f"{100 * d:.1f}" for d in dev)
+        note = (
+            f"{c.name}: dev accuracy by epoch {curve}; last epoch {100 * gain:+.1f} pts vs noise "
+            f"±{100 * noise:.1f} ({n_dev} dev items){'; stopped early' if early else ''}"
+        )
+        return gain > noise and not early, note
+
+    def under_trained(self, step: str, closest: Candidate) -> tuple[str, str] | None:
+        q = "Was the dev curve still rising at the last epoch (beyond its noise)?"
+        results = {c.name: self._rising(c) for c in self.cands}
+        evidence = [note for _, note in results.values()]
+        rising = [name for name, (r, _) in results.items() if r]
+        if results[closest.name][0]:
+            self.add(step, q, f"yes: {closest.name} is under-trained", evidence)
+            return "under_trained", f"train {closest.name} longer (more epochs) before adding data or a bigger base"
+        if rising:
+            self.add(step, q, f"not for {closest.name}; still rising: {', '.join(rising)}", evidence)
+            self.late = ("under_trained", f"{', '.join(rising)} stopped while still improving: train longer")
+            return None
+        self.add(step, q, "no" if any(r is not None for r, _ in results.values()) else "no evidence", evidence)
+        return None
+
+    def curve_points(self, closest: Candidate) -> list[Candidate]:
+        """The CURVE_POINTS budgets of closest's recipe nearest (in log examples) to the user's budget."""
+        same = [c for c in self.all if c.recipe() == closest.recipe()]
+        near = sorted(same, key=lambda c: abs(math.log2(max(c.n_train, 1)) - math.log2(max(closest.n_train, 1))))
+        return sorted(near[:CURVE_POINTS], key=lambda c: c.n_train)
+
+    def too_little_data(self, step: str, closest: Candidate) -> tuple[str, str] | None:
+        q = f"Is {closest.run}'s learning curve (one recipe, >= {CURVE_POINTS} budgets) rising at '{self.budget}'?"
+        points = self.curve_points(closest)
+        other = sorted(
+            {c.record["budget_name"] for c in self.all if c.run == closest.run}
+            - {c.record["budget_name"] for c in points}
+        )
+        if len(points) < CURVE_POINTS:
+            hint = (
+                f"budgets {', '.join(other)} of {closest.run} used another recipe (epochs, learning rate)"
+                if other
+                else f"add budgets to {closest.run} around '{self.budget}': "
+                + bench_hint(self.corpus, closest.run, "<budget>")
+            )
+            self.add(
+                step,
+                q,
+                f"no evidence: {len(points)} budget(s) of one recipe, need {CURVE_POINTS}",
+                [
+                    " -> ".join(f"{c.record['budget_name']} (n={c.n_train}) {_fmt_pct(c.accuracy)}" for c in points),
+                    hint,
+                ],
+            )
+            return None
+        slope, (lo, hi), n = curve_slope(points)
+        evidence = [
+            " -> ".join(f"{c.record['budget_name']} (n={c.n_train}) {_fmt_pct(c.accuracy)}" for c in points),
+            f"slope at '{self.budget}': {100 * slope:+.1f} pts per doubling of the data "
+            f"[{100 * lo:+.1f}, {100 * hi:+.1f}] "
+            f"(least squares on log2 n, paired bootstrap over {n} common items)",
+        ]
+        if lo > 0:
+            gap = (self.req.accuracy_bar or 0) - closest.accuracy
+            if gap > 0:
+                evidence.append(
+                    f"at that slope, {gap / slope:.1f} more doubling(s) of the data would close the "
+                    f"{100 * gap:.1f}-point gap to the bar (an extrapolation)"
+                )
+            self.add(step, q, "yes: too little data", evidence)
+            return "too_little_data", (
+                f"collect more labelled data: {closest.run} gains {100 * slope:+.1f} pts "
+                f"[{100 * lo:+.1f}, {100 * hi:+.1f}] per doubling at '{self.budget}'"
+            )
+        self.add(step, q, "no: the curve's slope interval reaches 0 (flat)", evidence)
+        return None

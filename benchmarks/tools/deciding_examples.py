@@ -1,0 +1,112 @@
+"""README's "Deciding" examples, produced from the committed records (nothing is run).
+
+Each example is a `ragorft recommend` command on ``results/default``; the README shows the command
+and the answer it prints (the header line, the answer paragraph and the RECOMMENDATION line of
+each corpus), between the markers below. ``tests/tools/test_deciding_examples.py`` runs the same
+commands through the CLI and fails when the README no longer matches.
+
+    python -m ragorft.benchmarks.tools.deciding_examples            # rewrite README.md's block
+    python -m ragorft.benchmarks.tools.deciding_examples --check    # exit 1 when it is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ragorft.benchmarks.core.atomic import write_text
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.decide import Decision, Requirement, recommend_all
+from ragorft.benchmarks.records.store import load_cells
+from ragorft.benchmarks.run.suite import read_suite
+
+START = "<!-- deciding-examples:start (python -m ragorft.benchmarks.tools.deciding_examples) -->"
+END = "<!-- deciding-examples:end -->"
+
+# (what the example asks, the recommend flags)
+EXAMPLES: list[tuple[str, dict[str, str]]] = [
+    ("Banking77, no accuracy bar, errors unpriced", {"corpus": "banking77"}),
+    (
+        "Banking77, 92% on the lower bound, 10M queries/month, $2 per error",
+        {"corpus": "banking77", "accuracy_bar": "92%", "monthly_queries": "10M", "cost_per_error": "2"},
+    ),
+    ("CLINC150, 90% overall accuracy (out-of-scope items included)", {"corpus": "clinc150", "accuracy_bar": "90%"}),
+    (
+        "CLINC150, 95% in-scope accuracy with out-of-scope recall at least 40%",
+        {"corpus": "clinc150", "accuracy_on": "in_scope", "accuracy_bar": "95%", "min_oos_recall": "40%"},
+    ),
+    ("Three tasks sharing one deployment", {"tasks": "3"}),
+]
+
+
+def command(flags: dict[str, str], suite: str = "default") -> list[str]:
+    """The `ragorft recommend` argv for an example."""
+    argv = ["recommend", "--suite", suite]
+    for key, value in flags.items():
+        argv += [f"--{key.replace('_', '-')}", value]
+    return argv
+
+
+def excerpt(text: str) -> str:
+    """What the README keeps of `ragorft recommend`'s output: per corpus, its header, answer and verdict line."""
+    keep: list[str] = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("== "):
+            keep += [line, lines[i + 2]]  # the header, then (after a blank line) the answer paragraph
+        elif line.startswith("RECOMMENDATION ("):
+            keep += [line, ""]
+    return "\n".join(keep).rstrip() + "\n"
+
+
+def decisions(flags: dict[str, str], results_dir: Path, suite: str = "default") -> list[Decision]:
+    """The decisions `ragorft recommend` makes for these flags (the suite's [requirement], flags over it)."""
+    spec = read_suite(suite)
+    req = Requirement.from_mapping(spec.requirement, source=str(spec.path)).merged(
+        {k: v for k, v in flags.items() if k != "corpus"}
+    )
+    cells = load_cells(results_dir / spec.name)
+    if flags.get("corpus"):
+        cells = [c for c in cells if c[1]["corpus"] == flags["corpus"]]
+    return recommend_all(cells, req)
+
+
+def block(results_dir: Path) -> str:
+    parts = [START, ""]
+    for title, flags in EXAMPLES:
+        text = "\n".join(d.to_text() for d in decisions(flags, results_dir))
+        parts += [f"{title}:", "", "```", "$ ragorft " + " ".join(command(flags)), excerpt(text).rstrip(), "```", ""]
+    parts.append(END)
+    return "\n".join(parts)
+
+
+def replace_block(readme: str, new: str) -> str:
+    if START not in readme or END not in readme:
+        raise RagorftError(f"README has no '{START}' ... '{END}' markers")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return head + new + tail
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--readme", default="README.md")
+    p.add_argument("--results-dir", default="results")
+    p.add_argument("--check", action="store_true", help="exit 1 when README's block is stale; write nothing")
+    args = p.parse_args(argv)
+    readme = Path(args.readme)
+    try:
+        old = readme.read_text(encoding="utf-8")
+        new = replace_block(old, block(Path(args.results_dir)))
+    except (OSError, RagorftError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        return 0 if new == old else 1
+    write_text(readme, new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
