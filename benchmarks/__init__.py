@@ -1,3 +1,3 @@
 """ragorft: measure few-shot, RAG and fine-tuning on the same corpora, then decide."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.finetune import FinetuneResult, finetune, predict_labels
-from ragorft.benchmarks.models.forgetting import forgetting_check
+from ragorft.benchmarks.models.forgetting import PROBE_FILE, forgetting_check
 from ragorft.strategies.base import Report, Strategy
 
 
@@ -21,6 +21,7 @@ class FinetuneStrategy(Strategy):
     kind: ClassVar[str]
     devices = ("cuda", "cpu")
     peak_memory_mb = 3000
+    data_files = (PROBE_FILE,)
 
     def fit(self, train: Sequence[Example]) -> None:
         self.result: FinetuneResult = finetune(
@@ -35,9 +36,6 @@ class FinetuneStrategy(Strategy):
             progress=self.ctx.progress,
         )
         self.extra = dict(self.result.extra)
-        if self.result.extra["family"] != "bert":
-            # a causal LM: how much general language modelling did the tuning cost?
-            self.extra["forgetting"] = forgetting_check(self.result, self.options, self.ctx.device)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         return predict_labels(
@@ -50,6 +48,10 @@ class FinetuneStrategy(Strategy):
         )
 
     def report(self) -> Report:
+        if self.result.extra["family"] != "bert" and "forgetting" not in self.extra:
+            # a causal LM: how much general language modelling did the tuning cost? Measured here,
+            # after the runner's timings, so the probe is not billed as training time
+            self.extra["forgetting"] = forgetting_check(self.result, self.options, self.ctx.device, kind=self.kind)
         return Report(
             params_trained=self.result.params_trained, params_total=self.result.params_total, extra=self.extra
         )

@@ -24,7 +24,7 @@ from ragorft.strategies import register
 from ragorft.strategies._retrieval import NearestExamples
 from ragorft.strategies.base import Report, Strategy
 from ragorft.strategies.few_shot import select_demos
-from ragorft.strategies.prompted_lm import INVALID_EXAMPLES_KEPT, prompt_templates
+from ragorft.strategies.prompted_lm import INVALID_EXAMPLES_KEPT, PROMPTS_FILE, prompt_templates
 
 
 @dataclass
@@ -61,6 +61,7 @@ class ApiPrompt(Strategy):
     name = "api_prompt"
     Options = ApiPromptOptions
     peak_memory_mb = 1200
+    data_files = (PROMPTS_FILE,)
 
     def prepare(self, train: Sequence[Example]) -> None:
         if self.options.k:

@@ -63,6 +63,12 @@ class Strategy(ABC):
     devices: ClassVar[tuple[str, ...]] = ("cpu",)
     #: CPU cores one cell uses (what the Ray executor reserves for it)
     cpus: ClassVar[int] = 1
+    #: bump when the strategy's behaviour changes in a way its code fingerprint cannot see (a
+    #: changed dependency outside ragorft, a remote API): part of every cell's cache key
+    version: ClassVar[str] = "1"
+    #: files besides Python modules that decide the strategy's numbers (prompt templates, probe
+    #: texts): fingerprinted into the cache key with the modules its own module imports
+    data_files: ClassVar[tuple[Path, ...]] = ()
 
     def __init__(self, options: Any, ctx: FitContext):
         self.options = options
@@ -99,7 +105,7 @@ class Strategy(ABC):
 
     @classmethod
     def config(cls, options: Any) -> dict[str, Any]:
-        """The options as plain data: part of the cache key and the result record."""
+        """The effective options (defaults filled in) as plain data: the cache key and the record."""
         return dataclasses.asdict(options)
 
     def prepare(self, train: Sequence[Example]) -> None:

@@ -129,6 +129,7 @@ class PromptedLM(Strategy):
     """Base of the LM strategies: subclasses choose the prefix demos and per-query demos."""
 
     peak_memory_mb = 2500
+    data_files = (PROMPTS_FILE,)
 
     # -- what subclasses decide -------------------------------------------------------------
     def fixed_demos(self, train: Sequence[Example]) -> list[Example]:

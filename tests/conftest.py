@@ -37,6 +37,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own cache and mirror, so nothing leaks between tests or from the user."""
     monkeypatch.setenv("RAGORFT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("RAGORFT_DATA", str(tmp_path / "mirror"))
+    # cells share the test's process (spawning one per cell costs seconds of imports each);
+    # tests/run/test_isolation.py unsets it to test the fresh process per cell
+    monkeypatch.setenv("RAGORFT_INLINE_CELLS", "1")
+    monkeypatch.setenv("RAGORFT_TIMED_QUERIES", "8")  # the real 64 are tested in tests/run/test_measure.py
 
 
 _real_connect = socket.socket.connect

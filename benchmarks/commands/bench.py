@@ -67,9 +67,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--no-progress", action="store_true")
     b.add_argument(
         "--executor",
-        choices=["local", "ray"],
+        choices=["local", "inline", "ray"],
         default="local",
-        help="where cells run (ray: pip install 'ragorft[ray]')",
+        help="where cells run: local = a fresh process per cell (its memory is its own), "
+        "inline = this process, ray = Ray tasks (pip install 'ragorft[ray]')",
     )
     b.add_argument("--ray-address", help="an existing Ray cluster (default: start a local Ray for this run)")
     data_arg(b)

@@ -23,7 +23,7 @@ from ragorft.benchmarks.core.log import configure  # noqa: E402
 
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="ragorft", description="RAG or fine-tune? Benchmark strategies and decide.")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--debug", action="store_true", help="show tracebacks, library logs and progress bars")
     register_all(p.add_subparsers(dest="command", required=True))
     return p
 

@@ -40,6 +40,15 @@ def usd(x: float) -> str:
     return f"${x:.4g}"
 
 
+def duration(seconds: float) -> str:
+    """A wall time for a person: '41 s', '12 min', '2.3 h'."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def machine(spec: dict | str) -> str:
     """A record's machine as words, not a Python dict: '2 CPUs, 23.5 GB, NVIDIA H100 (x86_64)'."""
     if not isinstance(spec, dict):

@@ -8,7 +8,9 @@ like; the CLI calls :func:`configure` once.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import warnings
 
 ROOT = "ragorft"
 
@@ -47,3 +49,34 @@ def configure(debug: bool = False) -> None:
 def get_logger(name: str) -> logging.Logger:
     """The logger for a ragorft module: ``get_logger(__name__)``."""
     return logging.getLogger(name if name.startswith(ROOT) else f"{ROOT}.{name}")
+
+
+#: libraries whose INFO/WARNING chatter (and progress bars) would bury the one line per cell
+NOISY = (
+    "transformers",
+    "sentence_transformers",
+    "datasets",
+    "peft",
+    "accelerate",
+    "huggingface_hub",
+    "filelock",
+    "bitsandbytes",
+)
+
+
+def quiet_libraries(debug: bool = False) -> None:
+    """Library loggers at ERROR and their progress bars off, unless ``--debug``.
+
+    The bench output once interleaved raw Trainer dicts and nested bars with the cell lines; the
+    Trainer's dict printer is removed where the Trainer is built (models/finetune.py).
+    """
+    if debug:
+        return
+    # deprecation notices of the libraries' own internals are for their maintainers, not a bench
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TQDM_DISABLE", "1")

@@ -85,6 +85,23 @@ def folder_bytes(folder: Path, suffixes: tuple[str, ...] = (".safetensors", ".bi
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file() and p.suffix in suffixes)
 
 
+def nf4_kwargs(device: str) -> dict[str, Any]:
+    """``from_pretrained`` arguments for QLoRA's 4-bit NF4 base (double quantisation); the
+    forgetting probe loads its baseline the same way, so it measures tuning, not quantisation."""
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    compute = torch.bfloat16 if device == "cuda" else torch.float32
+    config = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=compute,
+        llm_int8_skip_modules=["classifier", "score"],
+    )
+    return {"quantization_config": config, "device_map": {"": 0 if device == "cuda" else "cpu"}}
+
+
 def build_model(
     kind: str, folder: str, family: str, labels: list[str], options: FinetuneOptions, device: str, *, wrap: bool = True
 ) -> tuple[Any, Any]:
@@ -92,7 +109,6 @@ def build_model(
 
     ``wrap=False`` stops after loading the base (4-bit for qlora): what reloading an adapter needs.
     """
-    import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder)
@@ -106,17 +122,7 @@ def build_model(
         "pad_token_id": tokenizer.pad_token_id,
     }
     if kind == "qlora":
-        from transformers import BitsAndBytesConfig
-
-        compute = torch.bfloat16 if device == "cuda" else torch.float32
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=compute,
-            llm_int8_skip_modules=["classifier", "score"],
-        )
-        kwargs["device_map"] = {"": 0 if device == "cuda" else "cpu"}
+        kwargs |= nf4_kwargs(device)
     model = AutoModelForSequenceClassification.from_pretrained(folder, **kwargs)
     if kind == "full" or not wrap:
         return model, tokenizer

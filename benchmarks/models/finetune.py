@@ -42,6 +42,7 @@ from ragorft.benchmarks.models.classifier import (
 log = get_logger(__name__)
 
 MANIFEST = "ragorft_finetune.json"
+MIN_DEV_PER_LABEL = 5
 
 
 def subset(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
@@ -50,6 +51,15 @@ def subset(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
         return list(examples)
     order = stratified_order(examples, seed)[:n]
     return [examples[i] for i in sorted(order)]
+
+
+def dev_subset(dev: Sequence[Example], max_examples: int, n_labels: int, seed: int) -> list[Example]:
+    """The dev items early stopping and the flat-curve check read every epoch: ``max_examples``
+    (0 = all), but never fewer than ``MIN_DEV_PER_LABEL`` per label (77-154 items over 77 labels
+    once decided when to stop), or the whole dev split where it is smaller."""
+    if not max_examples:
+        return list(dev)
+    return subset(dev, max(max_examples, MIN_DEV_PER_LABEL * n_labels), seed)
 
 
 class _Texts:
@@ -132,7 +142,7 @@ def finetune(
     train = subset(train, options.max_train_examples, seed)
     if not dev:
         raise RagorftError("fine-tuning needs a dev split for early stopping (the runner passes ctx.dev)")
-    dev = subset(dev, options.max_dev_examples, seed)
+    dev = dev_subset(dev, options.max_dev_examples, len(labels), seed)
     label_id = {lab: i for i, lab in enumerate(labels)}
     model, tokenizer = build_model(kind, folder, family, labels, options, device)
     train_ds = _Texts(tokenizer, [e.text for e in train], [label_id[e.label] for e in train], options)
@@ -156,6 +166,10 @@ def finetune(
         compute_metrics=accuracy,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=options.patience), *extra_callbacks],
     )
+    if not progress:  # with tqdm off the Trainer prints every log dict; the curves are in the record
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
     t0 = time.perf_counter()
     out = trainer.train()
     wall = time.perf_counter() - t0

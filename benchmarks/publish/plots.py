@@ -51,6 +51,17 @@ def _colors(strategies: list[str]) -> dict[str, Any]:
     return {s: cmap(i % 10) for i, s in enumerate(sorted(strategies))}
 
 
+def _accuracy_column(part: pd.DataFrame) -> str:
+    """Compared cells: their accuracy on the items all of them scored (score/common.py)."""
+    return "accuracy_common" if "accuracy_common" in part else "accuracy"
+
+
+def _accuracy_label(part: pd.DataFrame, label: str) -> str:
+    if "common_n" in part and len(part):
+        return f"{label} on {int(part['common_n'].iloc[0])} common items"
+    return label
+
+
 def cost_vs_accuracy(df: pd.DataFrame, path: Path) -> Path:
     corpora = sorted(df["corpus"].unique())
     colors = _colors(list(df["strategy"].unique()))
@@ -59,10 +70,11 @@ def cost_vs_accuracy(df: pd.DataFrame, path: Path) -> Path:
         # a cell the prices cannot price has no x; the report's header names it
         part = df[(df["corpus"] == corpus) & df["cost_per_1k_queries_usd"].notna()].reset_index(drop=True)
         cost = part["cost_per_1k_queries_usd"].to_numpy(float)
-        acc = 100 * part["accuracy"].to_numpy(float)
+        column = _accuracy_column(part)
+        acc = 100 * part[column].to_numpy(float)
         for strategy, sub in part.groupby("strategy"):
             ax.scatter(
-                sub["cost_per_1k_queries_usd"], 100 * sub["accuracy"], color=colors[strategy], label=strategy, zorder=3
+                sub["cost_per_1k_queries_usd"], 100 * sub[column], color=colors[strategy], label=strategy, zorder=3
             )
         for i, row in part.iterrows():
             ax.annotate(str(row["budget"]), (cost[i], acc[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
@@ -74,7 +86,7 @@ def cost_vs_accuracy(df: pd.DataFrame, path: Path) -> Path:
             ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.set_title(corpus)
         ax.set_xlabel("$ per 1k queries (prices.toml)")
-        ax.set_ylabel("accuracy %")
+        ax.set_ylabel(_accuracy_label(part, "accuracy %"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     return _save(fig, path)
@@ -88,9 +100,10 @@ def learning_curves(df: pd.DataFrame, path: Path) -> Path:
         part = df[df["corpus"] == corpus]
         for run, sub in part.groupby("run"):
             # several seeds of one budget: plot their mean, the interval of the first seed's cell
+            col = _accuracy_column(part)
             agg = (
                 sub.groupby("examples_per_class")
-                .agg(acc=("accuracy", "mean"), lo=("accuracy_lo", "mean"), hi=("accuracy_hi", "mean"))
+                .agg(acc=(col, "mean"), lo=(f"{col}_lo", "mean"), hi=(f"{col}_hi", "mean"))
                 .reset_index()
             )
             x = agg["examples_per_class"]
@@ -99,7 +112,7 @@ def learning_curves(df: pd.DataFrame, path: Path) -> Path:
         ax.set_xscale("log")
         ax.set_title(corpus)
         ax.set_xlabel("training examples per class (log)")
-        ax.set_ylabel("accuracy % (95% CI)")
+        ax.set_ylabel(_accuracy_label(part, "accuracy % (95% CI)"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     return _save(fig, path)

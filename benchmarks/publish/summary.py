@@ -30,6 +30,7 @@ from ragorft.benchmarks.decide import (
 )
 from ragorft.benchmarks.records.frame import frame
 from ragorft.benchmarks.records.store import corpus_source
+from ragorft.benchmarks.score.common import common_accuracy
 from ragorft.benchmarks.score.costs import CostBreakdown, Prices, error_volume, load_prices, machine_of
 from ragorft.benchmarks.score.regression import paired_test
 from ragorft.benchmarks.score.stats import significant
@@ -110,11 +111,17 @@ def cell_label(row: dict[str, Any] | pd.Series, with_seed: bool = False) -> str:
 
 
 def examples_per_class(record: dict[str, Any]) -> float:
-    """The budget as examples per class; for "full", the training set size over the label count."""
+    """The budget as examples per class; for "full", the training set size over the labels it covers.
+
+    From the training budget, not the test items' labels (a 100-item test subset of 77 labels
+    once made "full" look like 140 examples per class instead of 112).
+    """
     budget = record["budget"]
     if isinstance(budget, int | float) and not isinstance(budget, bool):
         return float(budget)
-    n_labels = len(record["metrics"].get("per_class_f1") or {}) or len(set(record["gold"]))
+    n_labels = (
+        record.get("n_train_labels") or len(record["metrics"].get("per_class_f1") or {}) or len(set(record["gold"]))
+    )
     return record["n_train"] / max(n_labels, 1)
 
 
@@ -131,6 +138,12 @@ def summary_frame(records: list[dict[str, Any]], pricing: Pricing) -> pd.DataFra
     # error volume needs no price, so an unpriced cell still has it (costs.error_volume, the scorer's formula)
     volume = [priced.volumes[r["corpus"]][0] for r in records]
     df["examples_per_class"] = [examples_per_class(r) for r in records]
+    # headlines, rankings, the Pareto front and the learning curves compare cells: on common items
+    common = common_accuracy(records)
+    df["common_n"] = [c["n"] for c in common]
+    df["accuracy_common"] = [c["accuracy"] for c in common]
+    df["accuracy_common_lo"] = [c["accuracy_ci"][0] for c in common]
+    df["accuracy_common_hi"] = [c["accuracy_ci"][1] for c in common]
     df["cost_per_1k_queries_usd"] = each(lambda c: 1000 * c.serving_usd_per_query)
     df["errors_per_month"] = [round(error_volume(r["metrics"]["accuracy"], q)) for r, q in zip(records, volume)]
     df["hourly_usd"] = priced.hourly_usd

@@ -1,7 +1,12 @@
 """One cell: fit a strategy on a budget, score it on the test items, time it, sample its memory.
 
-``run_cell`` is a plain function of its inputs, so any executor (in-process, Ray) can call it and
-the records are the same whichever ran them (apart from timings).
+``run_cell`` is a plain function of its inputs, so any executor (a fresh process per cell, this
+process, Ray) can call it and the records are the same whichever ran them (apart from timings).
+
+Two prediction runs per cell, on purpose: the whole test set once for *scoring* (every item the
+suite names, untimed apart from ``scoring_seconds``), and the fixed timed sample of run/measure.py
+for *serving* cost and latency, the same for every strategy. Timing the whole test set instead
+would make an LM cell on 3,080 items take hours per repeat.
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,22 +28,36 @@ from ragorft.benchmarks import __version__
 from ragorft.benchmarks.data.cards import Corpus, load_corpus
 from ragorft.benchmarks.data.sampling import sample_budget, split_dev, stratified_order
 from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.run import measure
 from ragorft.benchmarks.run.suite import Cell, budget_name
-from ragorft.benchmarks.score.metrics import percentiles_ms
 from ragorft.benchmarks.score.qa import score_cell
 
-RECORD_SCHEMA = 1
-LATENCY_SAMPLE = 20  # single-query calls timed for p50/p95 latency
-VERSIONED_PACKAGES = ("torch", "transformers", "sentence-transformers", "faiss-cpu", "peft", "numpy", "scikit-learn")
+#: 2: key_parts in every record, fresh process per cell, repeated serving timings, common items
+RECORD_SCHEMA = 2
+#: packages whose version can change a number a cell computes (scores, timings, memory)
+COMPUTING_PACKAGES = (
+    "torch",
+    "transformers",
+    "peft",
+    "sentence-transformers",
+    "faiss-cpu",
+    "bitsandbytes",
+    "setfit",
+    "scikit-learn",
+    "scipy",
+    "numpy",
+    "accelerate",
+)
 
 
 def package_versions() -> dict[str, str]:
+    """Python, ragorft and every computing package (``absent`` where not installed)."""
     out = {"python": platform.python_version(), "ragorft": __version__}
-    for name in VERSIONED_PACKAGES:
+    for name in COMPUTING_PACKAGES:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
-            pass
+            out[name] = "absent"
     return out
 
 
@@ -86,6 +104,7 @@ def seed_everything(seed: int) -> dict[str, Any]:
     try:
         import torch
 
+        torch.set_num_threads(measure.cell_threads())
         torch.manual_seed(seed)
         settings |= {
             "torch_deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
@@ -95,30 +114,6 @@ def seed_everything(seed: int) -> dict[str, Any]:
     except ImportError:
         pass
     return settings
-
-
-class PeakMemory:
-    """Sample this process's resident memory in a thread; the peak is what a cell needed."""
-
-    def __init__(self, interval: float = 0.05):
-        self.proc = psutil.Process()
-        self.interval = interval
-        self.start_mb = self.peak_mb = self.proc.memory_info().rss / 2**20
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
 
 
 @dataclass
@@ -141,9 +136,20 @@ def load_corpus_data(name: str, data_dir: Path | None, test_sample_seed: int = 0
 
 
 def run_cell(
-    cell: Cell, data: CorpusData, *, cache_dir: Path, embedder: Embedder | None = None, progress: bool = True
+    cell: Cell,
+    data: CorpusData,
+    *,
+    cache_dir: Path,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    process_start_mb: float | None = None,
 ) -> dict[str, Any]:
-    """Fit and score one cell; return its record (without writing it)."""
+    """Fit and score one cell; return its record (without writing it).
+
+    ``process_start_mb``: the resident memory of the process when it started (a fresh process
+    per cell); the record's ``peak_increase_mb`` is measured from it, or from the cell's own
+    start when the cell shares a process with others.
+    """
     corpus = data.corpus
     cls = strategies.get(cell.strategy)
     options = cls.parse_options(cell.options)
@@ -168,8 +174,7 @@ def run_cell(
     )
     determinism = seed_everything(cell.seed)
     strategy = cls(options, ctx)
-    strategy.prepare(train)
-    timing, predictions, memory = _measure(strategy, train, [ex.text for ex in test], device)
+    timing, predictions, memory = _measure(strategy, train, [ex.text for ex in test], device, process_start_mb)
     if len(predictions) != len(test):
         raise RuntimeError(f"{cell.id}: strategy returned {len(predictions)} predictions for {len(test)} texts")
     report = strategy.report()
@@ -191,6 +196,8 @@ def run_cell(
         "budget_name": budget_name(cell.budget),
         "seed": cell.seed,
         "n_train": len(train),
+        "n_train_labels": len({ex.label for ex in train}),
+        "n_labels": len(corpus.labels),
         "n_dev": len(dev),
         "n_test": len(test),
         "test_items": items,
@@ -210,35 +217,48 @@ def run_cell(
     }
 
 
-def _measure(strategy: Any, train: list, texts: list[str], device: str) -> tuple[dict[str, Any], list[str], dict]:
-    """Fit, predict the test texts, then time single queries: (timing, predictions, memory)."""
+def _measure(
+    strategy: Any, train: list, texts: list[str], device: str, process_start_mb: float | None
+) -> tuple[dict[str, Any], list[str], dict]:
+    """prepare + fit (timed), predict every test text (scoring), then the serving timings.
+
+    Memory is sampled around all of it, ``prepare`` included: what prepare loads (an embedding
+    model, an index) is part of what the cell needs to run.
+    """
     cuda = device == "cuda"
     if cuda:
         import torch
 
         torch.cuda.reset_peak_memory_stats()
-    with PeakMemory() as mem:
+    before = measure.load_average()
+    with measure.PeakMemory() as mem:
+        strategy.prepare(train)
         t0 = time.perf_counter()
         strategy.fit(train)
         train_seconds = time.perf_counter() - t0
+        after_train = measure.load_average()
         t0 = time.perf_counter()
         predictions = strategy.predict(texts)
-        predict_seconds = time.perf_counter() - t0
-        latencies = []
-        for text in texts[:LATENCY_SAMPLE]:
-            t0 = time.perf_counter()
-            strategy.predict([text])
-            latencies.append(time.perf_counter() - t0)
-    memory = {"start_rss_mb": round(mem.start_mb, 1), "peak_rss_mb": round(mem.peak_mb, 1)}
+        scoring_seconds = time.perf_counter() - t0
+        serving = measure.serving_timing(strategy.predict, measure.timed_sample(texts))
+    start = mem.start_mb if process_start_mb is None else process_start_mb
+    memory = {
+        "process_start_rss_mb": round(start, 1),
+        "start_rss_mb": round(mem.start_mb, 1),
+        "peak_rss_mb": round(mem.peak_mb, 1),
+        "peak_increase_mb": round(mem.peak_mb - start, 1),
+        "own_process": process_start_mb is not None,
+    }
     if cuda:
         import torch
 
         memory["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     timing = {
         "train_seconds": train_seconds,
-        "predict_seconds": predict_seconds,
-        "predict_seconds_per_query": predict_seconds / max(1, len(texts)),
-        "latency_ms": percentiles_ms(latencies),
+        **serving,
+        "scoring_seconds": scoring_seconds,
+        "scoring_items": len(texts),
+        "load": measure.load_record(before, after_train, measure.load_average()),
     }
     return timing, predictions, memory
 
@@ -252,4 +272,5 @@ def provenance(device: str, determinism: dict[str, Any]) -> dict[str, Any]:
         "device": device,
         "determinism": determinism,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "pid": os.getpid(),
     }

@@ -1,100 +1,99 @@
-"""Where cells run: in this process (the default) or as Ray tasks on a local or existing cluster.
+"""Where cells run: a fresh process per cell (``local``, the default), this process (``inline``),
+or Ray tasks on a local or existing cluster.
 
-Both executors call the same :func:`compute` on the same :class:`Job`, and only the driver writes
-results records, as results come back (a worker writes only the cell's cache entry, under the
-cell's lock); so the records are the same whichever executor ran them (apart from timings), a
-retried task cannot record a cell twice, and a killed run resumes from the cache either way.
+Every executor calls the same :func:`compute` on the same :class:`Job`, and only the driver
+writes results records, as results come back (a worker writes only the cell's cache entry, under
+the cell's lock); so the records are the same whichever executor ran them (apart from timings and
+memory), a retried task cannot record a cell twice, and a killed run resumes from the cache
+either way.
+
+``local`` spawns one process per cell (``multiprocessing`` spawn context, see run/worker.py) so
+each cell's peak memory is its own. ``inline`` shares this process: for tests where the process
+boundary is not what is tested, and for debugging; ``RAGORFT_INLINE_CELLS=1`` makes ``local``
+inline too (the test suite sets it; its records say ``memory.own_process = false``).
 """
 
 from __future__ import annotations
 
-import json
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import psutil
 from ragorft import strategies
 from ragorft.benchmarks.core import env
-from ragorft.benchmarks.core.atomic import CorruptFile, canonical_json, read_json, write_json
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.locks import held
 from ragorft.benchmarks.core.log import get_logger
-from ragorft.benchmarks.models.embeddings import Embedder
-from ragorft.benchmarks.records.store import check_record
-from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
+from ragorft.benchmarks.run.job import Job, compute
+from ragorft.benchmarks.run.measure import cell_threads
 from ragorft.benchmarks.run.suite import Cell
 
-EXECUTORS = ("local", "ray")
+EXECUTORS = ("local", "inline", "ray")
+INLINE_ENV = "RAGORFT_INLINE_CELLS"
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything a process needs to compute one cell, and nothing that cannot be pickled."""
-
-    cell: Cell
-    key: str
-    suite: str
-    data_dir: str | None
-    cache_dir: str
-    test_sample_seed: int
-    progress: bool
-
-
-@cache
-def _corpus_data(source: str, data_dir: str | None, test_sample_seed: int):
-    return load_corpus_data(source, Path(data_dir) if data_dir else None, test_sample_seed)
-
-
-@cache
-def _embedder(cache_dir: str, corpus_key: str, progress: bool) -> Embedder:
-    return Embedder(Path(cache_dir), corpus_key, progress=progress)
-
-
-def compute(job: Job) -> dict[str, Any]:
-    """Run one cell in whatever process this is; corpora and embeddings are loaded once per process.
-
-    Under the cell's lock: a second run on the same cache waits, then takes the first's record
-    (written to the cache before the lock is released) instead of computing the cell again.
-    """
-    cached = Path(job.cache_dir) / "cells" / f"{job.key}.json"
-    with held(cached):
-        if cached.exists():
-            try:
-                return check_record(read_json(cached), cached) | {"suite": job.suite}
-            except (CorruptFile, RagorftError) as exc:
-                log.warning("%s; recomputing the cell", exc)
-        record = _compute(job)
-        write_json(cached, record)
-        return record
-
-
-def _compute(job: Job) -> dict[str, Any]:
-    data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
-    emb = _embedder(job.cache_dir, data.corpus.key, job.progress)
-    record = run_cell(job.cell, data, cache_dir=Path(job.cache_dir), embedder=emb, progress=job.progress)
-    record["key"] = job.key
-    record["suite"] = job.suite
-    return json.loads(canonical_json(record))  # exactly what a cached read returns
 
 
 def declared_memory_mb(cell: Cell) -> int:
     return strategies.get(cell.strategy).peak_memory_mb
 
 
-class LocalExecutor:
-    """One cell at a time in this process: never more in memory than one cell declares."""
+def _check_memory(job: Job) -> None:
+    need = declared_memory_mb(job.cell)
+    free = psutil.virtual_memory().available / 2**20
+    if need > free:
+        log.warning(f"{job.cell.id}: declares {need} MiB peak, {free:.0f} MiB available; running anyway")
+
+
+class InlineExecutor:
+    """One cell at a time in this process (its memory includes what earlier cells left)."""
 
     def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, dict[str, Any]]]:
         for job in jobs:
-            need = declared_memory_mb(job.cell)
-            free = psutil.virtual_memory().available / 2**20
-            if need > free:
-                log.warning(f"{job.cell.id}: declares {need} MiB peak, {free:.0f} MiB available; running anyway")
+            _check_memory(job)
             yield job, compute(job)
+
+
+class LocalExecutor:
+    """One cell at a time, each in a fresh spawned process: its peak memory is its own."""
+
+    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, dict[str, Any]]]:
+        for job in jobs:
+            _check_memory(job)
+            yield job, self.run_one(job)
+
+    @staticmethod
+    def run_one(job: Job) -> dict[str, Any]:
+        from ragorft.benchmarks.run import worker
+
+        ctx = multiprocessing.get_context("spawn")
+        receive, send = ctx.Pipe(duplex=False)
+        # the job goes as JSON, so the child measures its starting memory before loading any of it
+        payload = job.to_json()
+        proc = ctx.Process(target=worker.main, args=(payload, send, os.getpid()), name=f"ragorft:{job.cell.id}")
+        proc.start()
+        send.close()
+        try:
+            message = receive.recv()
+        except EOFError:
+            proc.join()
+            raise RuntimeError(
+                f"{job.cell.id}: the cell's process died (exit code {proc.exitcode}; killed, or out of memory?)"
+            ) from None
+        except BaseException:  # Ctrl-C: the child got it too; make sure it is gone, then stop
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+            raise
+        finally:
+            receive.close()
+        proc.join()
+        if message[0] == "ok":
+            return message[1]
+        if message[1] == "ragorft":
+            raise RagorftError(message[2])
+        raise RuntimeError(f"{job.cell.id} failed in its process:\n{message[2]}")
 
 
 class RayExecutor:
@@ -122,12 +121,13 @@ class RayExecutor:
             )
         self.has_gpu = ray.cluster_resources().get("GPU", 0) > 0
 
-    def _options(self, cell: Cell) -> dict[str, Any]:
+    def _options(self, cell: Cell, measured_peak_mb: float = 0.0) -> dict[str, Any]:
+        """Ray resources: the larger of the declared peak and 1.2 x the last measured one."""
         cls = strategies.get(cell.strategy)
         return {
-            "num_cpus": cls.cpus,
+            "num_cpus": max(cls.cpus, cell_threads()),  # the torch threads the cell really runs
             "num_gpus": 1 if self.has_gpu and "cuda" in cls.devices else 0,
-            "memory": cls.peak_memory_mb * 2**20,
+            "memory": int(max(cls.peak_memory_mb, 1.2 * measured_peak_mb) * 2**20),
             "max_retries": self.max_retries,
             "retry_exceptions": False,  # a bug or bad input fails once, clearly; a dead worker retries
             "name": f"ragorft:{cell.id}",
@@ -135,7 +135,7 @@ class RayExecutor:
 
     def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, dict[str, Any]]]:
         remote = self.ray.remote(compute)
-        pending = {remote.options(**self._options(job.cell)).remote(job): job for job in jobs}
+        pending = {remote.options(**self._options(job.cell, job.measured_peak_mb)).remote(job): job for job in jobs}
         while pending:
             done, _ = self.ray.wait(list(pending), num_returns=1)
             ref = done[0]
@@ -149,7 +149,9 @@ class RayExecutor:
                 raise
 
 
-def make_executor(name: str, address: str | None = None) -> LocalExecutor | RayExecutor:
+def make_executor(name: str, address: str | None = None) -> LocalExecutor | InlineExecutor | RayExecutor:
+    if name == "inline" or (name == "local" and os.environ.get(INLINE_ENV) == "1"):
+        return InlineExecutor()
     if name == "local":
         return LocalExecutor()
     if name == "ray":

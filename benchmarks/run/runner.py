@@ -1,54 +1,54 @@
 """Run a suite's cells: cached, resumable, in order, each result written as it arrives.
 
-A cell's record is cached under a key of everything that determines its numbers (corpus
-checksums, strategy and options, budget, seed, test sample, package version). A finished cell is
-written atomically before the next starts, so a killed run loses at most the cell in flight, and
-a re-run recomputes nothing that finished.
+A cell's record is cached under a key of everything that can change its numbers (run/key.py:
+effective options, strategy version and code, model weights, corpus checksums, test items,
+package versions). A cached record is used only when its stored ``key_parts`` equal the cell's
+current ones; otherwise the cell is recomputed and the log says which parts changed. A finished
+cell is written atomically before the next starts, so a killed run loses at most the cell in
+flight, and a re-run recomputes nothing that finished.
+
+The bench output is one line per computed cell with the suite's ETA; library logs and bars stay
+quiet unless ``--debug``.
 """
 
 from __future__ import annotations
 
-import sys
+import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ragorft.benchmarks import __version__
-from ragorft.benchmarks.core.atomic import CorruptFile, canonical_json, read_json, sha256_text, write_json
+from ragorft.benchmarks.core.atomic import CorruptFile, read_json, write_json
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.log import get_logger
+from ragorft.benchmarks.core.fmt import duration
+from ragorft.benchmarks.core.log import get_logger, quiet_libraries
 from ragorft.benchmarks.core.paths import cache_root, inside
 from ragorft.benchmarks.records.store import check_record
-from ragorft.benchmarks.run.cell import RECORD_SCHEMA, CorpusData, load_corpus_data
-from ragorft.benchmarks.run.executors import Job, make_executor
+from ragorft.benchmarks.run.cell import CorpusData, load_corpus_data
+from ragorft.benchmarks.run.executors import make_executor
+from ragorft.benchmarks.run.job import Job
+from ragorft.benchmarks.run.key import cell_key, explain, key_of, key_parts
 from ragorft.benchmarks.run.suite import Cell, Suite, budget_name
+
+__all__ = ["cell_key", "cached_record", "record_filename", "record_path", "run_suite"]
 
 log = get_logger(__name__)
 
 
-def cell_key(cell: Cell, data: CorpusData, test_sample_seed: int) -> str:
-    parts = {
-        "schema": RECORD_SCHEMA,
-        "ragorft": __version__,
-        "corpus_key": data.corpus.key,
-        "strategy": cell.strategy,
-        "options": cell.options,
-        "budget": cell.budget,
-        "seed": cell.seed,
-        "max_test_items": cell.max_test_items,
-        "test_sample_seed": test_sample_seed,
-    }
-    return sha256_text(canonical_json(parts))[:24]
-
-
-def cached_record(path: Path) -> dict[str, Any] | None:
+def cached_record(path: Path, parts: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The record at ``path`` if it is whole and (given ``parts``) made from exactly these key parts."""
     if not path.exists():
         return None
     try:
-        return check_record(read_json(path), path)  # a valid checksum over the wrong shape is no record
+        record = check_record(read_json(path), path)  # a valid checksum over the wrong shape is no record
     except (CorruptFile, RagorftError) as exc:
         log.warning("%s; recomputing the cell", exc)
         return None
+    if parts is not None and record.get("key_parts") != parts:
+        log.warning(f"{path}: made from other inputs ({explain(record.get('key_parts'), parts)}); recomputing")
+        return None
+    return record
 
 
 def record_filename(cell: Cell) -> str:
@@ -58,6 +58,56 @@ def record_filename(cell: Cell) -> str:
 def record_path(out_dir: Path, cell: Cell) -> Path:
     """The cell's results file, refused if its names would place it outside ``out_dir``."""
     return inside(out_dir, record_filename(cell), what="cell record")
+
+
+def _previous(path: Path) -> dict[str, Any] | None:
+    try:
+        return read_json(path) if path.exists() else None
+    except CorruptFile:
+        return None
+
+
+def _plan(
+    suite: Suite, cells: list[Cell], data_dir: Path | None, cache_dir: Path, out_dir: Path, progress: bool
+) -> tuple[dict[str, dict[str, Any]], list[Job]]:
+    """(records served from the cache by cell id, jobs to compute); says why a stale cell is recomputed."""
+    debug = logging.getLogger("ragorft").isEnabledFor(logging.DEBUG)
+    loaded: dict[str, CorpusData] = {}
+    records: dict[str, dict[str, Any]] = {}
+    jobs = []
+    for cell in cells:
+        if cell.corpus not in loaded:
+            loaded[cell.corpus] = load_corpus_data(cell.corpus_source, data_dir, suite.test_sample_seed)
+        parts = key_parts(cell, loaded[cell.corpus], suite.test_sample_seed)
+        key = key_of(parts)
+        record = cached_record(cache_dir / "cells" / f"{key}.json", parts)
+        if record is not None:
+            records[cell.id] = record
+            continue
+        previous = _previous(record_path(out_dir, cell))
+        if previous is not None:
+            log.info(f"{cell.id}: recomputing, changed since its record: {explain(previous.get('key_parts'), parts)}")
+        peak = float(((previous or {}).get("memory") or {}).get("peak_increase_mb") or 0.0)
+        jobs.append(
+            Job(
+                cell,
+                key,
+                suite.name,
+                str(data_dir) if data_dir else None,
+                str(cache_dir),
+                suite.test_sample_seed,
+                progress and debug,
+                debug,
+                peak,
+                parts,
+            )
+        )
+    return records, jobs
+
+
+def _identify(record: dict[str, Any], cell: Cell, suite: str) -> dict[str, Any]:
+    """A cached record filed under this cell (two runs with identical inputs share one record)."""
+    return record | {"cell_id": cell.id, "run": cell.run, "suite": suite}
 
 
 def run_suite(
@@ -75,47 +125,28 @@ def run_suite(
 
     Cached cells are read first; the rest go to the executor, and each result is written (cache,
     then results) by this process as it arrives, so a crash keeps every finished cell.
+    ``progress``: one line per computed cell with the ETA (library bars need ``--debug`` too).
     """
-    from tqdm.auto import tqdm
-
+    quiet_libraries(logging.getLogger("ragorft").isEnabledFor(logging.DEBUG))
     cache_dir = Path(cache_dir or cache_root())
     out_dir = inside(Path(results_dir), suite.name, "cells", what="suite results")
     cells = [c for c in suite.cells if only is None or only(c)]
-    loaded: dict[str, CorpusData] = {}
-    records: dict[str, dict[str, Any]] = {}
-    jobs = []
-    for cell in cells:
-        if cell.corpus not in loaded:
-            loaded[cell.corpus] = load_corpus_data(cell.corpus_source, data_dir, suite.test_sample_seed)
-        key = cell_key(cell, loaded[cell.corpus], suite.test_sample_seed)
-        record = cached_record(cache_dir / "cells" / f"{key}.json")
-        if record is None:
-            jobs.append(
-                Job(
-                    cell,
-                    key,
-                    suite.name,
-                    str(data_dir) if data_dir else None,
-                    str(cache_dir),
-                    suite.test_sample_seed,
-                    progress,
-                )
-            )
-        else:
-            records[cell.id] = record
+    records, jobs = _plan(suite, cells, data_dir, cache_dir, out_dir, progress)
     for cell in cells:
         if cell.id in records:
-            record = records[cell.id] | {"suite": suite.name}
-            write_json(record_path(out_dir, cell), record)
-    if jobs:
-        bar = tqdm(total=len(jobs), desc=suite.name, unit="cell", disable=not progress, file=sys.stderr)
-        for job, record in make_executor(executor, ray_address).map(jobs):
-            write_json(cache_dir / "cells" / f"{job.key}.json", record)
-            write_json(record_path(out_dir, job.cell), record)
-            records[job.cell.id] = record
-            bar.set_postfix_str(job.cell.id)
-            bar.update()
-        bar.close()
+            records[cell.id] = _identify(records[cell.id], cell, suite.name)
+            write_json(record_path(out_dir, cell), records[cell.id])
+    start = last = time.perf_counter()
+    for done, (job, record) in enumerate(make_executor(executor, ray_address).map(jobs), start=1):
+        write_json(cache_dir / "cells" / f"{job.key}.json", record)
+        write_json(record_path(out_dir, job.cell), record)
+        records[job.cell.id] = record
+        now = time.perf_counter()
+        if progress:
+            eta = (now - start) / done * (len(jobs) - done)
+            busy = " [machine overloaded: timings suspect]" if record["timing"]["load"]["overloaded"] else ""
+            log.info(f"[{done}/{len(jobs)}] {job.cell.id} done in {duration(now - last)} (ETA {duration(eta)}){busy}")
+        last = now
     log.info(
         f"{suite.name}: {len(cells)} cells, {len(jobs)} computed, {len(cells) - len(jobs)} from cache ({cache_dir})"
     )

@@ -47,45 +47,50 @@ def classification_metrics(
     gold: Sequence[str],
     pred: Sequence[str],
     *,
+    labels: Sequence[str] | None = None,
     out_of_scope_label: str | None = None,
     seed: int = 0,
     top_confusions: int = 10,
 ) -> dict[str, Any]:
+    """Accuracy and macro-F1 with intervals, per-class F1, top confusions, OOS recall.
+
+    Macro-F1 averages per-label F1 over the full label set ``labels`` (the corpus's; default the
+    gold and predicted labels), so a label that is predicted but never gold counts with F1 = 0.
+    Only a label with no gold item *and* no prediction in a (re)sample is left out, its F1 being
+    0/0: sklearn's ``f1_score(labels=..., zero_division=np.nan)`` averaging. The old form averaged
+    over gold labels only, dropping false positives of labels absent from the items (rag_lm@full
+    86.9 that way, 75.3 over the full set), and so was not comparable between cells.
+    """
     gold_a, pred_a = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
     if len(gold_a) != len(pred_a) or len(gold_a) == 0:
         raise ValueError(f"need equal, non-empty gold and predictions (got {len(gold_a)} and {len(pred_a)})")
-    labels = sorted(set(gold_a))
-    index = {lab: i for i, lab in enumerate(sorted(set(gold_a) | set(pred_a)))}
+    full = sorted(set(labels or ()) | set(gold_a) | set(pred_a))
+    index = {lab: i for i, lab in enumerate(full)}
     g = np.array([index[x] for x in gold_a])
     p = np.array([index[x] for x in pred_a])
-    label_ids = [index[lab] for lab in labels]
     correct = (g == p).astype(float)
-
     n = len(index)
-    gold_ids = np.asarray(label_ids)
 
     def macro_f1(gi: np.ndarray, pi: np.ndarray) -> float:
         # sklearn's f1_score costs milliseconds per call in input checks; 1000 bootstrap resamples
         # of a 5,500-item test set need this confusion-matrix form (checked equal in tests)
-        # averaged over the labels present in *this* sample's gold: a bootstrap resample of 100
-        # items drops many of 77 labels, and counting those as F1 = 0 biased the interval to
-        # below the point estimate
         cm = np.bincount(gi * n + pi, minlength=n * n).reshape(n, n)
-        support = cm.sum(axis=1)[gold_ids]
-        tp = np.diag(cm)[gold_ids]
-        denom = cm.sum(axis=0)[gold_ids] + support
-        f1 = np.divide(2 * tp, denom, out=np.zeros(len(gold_ids)), where=denom > 0)
-        return float(np.mean(f1[support > 0]))
+        tp = np.diag(cm)
+        denom = cm.sum(axis=0) + cm.sum(axis=1)  # 2TP + FP + FN
+        seen = denom > 0
+        return float(np.mean(2 * tp[seen] / denom[seen]))
 
     out: dict[str, Any] = {
         "n_items": int(len(g)),
         "accuracy": float(correct.mean()),
         "accuracy_ci": bootstrap_ci(_accuracy, correct, seed=seed, vectorized=True),
         "macro_f1": float(macro_f1(g, p)),
+        "macro_f1_labels": int(len(full)),
         "macro_f1_ci": bootstrap_ci(macro_f1, g, p, seed=seed),
     }
-    per_class = f1_score(g, p, labels=label_ids, average=None, zero_division=0)
-    out["per_class_f1"] = {lab: float(v) for lab, v in zip(labels, per_class, strict=True)}
+    gold_labels = sorted(set(gold_a))
+    per_class = f1_score(g, p, labels=[index[lab] for lab in gold_labels], average=None, zero_division=0)
+    out["per_class_f1"] = {lab: float(v) for lab, v in zip(gold_labels, per_class, strict=True)}
     support = Counter(gold_a.tolist())
     pairs = Counter((a, b) for a, b in zip(gold_a.tolist(), pred_a.tolist(), strict=True) if a != b)
     out["confusions"] = [

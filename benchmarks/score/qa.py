@@ -119,7 +119,9 @@ def score_cell(
         if invalid:
             raise RuntimeError(f"strategy predicted labels not in the corpus: {invalid[:5]}")
         gold = [ex.label for ex in test]
-        return classification_metrics(gold, predictions, out_of_scope_label=corpus.card.out_of_scope_label, seed=seed)
+        return classification_metrics(  # macro-F1 over the corpus's full label set (comparable across cells)
+            gold, predictions, labels=corpus.labels, out_of_scope_label=corpus.card.out_of_scope_label, seed=seed
+        )
     from ragorft.benchmarks.score.ragas_metrics import answer_scores, context_scores
 
     out = qa_metrics([ex.answers for ex in test], predictions, seed=seed)

@@ -34,7 +34,7 @@ def _data(corpus: str, examples: int, seed: int) -> tuple[list, list, list[str]]
 
 
 def _train(kind: str, opts: LoraOptions, corpus: str, examples: int, seed: int) -> dict[str, Any]:
-    from ragorft.benchmarks.run.cell import PeakMemory
+    from ragorft.benchmarks.run.measure import PeakMemory
 
     train, dev, labels = _data(corpus, examples, seed)
     with tempfile.TemporaryDirectory() as cache, PeakMemory() as mem:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from ragorft.benchmarks.commands.cli import main
 from ragorft.benchmarks.core.atomic import read_json, write_json
-from ragorft.benchmarks.run import executors
+from ragorft.benchmarks.run import job as cell_job
 
 ONE_CELL = """
 name = "h"
@@ -165,13 +165,13 @@ def test_concurrent_runs_on_one_cache_compute_each_cell_once(
     from ragorft.benchmarks.run.suite import read_suite
 
     calls: list[str] = []
-    real = executors.run_cell
+    real = cell_job.run_cell
 
     def counted(cell, *args, **kwargs):  # the real run_cell, counted
         calls.append(cell.id)
         return real(cell, *args, **kwargs)
 
-    monkeypatch.setattr(executors, "run_cell", counted)
+    monkeypatch.setattr(cell_job, "run_cell", counted)
     suite = read_suite(str(_suite(tmp_path, tiny_corpus)))
     out: dict[str, list] = {}
     threads = [

@@ -13,7 +13,7 @@ import pytest
 from ragorft import strategies
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import FinetuneOptions, LoraOptions
-from ragorft.benchmarks.models.finetune import finetune, load_finetuned, predict_labels
+from ragorft.benchmarks.models.finetune import dev_subset, finetune, load_finetuned, predict_labels
 
 from tests.helpers.corpora import INTENTS
 
@@ -133,3 +133,23 @@ def test_causal_lm_lora_head_and_forgetting_probe(tmp_path: Path) -> None:
     assert math.isfinite(probe["base_perplexity"]) and math.isfinite(probe["tuned_perplexity"])
     # LoRA moved the body: the tuned perplexity is a different number from the base one
     assert probe["tuned_perplexity"] != probe["base_perplexity"]
+
+
+def test_dev_subset_keeps_at_least_five_per_label() -> None:
+    from collections import Counter
+
+    dev = [Example(f"text {i}", f"label{i % 20}") for i in range(400)]  # 20 per label
+    assert dev_subset(dev, 0, 20, seed=0) == dev
+    small = dev_subset(dev, 40, 20, seed=0)  # asked for 2 per label: raised to 5
+    assert len(small) == 100 and min(Counter(e.label for e in small).values()) == 5
+    assert len(dev_subset(dev[:60], 40, 20, seed=0)) == 60  # the whole split where it is smaller
+    assert len(dev_subset(dev, 200, 20, seed=0)) == 200
+
+
+def test_training_prints_no_log_dicts_without_progress(tiny_bert: str, tmp_path: Path, capsys) -> None:
+    """With bars off the Trainer's PrinterCallback printed every log dict into the bench output."""
+    opts = options(LoraOptions, tiny_bert, epochs=1)
+    result = finetune("lora", opts, intents(0, 6), intents(6, 8), LABELS, seed=SEED, cache_dir=tmp_path)
+    out, err = capsys.readouterr()
+    assert "'loss'" not in out + err and "'eval_loss'" not in out + err
+    assert result.extra["curves"]  # the numbers are in the record instead

@@ -2,7 +2,8 @@
 no module over ~400 lines and no function over ~80, every package folder shipped in the wheel.
 
 An AST walk over every module (function-local and TYPE_CHECKING imports included, since those are
-how cycles used to hide), so a violation fails here before it confuses a reader.
+how cycles used to hide), so a violation fails here before it confuses a reader. The walker lives
+in core/fingerprint.py: the cell cache key uses the same graph to fingerprint a strategy's code.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from ragorft.benchmarks.core.fingerprint import import_graph, package_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"ragorft.benchmarks": ROOT / "benchmarks", "ragorft.strategies": ROOT / "strategies"}
@@ -36,36 +38,7 @@ MAX_FUNCTION_LINES = 80
 
 
 def modules() -> dict[str, Path]:
-    out = {}
-    for pkg, folder in FOLDERS.items():
-        for path in folder.rglob("*.py"):
-            rel = path.relative_to(folder).with_suffix("")
-            parts = [p for p in rel.parts if p != "__init__"]
-            out[".".join([pkg, *parts])] = path
-    return out
-
-
-def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
-    """Every ragorft module ``name`` imports, anywhere in the file (resolved to a known module)."""
-    found = set()
-    is_pkg = path.name == "__init__.py"
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        targets: list[str] = []
-        if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = name.split(".") if is_pkg else name.split(".")[:-1]
-                anchor = anchor[: len(anchor) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            targets = [f"{base}.{a.name}" for a in node.names] + [base]
-        for t in targets:
-            while t and t not in known:
-                t = t.rpartition(".")[0]
-            if t and t != name:
-                found.add(t)
-    return found
+    return package_modules(FOLDERS)
 
 
 def layer(module: str) -> int:
@@ -76,8 +49,7 @@ def layer(module: str) -> int:
 
 
 def graph() -> dict[str, set[str]]:
-    mods = modules()
-    return {name: imports_of(name, path, set(mods)) for name, path in mods.items()}
+    return import_graph(modules())
 
 
 def test_every_module_belongs_to_a_layer() -> None:

@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from ragorft.benchmarks.core.atomic import read_json
+from ragorft.benchmarks.core.atomic import read_json, write_json
+from ragorft.benchmarks.run.cell import load_corpus_data
+from ragorft.benchmarks.run.key import cell_key, key_parts
 from ragorft.benchmarks.run.runner import run_suite
 from ragorft.benchmarks.run.suite import read_suite
 
@@ -105,3 +107,46 @@ def test_killed_run_resumes_without_loss_or_duplicates(tiny_corpus: Path, tmp_pa
     final = sorted((read_json(p) for p in cells.glob("*.json")), key=lambda r: r["cell_id"])
     assert len(final) == 6 and len({r["cell_id"] for r in final}) == 6
     assert [_stable(r) for r in final] == sorted((_stable(r) for r in reference), key=lambda r: r["cell_id"])
+
+
+def test_records_carry_key_parts_common_items_and_the_timing_schema(tiny_corpus: Path, tmp_path: Path) -> None:
+    suite = read_suite(str(_suite(tmp_path, tiny_corpus)))
+    records = run_suite(suite, results_dir=tmp_path / "results", progress=False)
+    data = load_corpus_data(str(tiny_corpus.parent), None)
+    for cell, r in zip(suite.cells, records, strict=True):
+        assert r["key_parts"] == key_parts(cell, data, 0)
+        assert r["key"] == cell_key(cell, data, 0)
+        t = r["timing"]
+        assert t["serving_batch_size"] == 32 and t["latency_ms"]["repeats"] == 3
+        assert t["latency_ms"]["n_queries"] == 8  # the fast tests' plan (conftest); the default is 64
+        assert t["predict_seconds_per_query_spread"][0] <= t["predict_seconds_per_query"]
+        assert set(t["load"]) >= {"before", "after", "cpus", "overloaded"}
+        assert r["memory"]["peak_rss_mb"] >= r["memory"]["process_start_rss_mb"]
+    assert len({tuple(r["test_items"]) for r in records}) == 1  # every cell scored on the same items
+
+
+def test_stale_cache_is_recomputed_and_says_why(
+    tiny_corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    suite_path = _suite(tmp_path, tiny_corpus)
+    results = tmp_path / "results"
+    run_suite(read_suite(str(suite_path)), results_dir=results, progress=False)
+    # a record filed under the right key but made from other inputs is not trusted
+    victim = sorted((tmp_path / "cache" / "cells").glob("*.json"))[0]
+    tampered = read_json(victim)
+    tampered["key_parts"]["options"]["k"] = 99
+    write_json(victim, tampered)
+    # and a changed option recomputes its cells, naming the change
+    suite_path.write_text(suite_path.read_text().replace("k = 3", "k = 4"))
+    with caplog.at_level("INFO", logger="ragorft"):
+        again = run_suite(read_suite(str(suite_path)), results_dir=results, progress=True)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("ragorft.")]
+    assert sum("options.k 3 -> 4" in m for m in lines) == 6, lines
+    assert all(r["options"]["k"] == 4 for r in again)
+    assert any("6 computed" in m for m in lines)
+    progress = [m for m in lines if m.startswith("[")]
+    assert len(progress) == 6 and progress[0].startswith("[1/6] tiny/rag/") and "ETA" in progress[0]
+    suite_path.write_text(suite_path.read_text().replace("k = 4", "k = 3"))
+    with caplog.at_level("WARNING", logger="ragorft"):
+        run_suite(read_suite(str(suite_path)), results_dir=results, progress=False)
+    assert any(str(victim) in m and "options.k 99 -> 3" in m for m in caplog.messages)

@@ -28,12 +28,15 @@ def test_interval_is_seeded() -> None:
     assert classification_metrics(gold, pred, seed=3) == classification_metrics(gold, pred, seed=3)
 
 
-def test_macro_f1_matches_sklearn_and_ignores_predicted_only_labels() -> None:
+def test_macro_f1_is_over_the_full_label_set() -> None:
+    """A predicted-only label counts (F1 0); a label neither gold nor predicted is left out (0/0)."""
     gold = ["a", "a", "b", "b", "c", "c"]
     pred = ["a", "b", "b", "b", "c", "x"]
-    m = classification_metrics(gold, pred)
-    expected = f1_score(gold, pred, labels=["a", "b", "c"], average="macro", zero_division=0)
+    m = classification_metrics(gold, pred, labels=["a", "b", "c", "x", "never"])
+    expected = f1_score(gold, pred, labels=["a", "b", "c", "x", "never"], average="macro", zero_division=np.nan)
     assert math.isclose(m["macro_f1"], expected)
+    assert math.isclose(m["macro_f1"], f1_score(gold, pred, labels=["a", "b", "c", "x"], average="macro"))
+    assert m["macro_f1_labels"] == 5
     assert m["macro_f1_ci"][0] <= m["macro_f1"] <= m["macro_f1_ci"][1]
     assert set(m["per_class_f1"]) == {"a", "b", "c"}
 

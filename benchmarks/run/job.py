@@ -1,0 +1,97 @@
+"""A cell's job: what a process needs to compute one cell, and the function that computes it.
+
+Shared by every executor (inline, a fresh process per cell, Ray) so they compute the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ragorft.benchmarks.core.atomic import CorruptFile, canonical_json, read_json, write_json
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.locks import held
+from ragorft.benchmarks.core.log import get_logger
+from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.records.store import check_record
+from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
+from ragorft.benchmarks.run.suite import Cell
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a process needs to compute one cell, and nothing that cannot be pickled."""
+
+    cell: Cell
+    key: str
+    suite: str
+    data_dir: str | None
+    cache_dir: str
+    test_sample_seed: int
+    progress: bool  # library progress bars (the runner prints its own line per cell)
+    debug: bool = False  # library logs and bars (``--debug``)
+    measured_peak_mb: float = 0.0  # this cell's peak in its last record, if any (Ray reserves the larger)
+    key_parts: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_json(self) -> str:
+        """Plain data for a fresh process (no pickle: the security policy, tests/data/test_security.py)."""
+        return canonical_json(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Job:
+        raw = json.loads(text)
+        return cls(**(raw | {"cell": Cell(**raw["cell"])}))
+
+
+@cache
+def _corpus_data(source: str, data_dir: str | None, test_sample_seed: int):
+    return load_corpus_data(source, Path(data_dir) if data_dir else None, test_sample_seed)
+
+
+@cache
+def _embedder(cache_dir: str, corpus_key: str, progress: bool) -> Embedder:
+    return Embedder(Path(cache_dir), corpus_key, progress=progress)
+
+
+def compute(job: Job, process_start_mb: float | None = None) -> dict[str, Any]:
+    """Run one cell in whatever process this is; corpora and embeddings are loaded once per process.
+
+    Under the cell's lock: a second run on the same cache waits, then takes the first's record
+    (written to the cache before the lock is released) instead of computing the cell again, if
+    it was made from the same key parts.
+    """
+    cached = Path(job.cache_dir) / "cells" / f"{job.key}.json"
+    with held(cached):
+        if cached.exists():
+            try:
+                record = check_record(read_json(cached), cached)
+                if record.get("key_parts") == job.key_parts:
+                    return record | {"suite": job.suite}
+                log.warning(f"{cached}: made from other inputs; recomputing")
+            except (CorruptFile, RagorftError) as exc:
+                log.warning("%s; recomputing the cell", exc)
+        record = _compute(job, process_start_mb)
+        write_json(cached, record)
+        return record
+
+
+def _compute(job: Job, process_start_mb: float | None) -> dict[str, Any]:
+    data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
+    emb = _embedder(job.cache_dir, data.corpus.key, job.progress)
+    record = run_cell(
+        job.cell,
+        data,
+        cache_dir=Path(job.cache_dir),
+        embedder=emb,
+        progress=job.progress,
+        process_start_mb=process_start_mb,
+    )
+    record["key"] = job.key
+    record["key_parts"] = job.key_parts
+    record["suite"] = job.suite
+    return json.loads(canonical_json(record))  # exactly what a cached read returns

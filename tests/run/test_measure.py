@@ -1,0 +1,63 @@
+"""How serving is timed: the same plan for every strategy, repeated, spread and load recorded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import pytest
+from ragorft.benchmarks.run import measure
+
+
+def test_default_plan_is_at_least_50_queries_3_repeats_batch_32(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(measure.QUERIES_ENV, raising=False)
+    plan = measure.timing_plan()
+    assert plan == {"queries": 64, "repeats": 3, "serving_batch_size": 32}
+    assert plan["queries"] >= 50
+
+
+def test_timed_sample_is_a_fixed_prefix_cycled_when_short() -> None:
+    assert measure.timed_sample(["a", "b", "c"], 7) == ["a", "b", "c", "a", "b", "c", "a"]
+    assert measure.timed_sample([f"t{i}" for i in range(100)], 64) == [f"t{i}" for i in range(64)]
+
+
+def test_serving_timing_repeats_single_queries_and_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A predictor with a known cost: 2 ms per call plus 0.5 ms per text."""
+    monkeypatch.delenv(measure.QUERIES_ENV, raising=False)
+    calls: list[int] = []
+
+    def predict(texts: Sequence[str]) -> list[str]:
+        calls.append(len(texts))
+        time.sleep(0.002 + 0.0005 * len(texts))
+        return ["x"] * len(texts)
+
+    t = measure.serving_timing(predict, measure.timed_sample([f"q{i}" for i in range(10)]))
+    lat = t["latency_ms"]
+    assert lat["n_queries"] == 64 and lat["repeats"] == 3 and lat["n_distinct"] == 10
+    assert t["serving_batch_size"] == 32
+    # warm-up (one batch + 4 singles), then per repeat 64 singles and two batches of 32
+    assert calls[:5] == [32, 1, 1, 1, 1]
+    assert calls[5:] == ([1] * 64 + [32, 32]) * 3
+    assert lat["p50_spread"][0] <= lat["p50"] <= lat["p50_spread"][1]
+    assert lat["p95_spread"][0] <= lat["p95"] <= lat["p95_spread"][1]
+    assert 2.4 <= lat["p50"] < 20  # >= 2.5 ms of sleep, minus timer granularity
+    lo, hi = t["predict_seconds_per_query_spread"]
+    assert lo <= t["predict_seconds_per_query"] <= hi
+    assert 0.0005 < t["predict_seconds_per_query"] < lat["p50"] / 1000  # batching amortises the per-call cost
+
+
+def test_load_record_flags_an_overloaded_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(measure, "cpus", lambda: 2)
+    quiet = measure.load_record([0.5, 0.4, 0.3], [1.9, 1.0, 0.5], [1.2, 1.0, 0.6])
+    assert quiet["overloaded"] is False and quiet["cpus"] == 2
+    busy = measure.load_record([0.5, 0.4, 0.3], [4.1, 1.0, 0.5], [1.2, 1.0, 0.6])
+    assert busy["overloaded"] is True
+    assert measure.load_record([], [], [])["overloaded"] is False  # no load average on this platform
+
+
+def test_peak_memory_sees_an_allocation() -> None:
+    with measure.PeakMemory(interval=0.01) as mem:
+        block = b"\x01" * (200 * 2**20)
+        time.sleep(0.05)
+        del block
+    assert mem.peak_mb - mem.start_mb > 150
