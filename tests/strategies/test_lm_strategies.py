@@ -86,7 +86,9 @@ def test_constraint_never_emits_an_invalid_label(tiny_tokenizer, seed: int, scal
 def test_prefix_cache_gives_the_same_predictions(name: str, tiny_lm_dir: Path, tmp_path: Path) -> None:
     preds, logits = {}, {}
     for use_cache in (True, False):
-        s = make(name, tiny_lm_dir, tmp_path, prefix_cache=use_cache, measure_unconstrained=False)
+        s = make(
+            name, tiny_lm_dir, tmp_path, prefix_cache=use_cache, measure_unconstrained=False, engine="transformers"
+        )
         s.fit(TRAIN)
         preds[use_cache] = s.predict(TEST)
         suffix = s.tokenizer.encode(s._suffix_text(s.query_demos(TEST[:1])[0], TEST[0]), add_special_tokens=False)
@@ -108,13 +110,68 @@ def test_batched_decoding_matches_one_query_at_a_time(
     model_dir = tiny_plain_lm_dir if plain else tiny_lm_dir
     runs = {}
     for batch in (1, 4):
-        s = make(name, model_dir, tmp_path, prefix_cache=prefix_cache, batch_size=batch)
+        s = make(name, model_dir, tmp_path, prefix_cache=prefix_cache, batch_size=batch, engine="transformers")
         s.fit(TRAIN)
         runs[batch] = (s.predict(TEST), s.unconstrained_answers(), s.tokens_in, s.tokens_out)
         assert s.report().extra["batch_size"] == batch
     assert len({len(suffix) for suffix in s.seen.values()}) > 1 and len(TEST) % 4
     assert runs[4] == runs[1]
     assert set(runs[4][0]) <= set(LABELS)
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix_cache", "plain"),
+    [("few_shot", True, False), ("rag_lm", True, False), ("few_shot", False, False), ("rag_lm", True, True)],
+)
+def test_ctranslate2_engine_equals_the_transformers_reference(
+    name: str, prefix_cache: bool, plain: bool, tiny_lm_dir: Path, tiny_plain_lm_dir: Path, tmp_path: Path
+) -> None:
+    """The fast engine (float32 compute, so the logits are the reference's up to rounding) gives
+    every query the label, the unconstrained answer and the token counts transformers gives."""
+    model_dir = tiny_plain_lm_dir if plain else tiny_lm_dir
+    runs, reports = {}, {}
+    extra = {"k": 3} if name == "rag_lm" else {}
+    for engine in ("transformers", "ctranslate2"):
+        s = make(name, model_dir, tmp_path, prefix_cache=prefix_cache, engine=engine, compute_type="float32", **extra)
+        s.prepare(TRAIN)
+        s.fit(TRAIN)
+        runs[engine] = (s.predict(TEST), s.unconstrained_answers(), s.tokens_in, s.tokens_out)
+        reports[engine] = s.report()
+    assert runs["ctranslate2"] == runs["transformers"]
+    assert set(runs["ctranslate2"][0]) <= set(LABELS)
+    assert reports["ctranslate2"].extra["engine"] == "ctranslate2"
+    assert reports["ctranslate2"].params_total == reports["transformers"].params_total
+
+
+def test_ctranslate2_trie_walk_resumes_after_a_divergence(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    """A random tiny model rarely writes a label unaided, so the walk must stop the greedy run at a
+    divergence, choose among the trie children by that step's logits and resume: the chosen labels
+    are the reference's even where the unaided answer is not a label."""
+    s = make("few_shot", tiny_lm_dir, tmp_path, engine="ctranslate2", compute_type="float32")
+    s.fit(TRAIN)
+    preds = s.predict(TEST)
+    rep = s.report()
+    assert rep.extra["invalid_label_rate"] > 0  # the unaided model diverges from every label somewhere
+    assert s.engine.generations > len(TEST)  # ... so some queries needed more than one generation
+    ref = make("few_shot", tiny_lm_dir, tmp_path, engine="transformers", measure_unconstrained=False)
+    ref.fit(TRAIN)
+    assert ref.predict(TEST) == preds
+
+
+def test_int8_engine_gives_valid_labels_and_says_so(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    s = make("rag_lm", tiny_lm_dir, tmp_path, engine="ctranslate2", compute_type="int8", k=3)
+    s.prepare(TRAIN)
+    s.fit(TRAIN)
+    assert set(s.predict(TEST)) <= set(LABELS)
+    assert s.report().extra["compute_type"] == "int8"
+
+
+def test_unknown_engine_is_a_clear_error(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    from ragorft.benchmarks.core.errors import RagorftError
+
+    s = make("few_shot", tiny_lm_dir, tmp_path, engine="llamacpp")
+    with pytest.raises(RagorftError, match="engine must be one of transformers, ctranslate2"):
+        s.fit(TRAIN)
 
 
 def test_demos_are_deterministic_per_seed() -> None:
