@@ -40,7 +40,14 @@ log = get_logger(__name__)
 
 ENGINES = ("transformers", "ctranslate2")
 #: compute type -> the weight storage the converted folder keeps (int8 halves the disk of fp16)
-STORAGE = {"int8": "int8", "int8_float32": "int8", "float32": "float32", "int8_float16": "int8", "bfloat16": "bfloat16"}
+STORAGE = {
+    "int8": "int8",
+    "int8_float32": "int8",
+    "float32": "float32",
+    "int8_float16": "int8",
+    "int8_bfloat16": "int8",
+    "bfloat16": "bfloat16",
+}
 
 
 def _folder_key(folder: Path) -> str:

@@ -5,8 +5,13 @@ same examples in the same process, alternating the two settings (``--repeats`` r
 load hits both alike. Peak memory needs a clean process per setting, so each memory run is a fresh
 subprocess (spawn) sampling its own RSS.
 
-    python -m benchmarks.bench_finetune --corpus banking77 --examples 320 --repeats 2
-    python -m benchmarks.bench_finetune --memory-only --model SmolLM2-135M-Instruct --examples 64
+    python -m ragorft.benchmarks.tools.bench_finetune --corpus banking77 --examples 320 --repeats 2
+    python -m ragorft.benchmarks.tools.bench_finetune --memory-only --model SmolLM2-135M-Instruct --examples 64
+    python -m ragorft.benchmarks.tools.bench_finetune --memory-only --model Qwen2.5-Coder-1.5B-Instruct \
+        --examples 16 --max-length 32 --dev-examples 8 --out results/finetune-bench/memory-qwen1.5b.json
+
+The memory runs also time training (examples/s and wall seconds of ``Trainer.train`` in each fresh
+process), so one command gives QLoRA's memory saving and its speed cost on the same base.
 """
 
 from __future__ import annotations
@@ -25,25 +30,29 @@ from ragorft.benchmarks.models.classifier import LoraOptions
 from ragorft.benchmarks.models.finetune import finetune, subset
 
 
-def _data(corpus: str, examples: int, seed: int) -> tuple[list, list, list[str]]:
+def _data(corpus: str, examples: int, seed: int, dev_examples: int = 0) -> tuple[list, list, list[str]]:
     from ragorft.benchmarks.run.cell import load_corpus_data
 
     d = load_corpus_data(corpus, None)
     pool, dev = d.pools(seed)
-    return subset(pool, examples, seed), subset(dev, len(d.corpus.labels), seed), d.corpus.labels
+    return subset(pool, examples, seed), subset(dev, dev_examples or len(d.corpus.labels), seed), d.corpus.labels
 
 
-def _train(kind: str, opts: LoraOptions, corpus: str, examples: int, seed: int) -> dict[str, Any]:
+def _train(kind: str, opts: LoraOptions, corpus: str, examples: int, seed: int, dev_examples: int = 0) -> dict:
     from ragorft.benchmarks.run.measure import PeakMemory
 
-    train, dev, labels = _data(corpus, examples, seed)
+    train, dev, labels = _data(corpus, examples, seed, dev_examples)
     with tempfile.TemporaryDirectory() as cache, PeakMemory() as mem:
         result = finetune(kind, opts, train, dev, labels, seed=seed, cache_dir=Path(cache))
     return {
         "kind": kind,
         "examples_per_s": result.extra["train_examples_per_s"],
+        "train_wall_s": result.extra["train_wall_s"],
+        "n_train": len(train),
         "peak_rss_mb": mem.peak_mb,
         "start_rss_mb": mem.start_mb,
+        "params_total": result.params_total,
+        "params_trained": result.params_trained,
     }
 
 
@@ -69,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-length", type=number(lo=1, integer=True), default=64)
     p.add_argument("--repeats", type=number(lo=1, integer=True), default=2)
     p.add_argument("--seed", type=number(lo=0, integer=True), default=0)
+    p.add_argument(
+        "--dev-examples", type=number(lo=0, integer=True), default=0, help="dev items per epoch (0: one per label)"
+    )
     p.add_argument("--memory-only", action="store_true")
     p.add_argument("--padding-only", action="store_true")
     p.add_argument("--out", help="write the measurements as JSON here")
@@ -90,14 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train examples/s, dynamic padding + length grouping / padding to {args.max_length}: {dyn / pad:.2f}x")
     if not args.padding_only:
         mem = {
-            kind: _in_subprocess(kind, LoraOptions(**base), args.corpus, args.examples, args.seed)
+            kind: _in_subprocess(kind, LoraOptions(**base), args.corpus, args.examples, args.seed, args.dev_examples)
             for kind in ("lora", "qlora")
         }
         ratio = mem["qlora"]["peak_rss_mb"] / mem["lora"]["peak_rss_mb"]
-        report["memory"] = mem | {"peak_rss_ratio_qlora_over_lora": ratio}
+        speed = mem["qlora"]["examples_per_s"] / mem["lora"]["examples_per_s"]
+        report["memory"] = mem | {"peak_rss_ratio_qlora_over_lora": ratio, "speed_ratio_qlora_over_lora": speed}
         print(
             f"peak RSS qlora {mem['qlora']['peak_rss_mb']:.0f} MiB / lora {mem['lora']['peak_rss_mb']:.0f} MiB "
-            f"= {ratio:.2f} ({args.model})"
+            f"= {ratio:.2f}; train examples/s qlora / lora = {speed:.2f} ({args.model})"
         )
     if args.out:
         from ragorft.benchmarks.core.atomic import write_json
