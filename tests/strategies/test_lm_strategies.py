@@ -212,3 +212,25 @@ def test_rag_lm_puts_the_nearest_examples_last(tiny_lm_dir: Path, tmp_path: Path
     demos = s.query_demos(["please block my lost card, it was stolen"])[0]
     assert len(demos) == 3 and demos[-1].label == "lost_card"
     assert set(s.predict(TEST)) <= set(LABELS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["Qwen2.5-Coder-0.5B-Instruct", "Qwen2.5-Coder-1.5B-Instruct"])
+def test_real_ladder_model_engine_matches_reference(model: str, tmp_path: Path) -> None:
+    """On the real Qwen bases (nox -s e2e installs their parts): the ctranslate2 engine in float32
+    picks the reference's labels; in int8 every answer is still a label."""
+    import importlib.util
+
+    from ragorft.benchmarks.models import gguf_parts
+    from ragorft.benchmarks.models.registry import card
+
+    if any(importlib.util.find_spec(p.module) is None for p in gguf_parts.parts_of(card(model).get("parts"))):
+        pytest.skip(f"{model}: part packages not installed")
+    preds = {}
+    for engine, compute in (("transformers", "int8"), ("ctranslate2", "float32"), ("ctranslate2", "int8")):
+        s = make("rag_lm", Path(model), tmp_path, engine=engine, compute_type=compute, k=3, measure_unconstrained=False)
+        s.prepare(TRAIN)
+        s.fit(TRAIN)
+        preds[(engine, compute)] = s.predict(TEST)
+    assert preds[("ctranslate2", "float32")] == preds[("transformers", "int8")]
+    assert set(preds[("ctranslate2", "int8")]) <= set(LABELS)
