@@ -28,6 +28,8 @@ from typing import Any
 from ragorft.benchmarks.core.cliargs import number
 from ragorft.benchmarks.models.classifier import LoraOptions
 from ragorft.benchmarks.models.finetune import finetune, subset
+from ragorft.benchmarks.run.measure import PeakMemory
+from transformers import TrainerCallback
 
 
 def _data(corpus: str, examples: int, seed: int, dev_examples: int = 0) -> tuple[list, list, list[str]]:
@@ -38,13 +40,31 @@ def _data(corpus: str, examples: int, seed: int, dev_examples: int = 0) -> tuple
     return subset(pool, examples, seed), subset(dev, dev_examples or len(d.corpus.labels), seed), d.corpus.labels
 
 
-def _train(kind: str, opts: LoraOptions, corpus: str, examples: int, seed: int, dev_examples: int = 0) -> dict:
-    from ragorft.benchmarks.run.measure import PeakMemory
+class _TrainingPeak(TrainerCallback):
+    """RSS when training starts (the model loaded) and its peak during training.
 
+    The whole-process peak includes loading, where a 4-bit base still passes through full-precision
+    weights on CPU; the training peak is what the base's precision changes while it trains."""
+
+    loaded_mb = peak_mb = 0.0
+
+    def on_train_begin(self, *args: Any, **kwargs: Any) -> None:
+        self.mem = PeakMemory().__enter__()
+        self.loaded_mb = self.mem.start_mb
+
+    def on_train_end(self, *args: Any, **kwargs: Any) -> None:
+        self.mem.__exit__(None, None, None)
+        self.peak_mb = self.mem.peak_mb
+
+
+def _train(kind: str, opts: LoraOptions, corpus: str, examples: int, seed: int, dev_examples: int = 0) -> dict:
     train, dev, labels = _data(corpus, examples, seed, dev_examples)
+    during = _TrainingPeak()
     with tempfile.TemporaryDirectory() as cache, PeakMemory() as mem:
-        result = finetune(kind, opts, train, dev, labels, seed=seed, cache_dir=Path(cache))
+        result = finetune(kind, opts, train, dev, labels, seed=seed, cache_dir=Path(cache), extra_callbacks=[during])
     return {
+        "rss_model_loaded_mb": during.loaded_mb,
+        "peak_rss_training_mb": during.peak_mb,
         "kind": kind,
         "examples_per_s": result.extra["train_examples_per_s"],
         "train_wall_s": result.extra["train_wall_s"],
@@ -105,12 +125,20 @@ def main(argv: list[str] | None = None) -> int:
             kind: _in_subprocess(kind, LoraOptions(**base), args.corpus, args.examples, args.seed, args.dev_examples)
             for kind in ("lora", "qlora")
         }
-        ratio = mem["qlora"]["peak_rss_mb"] / mem["lora"]["peak_rss_mb"]
-        speed = mem["qlora"]["examples_per_s"] / mem["lora"]["examples_per_s"]
-        report["memory"] = mem | {"peak_rss_ratio_qlora_over_lora": ratio, "speed_ratio_qlora_over_lora": speed}
+        q, lo = mem["qlora"], mem["lora"]
+        ratios = {
+            "peak_rss_ratio_qlora_over_lora": q["peak_rss_mb"] / lo["peak_rss_mb"],
+            "training_peak_rss_ratio_qlora_over_lora": q["peak_rss_training_mb"] / lo["peak_rss_training_mb"],
+            "loaded_rss_ratio_qlora_over_lora": q["rss_model_loaded_mb"] / lo["rss_model_loaded_mb"],
+            "speed_ratio_qlora_over_lora": q["examples_per_s"] / lo["examples_per_s"],
+        }
+        report["memory"] = mem | ratios
         print(
-            f"peak RSS qlora {mem['qlora']['peak_rss_mb']:.0f} MiB / lora {mem['lora']['peak_rss_mb']:.0f} MiB "
-            f"= {ratio:.2f}; train examples/s qlora / lora = {speed:.2f} ({args.model})"
+            f"{args.model}: peak RSS (whole process) qlora {q['peak_rss_mb']:.0f} / lora {lo['peak_rss_mb']:.0f} MiB "
+            f"= {ratios['peak_rss_ratio_qlora_over_lora']:.2f}; while training "
+            f"{q['peak_rss_training_mb']:.0f} / {lo['peak_rss_training_mb']:.0f} MiB "
+            f"= {ratios['training_peak_rss_ratio_qlora_over_lora']:.2f}; train examples/s qlora / lora "
+            f"= {ratios['speed_ratio_qlora_over_lora']:.2f}"
         )
     if args.out:
         from ragorft.benchmarks.core.atomic import write_json
