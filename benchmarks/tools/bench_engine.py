@@ -23,8 +23,10 @@ from typing import Any
 
 from ragorft import strategies
 from ragorft.benchmarks.core.atomic import write_json
+from ragorft.benchmarks.core.cliargs import number
 from ragorft.benchmarks.core.paths import cache_root
 from ragorft.benchmarks.data.sampling import sample_budget
+from ragorft.benchmarks.models.ct2_engine import STORAGE
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run.cell import load_corpus_data, machine
 from ragorft.benchmarks.tools.bench_prefix_cache import fitted
@@ -95,11 +97,13 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--corpus", default="banking77")
     p.add_argument("--strategy", default="rag_lm", choices=["few_shot", "rag_lm"])
     p.add_argument("--budget", default="10", help="examples per label, or 'full'")
-    p.add_argument("--items", type=int, default=20, help="test items timed per engine and round")
-    p.add_argument("--repeats", type=int, default=2, help="alternating timed rounds per engine")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads for both engines (1: a fair single-core ratio)")
-    p.add_argument("--compute-type", default="int8", help="ctranslate2 compute type (float32 for exact logits)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--items", type=number(lo=1, integer=True), default=20, help="test items per engine and round")
+    p.add_argument("--repeats", type=number(lo=1, integer=True), default=2, help="alternating timed rounds per engine")
+    p.add_argument(
+        "--threads", type=number(lo=1, integer=True), default=1, help="CPU threads for both engines (1: single-core)"
+    )
+    p.add_argument("--compute-type", default="int8", choices=list(STORAGE), help="ctranslate2 compute type")
+    p.add_argument("--seed", type=number(lo=0, integer=True), default=0)
     p.add_argument("--out", help="also write the result here (JSON)")
     args = p.parse_args(argv)
     os.environ["RAGORFT_TORCH_THREADS"] = str(args.threads)  # both engines read it

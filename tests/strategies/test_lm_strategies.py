@@ -166,12 +166,13 @@ def test_int8_engine_gives_valid_labels_and_says_so(tiny_lm_dir: Path, tmp_path:
     assert s.report().extra["compute_type"] == "int8"
 
 
-def test_unknown_engine_is_a_clear_error(tiny_lm_dir: Path, tmp_path: Path) -> None:
+def test_unknown_engine_is_refused_when_options_are_read(tiny_lm_dir: Path, tmp_path: Path) -> None:
     from ragorft.benchmarks.core.errors import RagorftError
 
-    s = make("few_shot", tiny_lm_dir, tmp_path, engine="llamacpp")
-    with pytest.raises(RagorftError, match="engine must be one of transformers, ctranslate2"):
-        s.fit(TRAIN)
+    with pytest.raises(RagorftError, match="engine"):
+        make("few_shot", tiny_lm_dir, tmp_path, engine="llamacpp")
+    with pytest.raises(RagorftError, match="compute_type"):
+        make("few_shot", tiny_lm_dir, tmp_path, compute_type="int3")
 
 
 def test_demos_are_deterministic_per_seed() -> None:
