@@ -45,8 +45,7 @@ def parts_of(spec: dict[str, Any]) -> list[Part]:
     try:
         count = int(spec["count"])
         return [
-            Part(*(spec[k].format(i=i, j=i - 1) for k in ("package", "module", "file")))
-            for i in range(1, count + 1)
+            Part(*(spec[k].format(i=i, j=i - 1) for k in ("package", "module", "file"))) for i in range(1, count + 1)
         ]
     except (KeyError, ValueError, IndexError) as exc:
         raise RagorftError(f"bad 'parts' table {spec!r}: needs package, module, file and count ({exc})") from None
