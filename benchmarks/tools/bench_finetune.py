@@ -44,7 +44,9 @@ class _TrainingPeak(TrainerCallback):
     """RSS when training starts (the model loaded) and its peak during training.
 
     The whole-process peak includes loading, where a 4-bit base still passes through full-precision
-    weights on CPU; the training peak is what the base's precision changes while it trains."""
+    weights on CPU; the training peak is what the base's precision changes while it trains. An
+    fp32 base read from safetensors is memory-mapped, so its "loaded" RSS is low until the first
+    forward pass touches the weights: compare the peaks, not the loaded figures."""
 
     loaded_mb = peak_mb = 0.0
 
