@@ -320,7 +320,8 @@ class PromptedLM(Strategy):
             "engine": self.options.engine,
             "compute_type": self.options.compute_type if self.options.engine == "ctranslate2" else "torch",
             "chat_template": self.chat,
-            "prefix_cache": self.options.prefix_cache,
+            # the engine may decline the cache (ctranslate2 on sliding-window models): say what ran
+            "prefix_cache": bool(getattr(self.runner, "use_cache", self.options.prefix_cache)),
             "batch_size": self.options.batch_size if self.runner.batchable else 1,
             "prefix_tokens": len(self.runner.prefix_ids),
             "mean_suffix_tokens": sum(len(s) for s in self.seen.values()) / n_seen,

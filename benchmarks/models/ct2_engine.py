@@ -142,7 +142,11 @@ class CT2Engine:
     ):
         self.compute_type = compute_type
         self.generator = _generator(str(ct2_folder(hf_folder, compute_type)), compute_type, device)
-        self.tokenizer, self.prefix_ids, self.use_cache = tokenizer, list(prefix_ids), use_cache
+        config = json.loads((Path(hf_folder) / "config.json").read_text(encoding="utf-8"))
+        # ctranslate2 4.8.5 aborts (double free) generating after a static prompt on a model with
+        # sliding-window layers (Gemma 3): such models get the whole prompt per query instead
+        self.use_cache = use_cache and not has_sliding_window(config)
+        self.tokenizer, self.prefix_ids = tokenizer, list(prefix_ids)
         self.prefix_tokens = tokenizer.convert_ids_to_tokens(self.prefix_ids)
         self.generations = 0
 
@@ -195,6 +199,16 @@ class CT2Engine:
                 break
             kept.append(tok)
         return kept
+
+
+def has_sliding_window(config: dict[str, Any]) -> bool:
+    """Whether a transformers config has sliding-window attention layers (Gemma 3, Mistral-style)."""
+    text = config.get("text_config") or config
+    if "layer_types" in text and text["layer_types"]:
+        return "sliding_attention" in text["layer_types"]
+    if "use_sliding_window" in text:  # Qwen2 names a window it does not use
+        return bool(text["use_sliding_window"])
+    return text.get("sliding_window") is not None
 
 
 def _forced(node: TrieNode, path: list[int]) -> TrieNode:

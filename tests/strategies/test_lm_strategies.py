@@ -158,6 +158,18 @@ def test_ctranslate2_trie_walk_resumes_after_a_divergence(tiny_lm_dir: Path, tmp
     assert ref.predict(TEST) == preds
 
 
+def test_sliding_window_models_get_no_static_prompt() -> None:
+    """ctranslate2 4.8.5 aborts after a static prompt on Gemma 3's sliding-window layers, so the
+    engine feeds those models the whole prompt per query; full-attention models keep the cache."""
+    from ragorft.benchmarks.models.ct2_engine import has_sliding_window
+
+    gemma3 = {"layer_types": ["sliding_attention"] * 5 + ["full_attention"], "sliding_window": 512}
+    qwen2 = {"layer_types": ["full_attention"] * 24, "sliding_window": 32768, "use_sliding_window": False}
+    assert has_sliding_window(gemma3) and has_sliding_window({"text_config": gemma3})
+    assert not has_sliding_window(qwen2) and not has_sliding_window({"use_sliding_window": False})
+    assert has_sliding_window({"sliding_window": 4096}) and not has_sliding_window({"hidden_size": 32})
+
+
 def test_int8_engine_gives_valid_labels_and_says_so(tiny_lm_dir: Path, tmp_path: Path) -> None:
     s = make("rag_lm", tiny_lm_dir, tmp_path, engine="ctranslate2", compute_type="int8", k=3)
     s.prepare(TRAIN)
