@@ -28,6 +28,8 @@ def _ladder() -> list[dict]:
             )
     # a strategy on one base only is not evidence about size: left out
     recs.append(record("few_shot", spread(500), budget="10shot", corpus="a", options={"model": BASES[0]}))
+    for r in recs:  # the report's tables want macro-F1 too; accuracy stands in for it here
+        r["metrics"] |= {"macro_f1": r["metrics"]["accuracy"], "macro_f1_ci": r["metrics"]["accuracy_ci"]}
     return recs
 
 
@@ -48,3 +50,13 @@ def test_plot_is_written_and_absent_without_a_ladder(tmp_path: Path) -> None:
     one_base = [r for r in _ladder() if r["options"]["model"] == BASES[0]]
     assert plots.accuracy_vs_base_size(one_base, tmp_path / "none.png") is None
     assert not (tmp_path / "none.png").exists()
+
+
+def test_report_carries_the_size_figure_only_for_a_ladder(tmp_path: Path) -> None:
+    from ragorft.benchmarks.publish.content import CAPTIONS, build_report
+
+    ladder = build_report(tmp_path / "ladder", "ladder", records=_ladder())
+    assert ladder.figures["size"].name == "accuracy_vs_base_size.png" and ladder.figures["size"].is_file()
+    assert "base model size" in CAPTIONS["size"]
+    one_base = [r for r in _ladder() if r["options"]["model"] == BASES[0]]
+    assert "size" not in build_report(tmp_path / "flat", "flat", records=one_base).figures
