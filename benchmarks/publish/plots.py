@@ -155,16 +155,14 @@ def base_size_rows(records: list[dict[str, Any]]) -> pd.DataFrame:
     The count is the registry card's ``params`` (embeddings counted once), else the record's own
     ``params_total``; the rows are what ``accuracy_vs_base_size`` plots and what a table shows.
     """
-    from ragorft.benchmarks.models.registry import registry
+    from ragorft.benchmarks.models.registry import nominal_params
 
-    cards = registry()
     rows = []
     for r in records:
         model = (r.get("options") or {}).get("model")
         if not model or r.get("seed", 0) != 0:
             continue
-        card = cards.get(model)
-        params = (getattr(card, "params", None) or card.get("params")) if card else None
+        params = nominal_params(model)
         m = r["metrics"]
         rows.append(
             {
