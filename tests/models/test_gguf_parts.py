@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.models import lm
@@ -123,11 +124,15 @@ def test_real_ladder_model_assembles_and_converts(name: str) -> None:
     card = lm.models.card(name)
     if any(importlib.util.find_spec(p.module) is None for p in lm_parts(card)):
         pytest.skip(f"{name}: part packages not installed")
-    folder = Path(lm.causal_lm_folder(name))
-    assert (folder / lm.CONVERSION_META).exists()
+    from gguf import GGUFReader
     from ragorft.benchmarks.models.ct2_engine import checkpoint_params
 
-    assert checkpoint_params(str(folder)) == card.get("params_loaded")
+    tensors = {t.name: int(np.prod(t.shape)) for t in GGUFReader(lm.gguf_path(card)).tensors}
+    # nominal: the embeddings counted once (the GGUF also stores the LM head as output.weight)
+    assert card.params == sum(tensors.values()) - tensors["output.weight"]
+    folder = Path(lm.causal_lm_folder(name))
+    assert (folder / lm.CONVERSION_META).exists()
+    assert checkpoint_params(str(folder)) == card.get("params_loaded") == sum(tensors.values())
 
 
 def lm_parts(card: ModelCard) -> list:
