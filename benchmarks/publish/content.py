@@ -27,6 +27,11 @@ FIGURES = {
     "curves": ("learning_curves.png", "Learning curves: accuracy vs training examples per class"),
     "confusions": ("confusions.png", "Top confused pairs, shared across cells"),
 }
+#: figures a report has only when its records call for them (a strategy run on several bases)
+OPTIONAL_FIGURES = {
+    "size": ("accuracy_vs_base_size.png", "Accuracy vs base model size (same strategy and budget)"),
+}
+CAPTIONS = {key: caption for key, (_, caption) in (FIGURES | OPTIONAL_FIGURES).items()}
 
 
 @dataclass
@@ -90,6 +95,9 @@ def build_report(
             "curves": plots.learning_curves(df, suite_dir / FIGURES["curves"][0]),
             "confusions": plots.confusion_heatmap(records, suite_dir / FIGURES["confusions"][0]),
         }
+        size = plots.accuracy_vs_base_size(records, suite_dir / OPTIONAL_FIGURES["size"][0])
+        if size is not None:  # only a suite that runs one strategy on several bases
+            figures["size"] = size
     return Report(suite, header, sections, decisions(records, pricing) if records else [], figures, df)
 
 

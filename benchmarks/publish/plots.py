@@ -146,3 +146,69 @@ def confusion_heatmap(records: list[dict[str, Any]], path: Path, top: int = 8) -
         ax.set_title(f"{corpus}: top confused pairs (% of gold class)", fontsize=9)
         fig.colorbar(im, ax=ax, fraction=0.04)
     return _save(fig, path)
+
+
+def base_size_rows(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The capability-ceiling evidence: one row per cell whose strategy and budget were run on two or
+    more base models of a corpus (seed 0's interval), with the base's nominal parameter count.
+
+    The count is the registry card's ``params`` (embeddings counted once), else the record's own
+    ``params_total``; the rows are what ``accuracy_vs_base_size`` plots and what a table shows.
+    """
+    from ragorft.benchmarks.models.registry import nominal_params
+
+    rows = []
+    for r in records:
+        model = (r.get("options") or {}).get("model")
+        if not model or r.get("seed", 0) != 0:
+            continue
+        params = nominal_params(model)
+        m = r["metrics"]
+        rows.append(
+            {
+                "corpus": r["corpus"],
+                "strategy": r["strategy"],
+                "budget": r["budget_name"],
+                "model": model,
+                "params": params or r["cost"].get("params_total"),
+                "accuracy": m["accuracy"],
+                "accuracy_lo": m["accuracy_ci"][0],
+                "accuracy_hi": m["accuracy_ci"][1],
+                "n_test": r["n_test"],
+            }
+        )
+    if not rows:
+        return pd.DataFrame()
+    df = pd.DataFrame(rows)
+    sizes = df.groupby(["corpus", "strategy", "budget"])["model"].transform("nunique")
+    return df[sizes >= 2].sort_values(["corpus", "strategy", "budget", "params"]).reset_index(drop=True)
+
+
+def accuracy_vs_base_size(records: list[dict[str, Any]], path: Path) -> Path | None:
+    """Accuracy (95% CI) against the base's parameter count, one line per strategy x budget, one
+    panel per corpus: flat lines say the ceiling is not the base's size. None without such cells."""
+    df = base_size_rows(records)
+    if df.empty:
+        return None
+    corpora = sorted(df["corpus"].unique())
+    lines = sorted({f"{s} {b}" for s, b in zip(df["strategy"], df["budget"])})
+    colors = _colors(lines)
+    fig, axes = _panels(len(corpora))
+    for ax, corpus in zip(axes, corpora):
+        for (strategy, budget), sub in df[df["corpus"] == corpus].groupby(["strategy", "budget"]):
+            x, acc = sub["params"].to_numpy(float) / 1e6, 100 * sub["accuracy"].to_numpy(float)
+            err = [acc - 100 * sub["accuracy_lo"].to_numpy(float), 100 * sub["accuracy_hi"].to_numpy(float) - acc]
+            color = colors[f"{strategy} {budget}"]
+            ax.errorbar(x, acc, yerr=err, marker="o", capsize=3, color=color, label=f"{strategy} {budget}")
+        ax.set_xscale("log")
+        ticks = sorted(set(df.loc[df["corpus"] == corpus, "params"].astype(float) / 1e6))
+        ax.set_xticks(ticks, [f"{t / 1000:.2g}B" if t >= 1000 else f"{t:.0f}M" for t in ticks])
+        ax.minorticks_off()
+        ax.set_title(corpus)
+        ax.set_xlabel("base parameters (log)")
+        ax.set_ylabel("accuracy % (95% CI)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    models = ", ".join(dict.fromkeys(df.sort_values("params")["model"]))
+    fig.text(0.5, -0.04, f"bases: {models} (Qwen: Coder-Instruct variants)", ha="center", fontsize=8)
+    return _save(fig, path)

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
-from ragorft.benchmarks.publish.content import FIGURES, Report, build_report, recommendation_markdown
+from ragorft.benchmarks.publish.content import (  # FIGURES: re-exported, callers read it here
+    CAPTIONS,
+    FIGURES,  # noqa: F401
+    Report,
+    build_report,
+    recommendation_markdown,
+)
 from ragorft.benchmarks.publish.html import html_page
 from ragorft.benchmarks.publish.summary import (
     Pricing,
@@ -30,7 +36,7 @@ def markdown(report: Report) -> str:
         lines += [h, ""]
     lines += ["## Figures", ""]
     for key, path in report.figures.items():
-        lines += [f"![{FIGURES[key][1]}]({path.name})", ""]
+        lines += [f"![{CAPTIONS[key]}]({path.name})", ""]
     for s in report.sections:
         lines += [f"## {s.corpus}", "", s.table.to_markdown(index=False), ""]
         if not s.significance.empty:
@@ -66,7 +72,7 @@ def write_report(results_dir: Path, suite: str, pricing: Pricing | None = None) 
     records = write_tables(Path(results_dir), suite, pricing)
     report = build_report(suite_dir, suite, pricing, records)
     write_text(suite_dir / "REPORT.md", markdown(report))
-    write_text(suite_dir / "index.html", html_page(report, {k: v[1] for k, v in FIGURES.items()}))
+    write_text(suite_dir / "index.html", html_page(report, CAPTIONS))
     write_suites_index(Path(results_dir))
     return report
 

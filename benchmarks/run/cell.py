@@ -47,6 +47,7 @@ COMPUTING_PACKAGES = (
     "scipy",
     "numpy",
     "accelerate",
+    "ctranslate2",  # the prompting strategies' default engine
 )
 
 

@@ -5,8 +5,13 @@ same examples in the same process, alternating the two settings (``--repeats`` r
 load hits both alike. Peak memory needs a clean process per setting, so each memory run is a fresh
 subprocess (spawn) sampling its own RSS.
 
-    python -m benchmarks.bench_finetune --corpus banking77 --examples 320 --repeats 2
-    python -m benchmarks.bench_finetune --memory-only --model SmolLM2-135M-Instruct --examples 64
+    python -m ragorft.benchmarks.tools.bench_finetune --corpus banking77 --examples 320 --repeats 2
+    python -m ragorft.benchmarks.tools.bench_finetune --memory-only --model SmolLM2-135M-Instruct --examples 64
+    python -m ragorft.benchmarks.tools.bench_finetune --memory-only --model Qwen2.5-Coder-1.5B-Instruct \
+        --examples 16 --max-length 32 --dev-examples 8 --out results/finetune-bench/memory-qwen1.5b.json
+
+The memory runs also time training (examples/s and wall seconds of ``Trainer.train`` in each fresh
+process), so one command gives QLoRA's memory saving and its speed cost on the same base.
 """
 
 from __future__ import annotations
@@ -23,27 +28,53 @@ from typing import Any
 from ragorft.benchmarks.core.cliargs import number
 from ragorft.benchmarks.models.classifier import LoraOptions
 from ragorft.benchmarks.models.finetune import finetune, subset
+from ragorft.benchmarks.run.measure import PeakMemory
+from transformers import TrainerCallback
 
 
-def _data(corpus: str, examples: int, seed: int) -> tuple[list, list, list[str]]:
+def _data(corpus: str, examples: int, seed: int, dev_examples: int = 0) -> tuple[list, list, list[str]]:
     from ragorft.benchmarks.run.cell import load_corpus_data
 
     d = load_corpus_data(corpus, None)
     pool, dev = d.pools(seed)
-    return subset(pool, examples, seed), subset(dev, len(d.corpus.labels), seed), d.corpus.labels
+    return subset(pool, examples, seed), subset(dev, dev_examples or len(d.corpus.labels), seed), d.corpus.labels
 
 
-def _train(kind: str, opts: LoraOptions, corpus: str, examples: int, seed: int) -> dict[str, Any]:
-    from ragorft.benchmarks.run.measure import PeakMemory
+class _TrainingPeak(TrainerCallback):
+    """RSS when training starts (the model loaded) and its peak during training.
 
-    train, dev, labels = _data(corpus, examples, seed)
+    The whole-process peak includes loading, where a 4-bit base still passes through full-precision
+    weights on CPU; the training peak is what the base's precision changes while it trains. An
+    fp32 base read from safetensors is memory-mapped, so its "loaded" RSS is low until the first
+    forward pass touches the weights: compare the peaks, not the loaded figures."""
+
+    loaded_mb = peak_mb = 0.0
+
+    def on_train_begin(self, *args: Any, **kwargs: Any) -> None:
+        self.mem = PeakMemory().__enter__()
+        self.loaded_mb = self.mem.start_mb
+
+    def on_train_end(self, *args: Any, **kwargs: Any) -> None:
+        self.mem.__exit__(None, None, None)
+        self.peak_mb = self.mem.peak_mb
+
+
+def _train(kind: str, opts: LoraOptions, corpus: str, examples: int, seed: int, dev_examples: int = 0) -> dict:
+    train, dev, labels = _data(corpus, examples, seed, dev_examples)
+    during = _TrainingPeak()
     with tempfile.TemporaryDirectory() as cache, PeakMemory() as mem:
-        result = finetune(kind, opts, train, dev, labels, seed=seed, cache_dir=Path(cache))
+        result = finetune(kind, opts, train, dev, labels, seed=seed, cache_dir=Path(cache), extra_callbacks=[during])
     return {
+        "rss_model_loaded_mb": during.loaded_mb,
+        "peak_rss_training_mb": during.peak_mb,
         "kind": kind,
         "examples_per_s": result.extra["train_examples_per_s"],
+        "train_wall_s": result.extra["train_wall_s"],
+        "n_train": len(train),
         "peak_rss_mb": mem.peak_mb,
         "start_rss_mb": mem.start_mb,
+        "params_total": result.params_total,
+        "params_trained": result.params_trained,
     }
 
 
@@ -69,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-length", type=number(lo=1, integer=True), default=64)
     p.add_argument("--repeats", type=number(lo=1, integer=True), default=2)
     p.add_argument("--seed", type=number(lo=0, integer=True), default=0)
+    p.add_argument(
+        "--dev-examples", type=number(lo=0, integer=True), default=0, help="dev items per epoch (0: one per label)"
+    )
     p.add_argument("--memory-only", action="store_true")
     p.add_argument("--padding-only", action="store_true")
     p.add_argument("--out", help="write the measurements as JSON here")
@@ -90,14 +124,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train examples/s, dynamic padding + length grouping / padding to {args.max_length}: {dyn / pad:.2f}x")
     if not args.padding_only:
         mem = {
-            kind: _in_subprocess(kind, LoraOptions(**base), args.corpus, args.examples, args.seed)
+            kind: _in_subprocess(kind, LoraOptions(**base), args.corpus, args.examples, args.seed, args.dev_examples)
             for kind in ("lora", "qlora")
         }
-        ratio = mem["qlora"]["peak_rss_mb"] / mem["lora"]["peak_rss_mb"]
-        report["memory"] = mem | {"peak_rss_ratio_qlora_over_lora": ratio}
+        q, lo = mem["qlora"], mem["lora"]
+        ratios = {
+            "peak_rss_ratio_qlora_over_lora": q["peak_rss_mb"] / lo["peak_rss_mb"],
+            "training_peak_rss_ratio_qlora_over_lora": q["peak_rss_training_mb"] / lo["peak_rss_training_mb"],
+            "loaded_rss_ratio_qlora_over_lora": q["rss_model_loaded_mb"] / lo["rss_model_loaded_mb"],
+            "speed_ratio_qlora_over_lora": q["examples_per_s"] / lo["examples_per_s"],
+        }
+        report["memory"] = mem | ratios
         print(
-            f"peak RSS qlora {mem['qlora']['peak_rss_mb']:.0f} MiB / lora {mem['lora']['peak_rss_mb']:.0f} MiB "
-            f"= {ratio:.2f} ({args.model})"
+            f"{args.model}: peak RSS (whole process) qlora {q['peak_rss_mb']:.0f} / lora {lo['peak_rss_mb']:.0f} MiB "
+            f"= {ratios['peak_rss_ratio_qlora_over_lora']:.2f}; while training "
+            f"{q['peak_rss_training_mb']:.0f} / {lo['peak_rss_training_mb']:.0f} MiB "
+            f"= {ratios['training_peak_rss_ratio_qlora_over_lora']:.2f}; train examples/s qlora / lora "
+            f"= {ratios['speed_ratio_qlora_over_lora']:.2f}"
         )
     if args.out:
         from ragorft.benchmarks.core.atomic import write_json

@@ -86,7 +86,9 @@ def test_constraint_never_emits_an_invalid_label(tiny_tokenizer, seed: int, scal
 def test_prefix_cache_gives_the_same_predictions(name: str, tiny_lm_dir: Path, tmp_path: Path) -> None:
     preds, logits = {}, {}
     for use_cache in (True, False):
-        s = make(name, tiny_lm_dir, tmp_path, prefix_cache=use_cache, measure_unconstrained=False)
+        s = make(
+            name, tiny_lm_dir, tmp_path, prefix_cache=use_cache, measure_unconstrained=False, engine="transformers"
+        )
         s.fit(TRAIN)
         preds[use_cache] = s.predict(TEST)
         suffix = s.tokenizer.encode(s._suffix_text(s.query_demos(TEST[:1])[0], TEST[0]), add_special_tokens=False)
@@ -108,13 +110,81 @@ def test_batched_decoding_matches_one_query_at_a_time(
     model_dir = tiny_plain_lm_dir if plain else tiny_lm_dir
     runs = {}
     for batch in (1, 4):
-        s = make(name, model_dir, tmp_path, prefix_cache=prefix_cache, batch_size=batch)
+        s = make(name, model_dir, tmp_path, prefix_cache=prefix_cache, batch_size=batch, engine="transformers")
         s.fit(TRAIN)
         runs[batch] = (s.predict(TEST), s.unconstrained_answers(), s.tokens_in, s.tokens_out)
         assert s.report().extra["batch_size"] == batch
     assert len({len(suffix) for suffix in s.seen.values()}) > 1 and len(TEST) % 4
     assert runs[4] == runs[1]
     assert set(runs[4][0]) <= set(LABELS)
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix_cache", "plain"),
+    [("few_shot", True, False), ("rag_lm", True, False), ("few_shot", False, False), ("rag_lm", True, True)],
+)
+def test_ctranslate2_engine_equals_the_transformers_reference(
+    name: str, prefix_cache: bool, plain: bool, tiny_lm_dir: Path, tiny_plain_lm_dir: Path, tmp_path: Path
+) -> None:
+    """The fast engine (float32 compute, so the logits are the reference's up to rounding) gives
+    every query the label, the unconstrained answer and the token counts transformers gives."""
+    model_dir = tiny_plain_lm_dir if plain else tiny_lm_dir
+    runs, reports = {}, {}
+    extra = {"k": 3} if name == "rag_lm" else {}
+    for engine in ("transformers", "ctranslate2"):
+        s = make(name, model_dir, tmp_path, prefix_cache=prefix_cache, engine=engine, compute_type="float32", **extra)
+        s.prepare(TRAIN)
+        s.fit(TRAIN)
+        runs[engine] = (s.predict(TEST), s.unconstrained_answers(), s.tokens_in, s.tokens_out)
+        reports[engine] = s.report()
+    assert runs["ctranslate2"] == runs["transformers"]
+    assert set(runs["ctranslate2"][0]) <= set(LABELS)
+    assert reports["ctranslate2"].extra["engine"] == "ctranslate2"
+    assert reports["ctranslate2"].params_total == reports["transformers"].params_total
+
+
+def test_ctranslate2_trie_walk_resumes_after_a_divergence(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    """A random tiny model rarely writes a label unaided, so the walk must stop the greedy run at a
+    divergence, choose among the trie children by that step's logits and resume: the chosen labels
+    are the reference's even where the unaided answer is not a label."""
+    s = make("few_shot", tiny_lm_dir, tmp_path, engine="ctranslate2", compute_type="float32")
+    s.fit(TRAIN)
+    preds = s.predict(TEST)
+    rep = s.report()
+    assert rep.extra["invalid_label_rate"] > 0  # the unaided model diverges from every label somewhere
+    assert s.engine.generations > len(TEST)  # ... so some queries needed more than one generation
+    ref = make("few_shot", tiny_lm_dir, tmp_path, engine="transformers", measure_unconstrained=False)
+    ref.fit(TRAIN)
+    assert ref.predict(TEST) == preds
+
+
+def test_sliding_window_models_get_no_static_prompt() -> None:
+    """ctranslate2 4.8.5 aborts after a static prompt on Gemma 3's sliding-window layers, so the
+    engine feeds those models the whole prompt per query; full-attention models keep the cache."""
+    from ragorft.benchmarks.models.ct2_engine import has_sliding_window
+
+    gemma3 = {"layer_types": ["sliding_attention"] * 5 + ["full_attention"], "sliding_window": 512}
+    qwen2 = {"layer_types": ["full_attention"] * 24, "sliding_window": 32768, "use_sliding_window": False}
+    assert has_sliding_window(gemma3) and has_sliding_window({"text_config": gemma3})
+    assert not has_sliding_window(qwen2) and not has_sliding_window({"use_sliding_window": False})
+    assert has_sliding_window({"sliding_window": 4096}) and not has_sliding_window({"hidden_size": 32})
+
+
+def test_int8_engine_gives_valid_labels_and_says_so(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    s = make("rag_lm", tiny_lm_dir, tmp_path, engine="ctranslate2", compute_type="int8", k=3)
+    s.prepare(TRAIN)
+    s.fit(TRAIN)
+    assert set(s.predict(TEST)) <= set(LABELS)
+    assert s.report().extra["compute_type"] == "int8"
+
+
+def test_unknown_engine_is_refused_when_options_are_read(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    from ragorft.benchmarks.core.errors import RagorftError
+
+    with pytest.raises(RagorftError, match="engine"):
+        make("few_shot", tiny_lm_dir, tmp_path, engine="llamacpp")
+    with pytest.raises(RagorftError, match="compute_type"):
+        make("few_shot", tiny_lm_dir, tmp_path, compute_type="int3")
 
 
 def test_demos_are_deterministic_per_seed() -> None:
@@ -155,3 +225,25 @@ def test_rag_lm_puts_the_nearest_examples_last(tiny_lm_dir: Path, tmp_path: Path
     demos = s.query_demos(["please block my lost card, it was stolen"])[0]
     assert len(demos) == 3 and demos[-1].label == "lost_card"
     assert set(s.predict(TEST)) <= set(LABELS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["Qwen2.5-Coder-0.5B-Instruct", "Qwen2.5-Coder-1.5B-Instruct"])
+def test_real_ladder_model_engine_matches_reference(model: str, tmp_path: Path) -> None:
+    """On the real Qwen bases (nox -s e2e installs their parts): the ctranslate2 engine in float32
+    picks the reference's labels; in int8 every answer is still a label."""
+    import importlib.util
+
+    from ragorft.benchmarks.models import gguf_parts
+    from ragorft.benchmarks.models.registry import card
+
+    if any(importlib.util.find_spec(p.module) is None for p in gguf_parts.parts_of(card(model).get("parts"))):
+        pytest.skip(f"{model}: part packages not installed")
+    preds = {}
+    for engine, compute in (("transformers", "int8"), ("ctranslate2", "float32"), ("ctranslate2", "int8")):
+        s = make("rag_lm", Path(model), tmp_path, engine=engine, compute_type=compute, k=3, measure_unconstrained=False)
+        s.prepare(TRAIN)
+        s.fit(TRAIN)
+        preds[(engine, compute)] = s.predict(TEST)
+    assert preds[("ctranslate2", "float32")] == preds[("transformers", "int8")]
+    assert set(preds[("ctranslate2", "int8")]) <= set(LABELS)

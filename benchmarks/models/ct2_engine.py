@@ -1,0 +1,259 @@
+"""CTranslate2 as the fast local engine of the prompting strategies (transformers stays the reference).
+
+Why CTranslate2: of the CPU engines with Python 3.11 wheels, it ran SmolLM2 fastest here (int8
+weights, ~2.3x transformers fp32 on prefill), it keeps a *static prompt* cache (the shared prefix
+is run once per generator and its KV state reused, like ``PrefixCachedLM``), it converts a
+transformers folder directly (``TransformersConverter``), and its per-step callback sees each
+step's full logits, which is what label-constrained decoding needs.
+
+Label-trie decoding without a logits processor (CTranslate2 has none): generate greedily, and
+walk the label trie alongside in the step callback. While the greedy token is a child of the
+current trie node, it is also the constrained choice (the argmax over all tokens is the argmax
+over any subset holding it). At the first step where it is not, the constrained choice is the
+argmax of *that step's logits* over the node's children, exactly what ``TrieWalk`` picks; the
+callback stops the generation there, the chosen token (and any forced single-child chain after
+it) is appended to the start tokens and greedy generation resumes. A query whose model already
+answers a label costs one generation; each divergence costs one more pass over the query suffix
+(the prefix stays cached). The result is the same label the transformers walk picks from the same
+logits; differences come only from the logits themselves (int8 vs fp32), measured by
+``benchmarks/tools/bench_engine.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.log import get_logger
+from ragorft.benchmarks.core.paths import cache_root
+from ragorft.benchmarks.models.label_decoding import LabelTrie, TrieNode
+
+log = get_logger(__name__)
+
+ENGINES = ("transformers", "ctranslate2")
+#: compute type -> the weight storage the converted folder keeps (int8 halves the disk of fp16)
+STORAGE = {
+    "int8": "int8",
+    "int8_float32": "int8",
+    "float32": "float32",
+    "int8_float16": "int8",
+    "int8_bfloat16": "int8",
+    "bfloat16": "bfloat16",
+}
+
+
+def _folder_key(folder: Path) -> str:
+    """Identify a transformers folder cheaply: ragorft's conversion record, else weight files' sizes and times.
+
+    Hashing several GB of fp32 weights on every load would cost more than the engine saves; a
+    registry model's folder already carries its GGUF sha256 in its name and conversion record.
+    """
+    parts = [str(folder.resolve())]
+    meta = folder / "ragorft-conversion.json"
+    if meta.is_file():
+        parts.append(meta.read_text(encoding="utf-8"))
+    for p in sorted(folder.glob("*")):
+        if p.is_file() and p.suffix in (".safetensors", ".bin", ".json"):
+            st = p.stat()
+            parts.append(f"{p.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def ct2_folder(hf_folder: str, compute_type: str = "int8") -> Path:
+    """Convert a transformers causal-LM folder to CTranslate2 once (cached, atomic rename)."""
+    import ctranslate2
+
+    storage = STORAGE.get(compute_type)
+    if storage is None:
+        raise RagorftError(f"engine compute type must be one of {', '.join(STORAGE)}, not {compute_type!r}")
+    src = Path(hf_folder)
+    final = cache_root() / "ct2" / f"{src.name}-{_folder_key(src)}-{storage}"
+    if (final / "model.bin").is_file():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        log.info(f"converting {src} to CTranslate2 ({storage}; once, cached in {final.parent})")
+        converter = ctranslate2.converters.TransformersConverter(str(src), low_cpu_mem_usage=True)
+        converter.convert(str(tmp / "model"), quantization=storage, force=True)
+        (tmp / "model" / "ragorft-source.json").write_text(
+            json.dumps({"source": str(src), "quantization": storage, "ctranslate2": ctranslate2.__version__}),
+            encoding="utf-8",
+        )
+        os.replace(tmp / "model", final) if not final.exists() else None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def checkpoint_params(folder: str) -> int:
+    """Parameters of a safetensors checkpoint, read from the file headers (no weights loaded)."""
+    from safetensors import safe_open
+
+    total = 0
+    for path in sorted(Path(folder).glob("*.safetensors")):
+        with safe_open(str(path), framework="np") as f:
+            for key in f.keys():
+                total += int(np.prod(f.get_slice(key).get_shape()))
+    return total
+
+
+def _generator(folder: str, compute_type: str, device: str) -> Any:
+    """One ctranslate2 generator per (folder, compute type, device) in a process: its static
+    prompt cache lives in it, so cells that share a prefix share the cached prefix."""
+    key = (folder, compute_type, device)
+    if key not in _GENERATORS:
+        import ctranslate2
+
+        threads = int(os.environ.get("RAGORFT_TORCH_THREADS", "2"))
+        _GENERATORS[key] = ctranslate2.Generator(
+            folder, device="cuda" if device == "cuda" else "cpu", compute_type=compute_type, intra_threads=threads
+        )
+    return _GENERATORS[key]
+
+
+_GENERATORS: dict[tuple[str, str, str], Any] = {}
+
+
+class CT2Engine:
+    """Label-constrained and unconstrained greedy decoding over a cached static prompt prefix."""
+
+    #: one query per generation: batching variable-length suffixes would feed the tail of the
+    #: longer ones token by token (ctranslate2 forwards only the common length at once)
+    batchable = False
+
+    def __init__(
+        self,
+        hf_folder: str,
+        tokenizer: Any,
+        prefix_ids: list[int],
+        *,
+        use_cache: bool = True,
+        compute_type: str = "int8",
+        device: str = "cpu",
+    ):
+        self.compute_type = compute_type
+        self.generator = _generator(str(ct2_folder(hf_folder, compute_type)), compute_type, device)
+        config = json.loads((Path(hf_folder) / "config.json").read_text(encoding="utf-8"))
+        # ctranslate2 4.8.5 aborts (double free) generating after a static prompt on a model with
+        # sliding-window layers (Gemma 3): such models get the whole prompt per query instead
+        self.use_cache = use_cache and not has_sliding_window(config)
+        self.tokenizer, self.prefix_ids = tokenizer, list(prefix_ids)
+        self.prefix_tokens = tokenizer.convert_ids_to_tokens(self.prefix_ids)
+        self.generations = 0
+
+    def _generate(self, ids: list[int], max_length: int, callback: Any, end: list[int]) -> list[int]:
+        """Greedy continuation of prefix + ``ids``; ``callback(step)`` may stop it early."""
+        if self.use_cache:
+            start, static = self.tokenizer.convert_ids_to_tokens(ids), self.prefix_tokens
+        else:
+            start, static = self.tokenizer.convert_ids_to_tokens(self.prefix_ids + ids), None
+        self.generations += 1
+        result = self.generator.generate_batch(
+            [start],
+            max_length=max_length,
+            static_prompt=static,
+            include_prompt_in_result=False,
+            end_token=end,
+            return_end_token=True,
+            return_logits_vocab=callback is not None,
+            callback=callback,
+        )
+        return list(result[0].sequences_ids[0])
+
+    def labels(self, suffixes: Sequence[Sequence[int]], trie: LabelTrie) -> list[tuple[str, int]]:
+        """The same as ``TransformersEngine.labels``: (label, tokens generated) per suffix."""
+        return [self.label(s, trie) for s in suffixes]
+
+    def greedy_all(self, suffixes: Sequence[Sequence[int]], stop: set[int], limit: int) -> list[list[int]]:
+        return [self.greedy(s, stop, limit) for s in suffixes]
+
+    def label(self, suffix: Sequence[int], trie: LabelTrie) -> tuple[str, int]:
+        """The label the trie walk picks after prefix + ``suffix``; and the tokens generated."""
+        path: list[int] = []
+        node = _forced(trie.root, path)
+        end = _end_tokens(trie)
+        while node.label is None:
+            walk = _StepWalk(node)
+            self._generate(list(suffix) + path, trie.max_depth - len(path), walk, end)
+            if not walk.taken:
+                raise RuntimeError("ctranslate2 generated no token for a constrained step")
+            path += walk.taken
+            node = _forced(walk.node, path)
+        return node.label, len(path)
+
+    def greedy(self, suffix: Sequence[int], stop: set[int], limit: int) -> list[int]:
+        """What the model writes unaided (greedy, up to ``limit`` tokens, ending before a stop token)."""
+        out = self._generate(list(suffix), limit + 1, None, sorted(stop))
+        kept: list[int] = []
+        for tok in out:
+            if tok in stop or len(kept) >= limit:
+                break
+            kept.append(tok)
+        return kept
+
+
+def has_sliding_window(config: dict[str, Any]) -> bool:
+    """Whether a transformers config has sliding-window attention layers (Gemma 3, Mistral-style)."""
+    text = config.get("text_config") or config
+    if "layer_types" in text and text["layer_types"]:
+        return "sliding_attention" in text["layer_types"]
+    if "use_sliding_window" in text:  # Qwen2 names a window it does not use
+        return bool(text["use_sliding_window"])
+    return text.get("sliding_window") is not None
+
+
+def _forced(node: TrieNode, path: list[int]) -> TrieNode:
+    """Follow single-child chains (no logits needed), appending their tokens to ``path``."""
+    while node.label is None and len(node.children) == 1:
+        tok, node = next(iter(node.children.items()))
+        path.append(tok)
+    return node
+
+
+def _end_tokens(trie: LabelTrie) -> list[int]:
+    """Tokens that end a label in the trie (the end-of-turn id in chat mode): generation may stop there."""
+    ends, stack = set(), [trie.root]
+    while stack:
+        node = stack.pop()
+        for tok, child in node.children.items():
+            if child.label is not None:
+                ends.add(tok)
+            stack.append(child)
+    return sorted(ends)
+
+
+class _StepWalk:
+    """The step callback: follow greedy tokens down the trie; at the first divergence choose by logits and stop."""
+
+    def __init__(self, node: TrieNode):
+        self.node, self.taken = node, []
+        self.done = False
+
+    def __call__(self, step: Any) -> bool:
+        if self.done:
+            return True
+        node = self.node
+        if len(node.children) > 1:
+            tok = step.token_id
+            if tok not in node.children:
+                logits = np.asarray(step.logits).reshape(-1)
+                ids = list(node.children)
+                tok = ids[int(np.argmax(logits[ids]))]
+                self.done = True
+        else:  # a forced chain inside the greedy run: the token is given, agreeing or not
+            tok = next(iter(node.children))
+            self.done = tok != step.token_id
+        self.taken.append(tok)
+        self.node = node.children[tok]
+        if self.node.label is not None:
+            self.done = True
+        return self.done

@@ -1,0 +1,20 @@
+"""bench_engine on a tiny corpus and a tiny model: one run, both engines, the ratio and the agreement."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ragorft.benchmarks.tools import bench_engine
+
+
+def test_reports_a_ratio_and_full_agreement_at_float32(tiny_corpus: Path, model_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "engine.json"
+    args = ["--corpus", str(tiny_corpus), "--model", str(model_dir), "--strategy", "few_shot", "--budget", "3"]
+    args += ["--items", "6", "--repeats", "2", "--compute-type", "float32", "--out", str(out)]
+    result = bench_engine.main(args)
+    assert result["speedup"] > 0 and len(result["seconds_per_query"]["ctranslate2"]) == 2
+    # float32 compute: the engine's logits are the reference's up to rounding, so every label agrees
+    assert result["same_label_rate"] == 1.0 and result["differing"] == []
+    assert result["accuracy"]["ctranslate2"] == result["accuracy"]["transformers"]
+    assert json.loads(out.read_text(encoding="utf-8"))["speedup"] == result["speedup"]
