@@ -155,3 +155,15 @@ def test_rag_lm_puts_the_nearest_examples_last(tiny_lm_dir: Path, tmp_path: Path
     demos = s.query_demos(["please block my lost card, it was stolen"])[0]
     assert len(demos) == 3 and demos[-1].label == "lost_card"
     assert set(s.predict(TEST)) <= set(LABELS)
+
+
+def test_few_shot_budget_says_what_the_prompt_saw(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    whole = make("few_shot", tiny_lm_dir, tmp_path, measure_unconstrained=False)
+    whole.fit(TRAIN)  # 6 per label: the default puts the whole budget in the prompt
+    rep = whole.report().extra
+    assert rep["demos_per_label"] == rep["budget_per_label"] == 6 and rep["budget_used"] == 1.0
+    one = make("few_shot", tiny_lm_dir, tmp_path, demos_per_label=1, measure_unconstrained=False)
+    one.fit(TRAIN)
+    rep1 = one.report().extra
+    assert rep1["demos_per_label"] == 1 and rep1["budget_per_label"] == 6
+    assert rep1["budget_used"] == pytest.approx(1 / 6) and rep1["prompt_tokens"] < rep["prompt_tokens"]
