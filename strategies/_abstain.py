@@ -5,10 +5,13 @@ probability for probes and fine-tunes). Below a threshold it answers the out-of-
 instead. The threshold is calibrated on the dev split inside ``fit``, so ``predict`` already
 abstains and the runner scores the abstaining predictions like any others; one rule for all.
 
-The rule maximises the *balanced* dev score, the mean of in-scope accuracy and out-of-scope
-recall: dev splits hold out-of-scope queries in proportions that are artefacts of their making
-(3% of CLINC150's val against 18% of its test), so a threshold tuned on plain dev accuracy would
-encode the dev's share. Weighting the two error kinds equally ignores both shares.
+The rule: the threshold that catches the most out-of-scope dev queries while costing at most
+``MAX_IN_SCOPE_LOSS`` (one point) of in-scope dev accuracy. Plain dev accuracy would encode the
+dev split's out-of-scope share, an artefact of its making (3% of CLINC150's val against 18% of its
+test); the balanced mean of in-scope accuracy and OOS recall was tried and gives up 7 points of
+in-scope accuracy for OOS recall on CLINC150 dev (MiniLM probe, 10-shot: in-scope 90.7 -> 83.3,
+OOS recall 34 -> 93), a trade no intent service would take. A bounded in-scope cost is the
+trade-off published CLINC150 numbers are read by (in-scope accuracy first, OOS recall beside it).
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from typing import Any
 
 import numpy as np
 
-RULE = "threshold on confidence maximising (in-scope accuracy + OOS recall) / 2 on dev"
+MAX_IN_SCOPE_LOSS = 0.01
+RULE = (
+    "threshold on confidence maximising dev OOS recall with dev in-scope accuracy at most "
+    f"{MAX_IN_SCOPE_LOSS * 100:g} point below no abstention (ties: the lower threshold)"
+)
 
 
 @dataclass
@@ -61,14 +68,13 @@ def calibrate(
     # candidate thresholds: no abstention, then just above each distinct dev confidence
     values = np.unique(conf)
     candidates = np.concatenate([[-np.inf], np.nextafter(values, np.inf)])
-    best, best_score = -np.inf, -1.0
-    for t in candidates:
-        in_acc, oos_rec = _scores(conf, pred, gold_, oos, t)
-        score = (in_acc + oos_rec) / 2
-        if score > best_score + 1e-12:
-            best, best_score = float(t), score
-    in_acc, oos_rec = _scores(conf, pred, gold_, oos, best)
     in0, oos0 = _scores(conf, pred, gold_, oos, -np.inf)
+    best, best_recall = -np.inf, oos0
+    for t in candidates:  # ascending: on equal recall the lower threshold (less abstention) stays
+        in_acc, oos_rec = _scores(conf, pred, gold_, oos, t)
+        if in_acc >= in0 - MAX_IN_SCOPE_LOSS - 1e-12 and oos_rec > best_recall + 1e-12:
+            best, best_recall = float(t), oos_rec
+    in_acc, oos_rec = _scores(conf, pred, gold_, oos, best)
     return Abstention(
         label=oos,
         threshold=best,
