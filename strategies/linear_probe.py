@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.tuning import best_trial, tuning_dev, tuning_report
 from ragorft.strategies import register
@@ -29,9 +30,9 @@ class LinearProbeOptions:
     #: inverse L2 regularisation strengths tried on dev; embeddings are unit vectors, so useful
     #: values are large (weak regularisation) compared with scikit-learn's default of 1
     c_grid: list = field(default_factory=lambda: [1.0, 10.0, 100.0, 1000.0])
-    max_iter: int = 3000
+    max_iter: int = option(3000, ge=1)
     #: 0 = the whole dev split; otherwise a stratified subset (>= 5 per class, see models.tuning)
-    max_dev_examples: int = 0
+    max_dev_examples: int = option(0, ge=0)
 
 
 @register

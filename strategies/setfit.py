@@ -24,10 +24,11 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import torch_threads
 from ragorft.benchmarks.models.registry import resolve
-from ragorft.benchmarks.models.tuning import best_trial, still_rising, tuning_dev, tuning_report
+from ragorft.benchmarks.models.tuning import best_trial, learning_rate_grid, still_rising, tuning_dev, tuning_report
 from ragorft.strategies import register
 from ragorft.strategies._abstain import AbstainingClassifier
 from ragorft.strategies.base import Report, Strategy
@@ -37,19 +38,19 @@ from ragorft.strategies.base import Report, Strategy
 class SetFitOptions:
     model: str = "all-MiniLM-L6-v2"
     #: the maximum number of body epochs (early stopping on dev decides how many run)
-    epochs: int = 3
-    patience: int = 1
+    epochs: int = option(3, ge=1)
+    patience: int = option(1, ge=1)
     #: body learning-rate grid chosen on dev; empty = [learning_rate]
-    learning_rate: float = 2e-5
+    learning_rate: float = option(2e-5, gt=0)
     learning_rates: list = field(default_factory=list)
     #: pairs per training example per epoch (setfit's ``num_iterations``; 20 in the paper)
-    num_iterations: int = 5
+    num_iterations: int = option(5, ge=1)
     #: 0 = every drawn pair; otherwise at most this many optimiser steps per epoch (CPU budgets)
-    max_steps_per_epoch: int = 0
-    batch_size: int = 16
-    max_length: int = 64
+    max_steps_per_epoch: int = option(0, ge=0)
+    batch_size: int = option(16, ge=1)
+    max_length: int = option(64, ge=1)
     #: 0 = the whole dev split; otherwise a stratified subset (>= 5 per class, see models.tuning)
-    max_dev_examples: int = 0
+    max_dev_examples: int = option(0, ge=0)
 
 
 def _dataset(texts: Sequence[str], labels: Sequence[int]) -> Any:
@@ -120,14 +121,12 @@ class SetFit(AbstainingClassifier, Strategy):
         o = self.options
         if not self.ctx.dev:
             raise RagorftError("setfit needs a dev split for early stopping (the runner passes ctx.dev)")
-        if o.epochs < 1 or o.patience < 1 or o.num_iterations < 1:
-            raise RagorftError("setfit: epochs, patience and num_iterations must be at least 1")
+        grid = learning_rate_grid("setfit", o.learning_rates, o.learning_rate)
         torch_threads()
         label_id = {lab: i for i, lab in enumerate(self.ctx.labels)}
         data = _dataset([ex.text for ex in train], [label_id[ex.label] for ex in train])
         dev = tuning_dev(self.ctx.dev, o.max_dev_examples, len(self.ctx.labels), self.ctx.seed)
         dev_texts, dev_gold = [ex.text for ex in dev], np.array([label_id[ex.label] for ex in dev])
-        grid = [float(lr) for lr in (o.learning_rates or [o.learning_rate])]
         trials: list[dict[str, Any]] = []
         for lr in grid:
             model, trial = self._one_rate(lr, data, dev_texts, dev_gold)

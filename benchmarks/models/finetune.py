@@ -37,7 +37,7 @@ from ragorft.benchmarks.models.classifier import (
     torch_threads,
 )
 from ragorft.benchmarks.models.finetune_run import Trial, train_one
-from ragorft.benchmarks.models.tuning import best_trial, tuning_dev, tuning_report
+from ragorft.benchmarks.models.tuning import best_trial, learning_rate_grid, tuning_dev, tuning_report
 
 log = get_logger(__name__)
 
@@ -92,7 +92,7 @@ def finetune(
         raise RagorftError(f"padding must be 'dynamic' or 'max_length', not {options.padding!r}")
     if not dev:
         raise RagorftError("fine-tuning needs a dev split for early stopping (the runner passes ctx.dev)")
-    grid = [float(lr) for lr in (options.learning_rates or [options.learning_rate])]
+    grid = learning_rate_grid("fine-tuning", options.learning_rates, options.learning_rate)
     torch_threads()
     folder, family = model_source(options.model)
     train = subset(train, options.max_train_examples, seed)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.data.sampling import stratified_order
 
@@ -25,6 +26,18 @@ RULE = (
     "grid of the main knob chosen by dev accuracy (ties: first in grid); epochs by early stopping on dev "
     f"with patience, up to a maximum; dev = whole split or >= {MIN_DEV_PER_CLASS} per class"
 )
+
+
+def learning_rate_grid(owner: str, grid: Sequence[Any], single: float) -> list[float]:
+    """The learning rates to try: ``grid``, or ``[single]`` when it is empty; each a number >= 0.
+
+    Zero is allowed (a run that cannot move: the tests' planted plateau); a list option has no
+    declared range, so its entries are checked here, before any model loads.
+    """
+    values = list(grid) or [single]
+    if any(isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < float("inf") for v in values):
+        raise RagorftError(f"{owner}: learning_rates must be a list of numbers >= 0, not {list(grid)!r}")
+    return [float(v) for v in values]
 
 
 def tuning_dev(dev: Sequence[Example], max_examples: int, n_labels: int, seed: int) -> list[Example]:
