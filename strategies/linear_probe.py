@@ -18,7 +18,7 @@ import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.models.tuning import best_trial, tuning_dev, tuning_report
+from ragorft.benchmarks.models.tuning import best_trial, positive_grid, tuning_dev, tuning_report
 from ragorft.strategies import register
 from ragorft.strategies._abstain import AbstainingClassifier
 from ragorft.strategies.base import Report, Strategy
@@ -52,8 +52,7 @@ class LinearProbe(AbstainingClassifier, Strategy):
 
     def fit(self, train: Sequence[Example]) -> None:
         o = self.options
-        if not o.c_grid or any(not isinstance(c, int | float) or c <= 0 for c in o.c_grid):
-            raise RagorftError(f"linear_probe: c_grid must be a non-empty list of positive numbers, not {o.c_grid!r}")
+        grid = positive_grid("linear_probe", "c_grid", o.c_grid)
         if not self.ctx.dev:
             raise RagorftError("linear_probe needs a dev split to choose C (the runner passes ctx.dev)")
         label_id = {lab: i for i, lab in enumerate(self.ctx.labels)}
@@ -63,15 +62,13 @@ class LinearProbe(AbstainingClassifier, Strategy):
         x_dev = self.ctx.embed(o.model, [ex.text for ex in dev])
         y_dev = np.array([label_id[ex.label] for ex in dev])
         trials, models = [], []
-        for c in o.c_grid:
-            clf = self._fit_one(float(c), x, y)
+        for c in grid:
+            clf = self._fit_one(c, x, y)
             models.append(clf)
-            trials.append({"C": float(c), "dev_accuracy": float((clf.predict(x_dev) == y_dev).mean())})
+            trials.append({"C": c, "dev_accuracy": float((clf.predict(x_dev) == y_dev).mean())})
         chosen = best_trial(trials)
         self.clf = models[chosen]
-        self.tuning = tuning_report(
-            "C", [float(c) for c in o.c_grid], trials, chosen, n_dev=len(dev), n_dev_available=len(self.ctx.dev)
-        )
+        self.tuning = tuning_report("C", grid, trials, chosen, n_dev=len(dev), n_dev_available=len(self.ctx.dev))
         self.n_train = len(train)
         # dev is corpus text: its cached embeddings serve the calibration
         self.calibrate_abstention(self._scored(self.ctx.embed(o.model, [ex.text for ex in self.ctx.dev])))

@@ -40,6 +40,15 @@ def learning_rate_grid(owner: str, grid: Sequence[Any], single: float) -> list[f
     return [float(v) for v in values]
 
 
+def positive_grid(owner: str, name: str, values: Sequence[Any]) -> list[float]:
+    """A non-empty list of positive numbers (a regularisation grid), checked before any fit."""
+    if not values or any(
+        isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < float("inf") for v in values
+    ):
+        raise RagorftError(f"{owner}: {name} must be a non-empty list of positive numbers, not {list(values)!r}")
+    return [float(v) for v in values]
+
+
 def tuning_dev(dev: Sequence[Example], max_examples: int, n_labels: int, seed: int) -> list[Example]:
     """The dev items tuning decides on: all of them, or a seeded stratified subset.
 

@@ -22,5 +22,6 @@ def test_setfit_trains_on_tiny_intents_and_records_its_tuning(tiny_corpus: Path,
     for trial in tuning["trials"]:
         assert 1 <= trial["epochs_run"] <= 2 and len(trial["dev_accuracy_curve"]) == trial["epochs_run"]
         assert trial["dev_accuracy"] == max(trial["dev_accuracy_curve"])
+        assert trial["head_c"] in (10.0, 100.0, 1000.0)  # the head's C, chosen on dev
     assert tuning["chosen"]["dev_accuracy"] == max(t["dev_accuracy"] for t in tuning["trials"])
     assert record["cost"]["params_trained"] > 22_000_000  # the whole MiniLM body trains
