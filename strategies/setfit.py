@@ -190,7 +190,14 @@ class SetFit(AbstainingClassifier, Strategy):
         n_body = sum(p.numel() for p in body.parameters())
         head = self.model.model_head
         n_head = int(head.coef_.size + head.intercept_.size)
+        chosen = self.tuning["chosen"]
         extra = {
+            # the chosen learning rate's per-epoch dev curve, in the fine-tunes' shape (decide reads it)
+            "curves": [{"epoch": i + 1, "dev_accuracy": a} for i, a in enumerate(chosen["dev_accuracy_curve"])],
+            "chosen_epoch": chosen["chosen_epoch"],
+            "epochs_run": chosen["epochs_run"],
+            "stopped_early": chosen["epochs_run"] < self.options.epochs,
+            "n_dev_used": self.tuning["n_dev"],
             "tuning": self.tuning,
             "base_model": self.options.model,
             "n_train": self.n_train,

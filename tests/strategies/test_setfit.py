@@ -24,4 +24,6 @@ def test_setfit_trains_on_tiny_intents_and_records_its_tuning(tiny_corpus: Path,
         assert trial["dev_accuracy"] == max(trial["dev_accuracy_curve"])
         assert trial["head_c"] in (10.0, 100.0, 1000.0)  # the head's C, chosen on dev
     assert tuning["chosen"]["dev_accuracy"] == max(t["dev_accuracy"] for t in tuning["trials"])
+    curve = [row["dev_accuracy"] for row in record["report"]["curves"]]
+    assert curve == tuning["chosen"]["dev_accuracy_curve"]  # the curve the decision tree reads
     assert record["cost"]["params_trained"] > 22_000_000  # the whole MiniLM body trains
