@@ -9,14 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+import numpy as np
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.models.finetune import FinetuneResult, finetune, predict_labels
+from ragorft.benchmarks.models.classifier import ENCODER_FAMILIES
+from ragorft.benchmarks.models.finetune import FinetuneResult, finetune, predict_scores
 from ragorft.benchmarks.models.forgetting import PROBE_FILE, forgetting_check
+from ragorft.strategies._abstain import AbstainingClassifier
 from ragorft.strategies.base import Report, Strategy
 
 
-class FinetuneStrategy(Strategy):
-    """Train a sequence classifier in ``fit``; predict with its head; report curves and sizes."""
+class FinetuneStrategy(AbstainingClassifier, Strategy):
+    """Train a sequence classifier in ``fit``; predict with its head; report curves and sizes.
+
+    On corpora with an out-of-scope label, ``predict`` abstains below a head probability
+    calibrated on dev (``strategies._abstain``).
+    """
 
     kind: ClassVar[str]
     devices = ("cuda", "cpu")
@@ -36,9 +43,10 @@ class FinetuneStrategy(Strategy):
             progress=self.ctx.progress,
         )
         self.extra = dict(self.result.extra)
+        self.calibrate_abstention()
 
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        return predict_labels(
+    def scored(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        return predict_scores(
             self.result.model,
             self.result.tokenizer,
             self.ctx.labels,
@@ -48,10 +56,12 @@ class FinetuneStrategy(Strategy):
         )
 
     def report(self) -> Report:
-        if self.result.extra["family"] != "bert" and "forgetting" not in self.extra:
+        if self.result.extra["family"] not in ENCODER_FAMILIES and "forgetting" not in self.extra:
             # a causal LM: how much general language modelling did the tuning cost? Measured here,
             # after the runner's timings, so the probe is not billed as training time
             self.extra["forgetting"] = forgetting_check(self.result, self.options, self.ctx.device, kind=self.kind)
         return Report(
-            params_trained=self.result.params_trained, params_total=self.result.params_total, extra=self.extra
+            params_trained=self.result.params_trained,
+            params_total=self.result.params_total,
+            extra=self.extra | self.abstention_report(),
         )

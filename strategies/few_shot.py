@@ -4,24 +4,34 @@ The demonstrations are drawn from the training budget with the cell's seed (the 
 given seed and budget), ``demos_per_label`` per label where the budget has them. They sit in the
 prompt prefix, which is the same for every query, so its KV cache is computed once (see
 strategies.prompted_lm). This is the "is prompting enough?" branch of the decision tree.
+
+The budget axis means what it means for every other strategy: by default (``demos_per_label =
+0``) the prompt holds the whole N-shot budget, so ``few_shot`` at 3-shot saw exactly the examples
+``rag`` or ``setfit`` at 3-shot learned from. A smaller ``demos_per_label`` is allowed (a long
+label set overflows a small model's context quickly), and then the record says so: the report
+carries ``demos_per_label``, ``budget_per_label``, ``budget_used`` and the prompt's length in
+tokens, so a cell's "10shot" name cannot hide a one-demo prompt.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.strategies import register
+from ragorft.strategies.base import Report
 from ragorft.strategies.prompted_lm import PromptedLM, PromptedLMOptions
 
 
 @dataclass
 class FewShotOptions(PromptedLMOptions):
-    demos_per_label: int = option(1, ge=1)
+    #: 0 = every example of the budget (N-shot means N demos per label); else at most this many
+    demos_per_label: int = option(0, ge=0)
     #: "shuffled": demos in a seeded random order; "grouped": in label order
     order: str = option("shuffled", choices=("shuffled", "grouped"))
 
@@ -52,4 +62,26 @@ class FewShot(PromptedLM):
 
     def fixed_demos(self, train: Sequence[Example]) -> list[Example]:
         o = self.options
-        return select_demos(train, self.ctx.labels, o.demos_per_label, o.order, self.ctx.seed)
+        self.budget_per_label = max(Counter(ex.label for ex in train).values(), default=0)
+        self.per_label = o.demos_per_label or self.budget_per_label
+        self.n_budget = len(train)
+        return select_demos(train, self.ctx.labels, self.per_label, o.order, self.ctx.seed)
+
+    def fit(self, train: Sequence[Example]) -> None:
+        super().fit(train)
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if limit and len(self.runner.prefix_ids) >= limit:
+            raise RagorftError(
+                f"few_shot: the prompt of {len(self.prefix_demos)} demos is {len(self.runner.prefix_ids)} tokens, "
+                f"beyond {self.options.model}'s {limit}; set demos_per_label lower"
+            )
+
+    def report(self) -> Report:
+        report = super().report()
+        report.extra |= {
+            "demos_per_label": self.per_label,
+            "budget_per_label": self.budget_per_label,
+            "budget_used": len(self.prefix_demos) / max(self.n_budget, 1),
+            "prompt_tokens": report.extra["prefix_tokens"],
+        }
+        return report

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.core.options import option
 
+#: encoder families (a sentence encoder with a classification head); anything else is a causal LM
+ENCODER_FAMILIES = ("bert", "mpnet")
 LORA_TARGETS = {
     "bert": ["query", "key", "value", "dense"],
+    "mpnet": ["q", "k", "v", "o", "dense"],
     "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     # Qwen2 (the ladder's Qwen2.5-Coder bases) names its projections as Llama does
     "qwen2": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
@@ -26,11 +29,14 @@ class FinetuneOptions:
     model: str = "all-MiniLM-L6-v2"
     epochs: int = option(4, ge=1)
     learning_rate: float = option(1e-4, gt=0)
+    #: the learning-rate grid chosen on dev (benchmarks.models.tuning); empty = [learning_rate]
+    learning_rates: list = field(default_factory=list)
     batch_size: int = option(32, ge=1)
     max_length: int = option(64, ge=1)
     warmup_ratio: float = option(0.1, ge=0, le=1)
     weight_decay: float = option(0.01, ge=0)
-    #: epochs without dev-loss improvement before stopping (the best epoch is restored)
+    #: epochs without dev-accuracy improvement before stopping (the best epoch is restored);
+    #: ``epochs`` is then a maximum, not a fixed count
     patience: int = option(1, ge=1)
     #: 0 = every training example; otherwise a seeded stratified subset of this many
     max_train_examples: int = option(0, ge=0)
@@ -138,7 +144,7 @@ def build_model(
     if kind == "qlora":
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     assert isinstance(options, LoraOptions)
-    head = ["classifier"] if family == "bert" else ["score"]
+    head = ["classifier"] if family in ENCODER_FAMILIES else ["score"]
     config = LoraConfig(
         task_type=TaskType.SEQ_CLS,
         r=options.rank,

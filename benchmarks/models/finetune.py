@@ -18,9 +18,8 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +32,16 @@ from ragorft.benchmarks.models.classifier import (
     FinetuneOptions,
     LoraOptions,
     build_model,
-    count_params,
     folder_bytes,
     model_source,
     torch_threads,
 )
+from ragorft.benchmarks.models.finetune_run import Trial, train_one
+from ragorft.benchmarks.models.tuning import best_trial, learning_rate_grid, tuning_dev, tuning_report
 
 log = get_logger(__name__)
 
 MANIFEST = "ragorft_finetune.json"
-MIN_DEV_PER_LABEL = 5
 
 
 def subset(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
@@ -51,49 +50,6 @@ def subset(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
         return list(examples)
     order = stratified_order(examples, seed)[:n]
     return [examples[i] for i in sorted(order)]
-
-
-def dev_subset(dev: Sequence[Example], max_examples: int, n_labels: int, seed: int) -> list[Example]:
-    """The dev items early stopping and the flat-curve check read every epoch: ``max_examples``
-    (0 = all), but never fewer than ``MIN_DEV_PER_LABEL`` per label (77-154 items over 77 labels
-    once decided when to stop), or the whole dev split where it is smaller."""
-    if not max_examples:
-        return list(dev)
-    return subset(dev, max(max_examples, MIN_DEV_PER_LABEL * n_labels), seed)
-
-
-class _Texts:
-    """A tokenised list of examples in the shape ``Trainer`` expects (a torch-style dataset)."""
-
-    def __init__(self, tokenizer: Any, texts: Sequence[str], labels: Sequence[int] | None, options: FinetuneOptions):
-        pad = "max_length" if options.padding == "max_length" else False
-        enc = tokenizer(list(texts), truncation=True, max_length=options.max_length, padding=pad)
-        self.rows = [
-            {k: enc[k][i] for k in enc.keys()} | ({"labels": labels[i]} if labels is not None else {})
-            for i in range(len(texts))
-        ]
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i: int) -> dict[str, Any]:
-        return self.rows[i]
-
-
-def _curves(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per epoch: train loss, dev loss, dev accuracy (from the Trainer's log)."""
-    rows: dict[int, dict[str, Any]] = {}
-    for entry in log_history:
-        if "epoch" not in entry:
-            continue
-        epoch = int(round(entry["epoch"]))
-        row = rows.setdefault(epoch, {"epoch": epoch})
-        if "loss" in entry:
-            row["train_loss"] = entry["loss"]
-        if "eval_loss" in entry:
-            row["dev_loss"] = entry["eval_loss"]
-            row["dev_accuracy"] = entry.get("eval_accuracy")
-    return [rows[e] for e in sorted(rows) if "dev_loss" in rows[e]]
 
 
 @dataclass
@@ -130,60 +86,71 @@ def finetune(
     progress: bool = False,
     extra_callbacks: Sequence[Any] = (),
 ) -> FinetuneResult:
-    """Train a ``kind`` (full / lora / qlora) classifier; save it content-addressed; report curves."""
-    import numpy as np
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, set_seed
-
+    """Train a ``kind`` (full / lora / qlora) classifier per learning rate of the grid, keep the
+    best on dev (``benchmarks.models.tuning``), save it content-addressed, report curves and tuning."""
     if options.padding not in ("dynamic", "max_length"):
         raise RagorftError(f"padding must be 'dynamic' or 'max_length', not {options.padding!r}")
-    torch_threads()
-    set_seed(seed)
-    folder, family = model_source(options.model)
-    train = subset(train, options.max_train_examples, seed)
     if not dev:
         raise RagorftError("fine-tuning needs a dev split for early stopping (the runner passes ctx.dev)")
-    dev = dev_subset(dev, options.max_dev_examples, len(labels), seed)
-    label_id = {lab: i for i, lab in enumerate(labels)}
-    model, tokenizer = build_model(kind, folder, family, labels, options, device)
-    train_ds = _Texts(tokenizer, [e.text for e in train], [label_id[e.label] for e in train], options)
-    dev_ds = _Texts(tokenizer, [e.text for e in dev], [label_id[e.label] for e in dev], options)
-    trainable, total = count_params(model)
-
-    def accuracy(pred: Any) -> dict[str, float]:
-        scores = pred.predictions[:, : len(labels)]
-        return {"accuracy": float((np.argmax(scores, axis=-1) == pred.label_ids).mean())}
-
-    work = Path(tempfile.mkdtemp(prefix="ragorft-ft-"))
-    cuda = device == "cuda"
-    args = training_arguments(options, work, seed=seed, cuda=cuda, progress=progress)
-    collator = DataCollatorWithPadding(tokenizer, padding="longest") if options.padding == "dynamic" else None
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=train_ds,
-        eval_dataset=dev_ds,
-        data_collator=collator,
-        compute_metrics=accuracy,
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=options.patience), *extra_callbacks],
-    )
-    if not progress:  # with tqdm off the Trainer prints every log dict; the curves are in the record
-        from transformers.trainer_callback import PrinterCallback
-
-        trainer.remove_callback(PrinterCallback)
-    t0 = time.perf_counter()
-    out = trainer.train()
-    wall = time.perf_counter() - t0
-    curves = _curves(trainer.state.log_history)
-    shutil.rmtree(work, ignore_errors=True)
-
+    grid = learning_rate_grid("fine-tuning", options.learning_rates, options.learning_rate)
+    torch_threads()
+    folder, family = model_source(options.model)
+    train = subset(train, options.max_train_examples, seed)
+    n_dev_available = len(dev)
+    dev = tuning_dev(dev, options.max_dev_examples, len(labels), seed)
+    trials: list[dict[str, Any]] = []
+    best: Trial | None = None
+    for lr in grid:
+        trial = train_one(
+            kind,
+            replace(options, learning_rate=lr),
+            folder,
+            family,
+            train,
+            dev,
+            labels,
+            seed,
+            device,
+            progress,
+            extra_callbacks,
+        )
+        trials.append(trial.summary(lr, options.epochs))
+        if best is None or trials[-1]["dev_accuracy"] > best.dev_accuracy:
+            best = trial
+        else:
+            del trial
+    assert best is not None
+    chosen = best_trial(trials)
     key = cache_key(kind, folder, options, labels, train)
     saved = Path(cache_dir) / "finetuned" / f"{kind}-{key}"
     save_finetuned(
-        trainer.model, tokenizer, saved, kind=kind, base=folder, family=family, options=options, labels=labels
+        best.trainer.model, best.tokenizer, saved, kind=kind, base=folder, family=family, options=options, labels=labels
     )
-    extra = _training_report(kind, options, family, train, dev, curves, out, wall, saved, folder, device)
-    model = trainer.model.eval()
-    return FinetuneResult(model, tokenizer, saved, extra, trainable, total)
+    extra = _training_report(
+        kind,
+        options,
+        family,
+        train,
+        dev,
+        best.curves,
+        best.out,
+        sum(t["train_wall_s"] for t in trials),
+        saved,
+        folder,
+        device,
+    )
+    extra["tuning"] = tuning_report(
+        "learning_rate",
+        grid,
+        trials,
+        chosen,
+        n_dev=len(dev),
+        n_dev_available=n_dev_available,
+        max_epochs=options.epochs,
+        patience=options.patience,
+    )
+    model = best.trainer.model.eval()
+    return FinetuneResult(model, best.tokenizer, saved, extra, best.trainable, best.total)
 
 
 def save_finetuned(
@@ -243,12 +210,25 @@ def load_finetuned(folder: Path, device: str = "cpu") -> tuple[Any, Any, list[st
 def predict_labels(
     model: Any, tokenizer: Any, labels: list[str], texts: Sequence[str], *, max_length: int, batch_size: int = 64
 ) -> list[str]:
-    """Batched argmax over the classification head, in length order to pad little."""
+    """Batched argmax over the classification head."""
+    return predict_scores(model, tokenizer, labels, texts, max_length=max_length, batch_size=batch_size)[0]
+
+
+def predict_scores(
+    model: Any, tokenizer: Any, labels: list[str], texts: Sequence[str], *, max_length: int, batch_size: int = 64
+) -> tuple[list[str], Any]:
+    """(argmax label, its softmax probability) per text, batched in length order to pad little.
+
+    The probability is over the real labels only (a padded head's unused outputs are dropped
+    first); it is the confidence the out-of-scope threshold reads.
+    """
+    import numpy as np
     import torch
 
     device = next(model.parameters()).device
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out: list[str] = [""] * len(texts)
+    conf = np.zeros(len(texts), dtype=np.float64)
     model.eval()
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
@@ -256,42 +236,11 @@ def predict_labels(
             enc = tokenizer(
                 [texts[i] for i in idx], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
             ).to(device)
-            logits = model(**enc).logits[:, : len(labels)]
-            for i, j in zip(idx, logits.argmax(dim=-1).tolist(), strict=True):
-                out[i] = labels[j]
-    return out
-
-
-def training_arguments(options: FinetuneOptions, work: Path, *, seed: int, cuda: bool, progress: bool) -> Any:
-    """One evaluation and checkpoint per epoch on dev, the best epoch (by dev loss) restored at the end."""
-    from transformers import TrainingArguments
-
-    return TrainingArguments(
-        output_dir=str(work),
-        num_train_epochs=options.epochs,
-        learning_rate=options.learning_rate,
-        per_device_train_batch_size=options.batch_size,
-        per_device_eval_batch_size=options.batch_size * 2,
-        lr_scheduler_type="cosine",
-        warmup_steps=options.warmup_ratio,  # a float below 1 is a fraction of the total steps
-        weight_decay=options.weight_decay,
-        eval_strategy="epoch",
-        save_strategy="epoch",
-        logging_strategy="epoch",
-        save_total_limit=1,
-        load_best_model_at_end=True,
-        metric_for_best_model="eval_loss",
-        greater_is_better=False,
-        train_sampling_strategy="group_by_length" if options.group_by_length else "random",
-        bf16=cuda,
-        use_cpu=not cuda,
-        seed=seed,
-        data_seed=seed,
-        report_to=[],
-        disable_tqdm=not progress,
-        dataloader_num_workers=0,
-        save_only_model=True,
-    )
+            probs = model(**enc).logits[:, : len(labels)].float().softmax(dim=-1)
+            top, arg = probs.max(dim=-1)
+            for i, j, p in zip(idx, arg.tolist(), top.tolist(), strict=True):
+                out[i], conf[i] = labels[j], p
+    return out, conf
 
 
 def _training_report(
@@ -308,7 +257,7 @@ def _training_report(
     device: str,
 ) -> dict[str, Any]:
     """What a fine-tune's record says about its training: curves, chosen epoch, speed, sizes."""
-    best = min(curves, key=lambda r: r["dev_loss"]) if curves else None
+    best = max(curves, key=lambda r: r["dev_accuracy"]) if curves else None  # first of ties
     base_bytes = folder_bytes(Path(folder))
     saved_bytes = folder_bytes(saved)
     extra = {

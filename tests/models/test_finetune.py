@@ -13,7 +13,8 @@ import pytest
 from ragorft import strategies
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import FinetuneOptions, LoraOptions
-from ragorft.benchmarks.models.finetune import dev_subset, finetune, load_finetuned, predict_labels
+from ragorft.benchmarks.models.finetune import finetune, load_finetuned, predict_labels
+from ragorft.benchmarks.models.tuning import tuning_dev
 
 from tests.helpers.corpora import INTENTS
 
@@ -139,11 +140,11 @@ def test_dev_subset_keeps_at_least_five_per_label() -> None:
     from collections import Counter
 
     dev = [Example(f"text {i}", f"label{i % 20}") for i in range(400)]  # 20 per label
-    assert dev_subset(dev, 0, 20, seed=0) == dev
-    small = dev_subset(dev, 40, 20, seed=0)  # asked for 2 per label: raised to 5
+    assert tuning_dev(dev, 0, 20, seed=0) == dev
+    small = tuning_dev(dev, 40, 20, seed=0)  # asked for 2 per label: raised to 5
     assert len(small) == 100 and min(Counter(e.label for e in small).values()) == 5
-    assert len(dev_subset(dev[:60], 40, 20, seed=0)) == 60  # the whole split where it is smaller
-    assert len(dev_subset(dev, 200, 20, seed=0)) == 200
+    assert len(tuning_dev(dev[:60], 40, 20, seed=0)) == 60  # the whole split where it is smaller
+    assert len(tuning_dev(dev, 200, 20, seed=0)) == 200
 
 
 def test_training_prints_no_log_dicts_without_progress(tiny_bert: str, tmp_path: Path, capsys) -> None:
@@ -153,3 +154,36 @@ def test_training_prints_no_log_dicts_without_progress(tiny_bert: str, tmp_path:
     out, err = capsys.readouterr()
     assert "'loss'" not in out + err and "'eval_loss'" not in out + err
     assert result.extra["curves"]  # the numbers are in the record instead
+
+
+def test_learning_rate_grid_is_chosen_on_dev_and_recorded(tiny_bert: str, tmp_path: Path) -> None:
+    from ragorft.benchmarks.models.tuning import RULE
+
+    opts = options(FinetuneOptions, tiny_bert, learning_rates=[0.0, 3e-3], epochs=3, patience=3)
+    dev = intents(6, 8)
+    result = finetune("full", opts, intents(0, 6), dev, LABELS, seed=SEED, cache_dir=tmp_path)
+    tuning = result.extra["tuning"]
+    assert tuning["rule"] == RULE and tuning["grid"] == [0.0, 3e-3] and tuning["max_epochs"] == 3
+    assert [t["learning_rate"] for t in tuning["trials"]] == [0.0, 3e-3]
+    best = max(t["dev_accuracy"] for t in tuning["trials"])
+    chosen = next(t for t in tuning["trials"] if t["dev_accuracy"] == best)
+    assert tuning["chosen"]["learning_rate"] == chosen["learning_rate"]
+    # the kept model is the chosen trial at its best epoch: it scores the recorded dev accuracy
+    predicted = predict_labels(result.model, result.tokenizer, LABELS, [ex.text for ex in dev], max_length=24)
+    assert sum(p == ex.label for p, ex in zip(predicted, dev)) / len(dev) == pytest.approx(best)
+
+
+def test_mpnet_encoder_fine_tunes_with_lora(tmp_path: Path) -> None:
+    from tests.helpers.tiny_encoder import build_tiny_encoder
+
+    folder = build_tiny_encoder(tmp_path / "tiny-mpnet", "mpnet")
+    cls = strategies.get("lora")
+    ctx = strategies.FitContext(
+        corpus="tiny", corpus_key="k", labels=LABELS, seed=SEED, cache_dir=tmp_path, dev=intents(6, 8), progress=False
+    )
+    strategy = cls(options(cls.Options, str(folder), epochs=2), ctx)
+    strategy.fit(intents(0, 6))
+    extra = strategy.report().extra
+    assert extra["family"] == "mpnet" and "forgetting" not in extra  # an encoder, not a causal LM
+    assert 0 < strategy.report().params_trained < strategy.report().params_total / 2
+    assert set(strategy.predict([ex.text for ex in intents(6, 8)])) <= set(LABELS)

@@ -247,3 +247,15 @@ def test_real_ladder_model_engine_matches_reference(model: str, tmp_path: Path) 
         preds[(engine, compute)] = s.predict(TEST)
     assert preds[("ctranslate2", "float32")] == preds[("transformers", "int8")]
     assert set(preds[("ctranslate2", "int8")]) <= set(LABELS)
+
+
+def test_few_shot_budget_says_what_the_prompt_saw(tiny_lm_dir: Path, tmp_path: Path) -> None:
+    whole = make("few_shot", tiny_lm_dir, tmp_path, measure_unconstrained=False)
+    whole.fit(TRAIN)  # 6 per label: the default puts the whole budget in the prompt
+    rep = whole.report().extra
+    assert rep["demos_per_label"] == rep["budget_per_label"] == 6 and rep["budget_used"] == 1.0
+    one = make("few_shot", tiny_lm_dir, tmp_path, demos_per_label=1, measure_unconstrained=False)
+    one.fit(TRAIN)
+    rep1 = one.report().extra
+    assert rep1["demos_per_label"] == 1 and rep1["budget_per_label"] == 6
+    assert rep1["budget_used"] == pytest.approx(1 / 6) and rep1["prompt_tokens"] < rep["prompt_tokens"]

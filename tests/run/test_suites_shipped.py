@@ -1,0 +1,49 @@
+"""The shipped suites parse, and say what the benchmark promises: the default and nightly suites
+cover every strategy family on both corpora, the default scores every non-LM strategy on the whole
+test split, and the grid has three seeds at every few-shot budget."""
+
+from __future__ import annotations
+
+import pytest
+from ragorft.benchmarks.run.suite import read_suite
+
+FAMILIES = {
+    "rag": "retrieval",
+    "linear_probe": "probe",
+    "setfit": "setfit",
+    "full_ft": "fine-tune",
+    "lora": "fine-tune",
+    "qlora": "fine-tune",
+    "few_shot": "prompting",
+    "rag_lm": "prompting",
+}
+LM = {"few_shot", "rag_lm"}
+
+
+@pytest.mark.parametrize("name", ["default", "nightly"])
+def test_every_family_and_both_corpora(name: str) -> None:
+    cells = read_suite(name).cells
+    assert {FAMILIES[c.strategy] for c in cells if c.strategy in FAMILIES} == set(FAMILIES.values())
+    assert {c.corpus for c in cells} == {"banking77", "clinc150"}
+
+
+def test_default_scores_non_lm_strategies_on_the_whole_test_split() -> None:
+    for cell in read_suite("default").cells:
+        if cell.strategy not in LM:
+            assert cell.max_test_items == 0, cell.id
+
+
+def test_nightly_has_items_to_see_a_few_points_lost() -> None:
+    for cell in read_suite("nightly").cells:
+        assert cell.max_test_items >= (100 if cell.strategy in LM else 1000), cell.id
+
+
+def test_grid_has_three_seeds_at_few_shot_budgets() -> None:
+    seeds: dict[tuple[str, str, object], set[int]] = {}
+    for cell in read_suite("grid").cells:
+        seeds.setdefault((cell.corpus, cell.run, cell.budget), set()).add(cell.seed)
+    budgets = {b for _, _, b in seeds}
+    assert budgets == {1, 3, 5, 10, 20, "full"}
+    for (corpus, run, budget), found in seeds.items():
+        if budget != "full":
+            assert len(found) >= 3, (corpus, run, budget)
