@@ -69,7 +69,7 @@ class FewShot(PromptedLM):
 
     def fit(self, train: Sequence[Example]) -> None:
         super().fit(train)
-        limit = getattr(self.model.config, "max_position_embeddings", None)
+        limit = self.max_positions
         if limit and len(self.runner.prefix_ids) >= limit:
             raise RagorftError(
                 f"few_shot: the prompt of {len(self.prefix_demos)} demos is {len(self.runner.prefix_ids)} tokens, "

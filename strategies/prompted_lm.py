@@ -260,8 +260,10 @@ class PromptedLM(Strategy):
         if o.engine == "transformers":
             self.model, self.tokenizer = shared_lm(o.model, self.ctx.device)
             self.n_params = sum(p.numel() for p in self.model.parameters())
+            self.max_positions = getattr(self.model.config, "max_position_embeddings", None)
         else:
             folder, self.tokenizer, self.n_params = shared_ct2(o.model, o.compute_type)
+            self.max_positions = _max_positions(folder)
         self.load_seconds = time.perf_counter() - t0
         self._setup_prompt()
         self.prefix_demos = self.fixed_demos(train)
@@ -343,3 +345,12 @@ class PromptedLM(Strategy):
             tokens_out=self.tokens_out,
             extra=extra,
         )
+
+
+def _max_positions(hf_folder: Any) -> int | None:
+    """The model's context length from its converted checkpoint's config (the ctranslate2 path has no torch model)."""
+    import json
+    from pathlib import Path
+
+    config = json.loads((Path(hf_folder) / "config.json").read_text(encoding="utf-8"))
+    return config.get("max_position_embeddings") or (config.get("text_config") or {}).get("max_position_embeddings")
