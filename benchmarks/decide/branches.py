@@ -83,10 +83,19 @@ class Branches(Diagnoses):
         if errors and (share > OOS_MOST_ERRORS or oos_short):
             self.add(step, q, "yes: out-of-scope items", evidence)
             ins, oos = closest.scoped(True), closest.scoped(False)
+            scores = (
+                f"{closest.name}: in-scope {_fmt_pct(ins[0] if ins else 0)}, OOS recall "
+                f"{_fmt_pct(oos[0] if oos else 0)}; {100 * share:.0f}% of its errors are out-of-scope items"
+            )
+            threshold = ((closest.record.get("report") or {}).get("abstention") or {}).get("threshold")
+            if threshold is not None:  # it already abstains: a threshold is not the missing piece
+                return "out_of_scope", (
+                    f"improve out-of-scope detection: {closest.name} already abstains (threshold {threshold:.3g} "
+                    f"calibrated on dev) and out-of-scope items are still most of its errors; move the threshold "
+                    f"toward OOS recall if in-scope accuracy can give, or train on out-of-scope examples ({scores})"
+                )
             return "out_of_scope", (
-                f"add abstention: a confidence threshold calibrated on the dev set that answers '{label}' "
-                f"({closest.name}: in-scope {_fmt_pct(ins[0] if ins else 0)}, OOS recall "
-                f"{_fmt_pct(oos[0] if oos else 0)}; {100 * share:.0f}% of its errors are out-of-scope items)"
+                f"add abstention: a confidence threshold calibrated on the dev set that answers '{label}' ({scores})"
             )
         self.add(step, q, f"no ({100 * share:.0f}% of errors, need > {100 * OOS_MOST_ERRORS:.0f}%)", evidence)
         return None

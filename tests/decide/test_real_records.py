@@ -73,34 +73,28 @@ def test_real_verdicts_hold_when_every_cell_is_retimed_inside_a_spread(cells):
 
 def test_clinc150_bar_90_is_out_of_scope_items_not_more_data(cells):
     d = decide(cells, "clinc150", accuracy_bar=0.90)
-    assert d.verdict == "out_of_scope" and "add abstention" in d.recommendation
+    # the closest candidate (linear_probe@full) already abstains: the branch says so instead of "add abstention"
+    assert d.verdict == "out_of_scope" and "already abstains" in d.recommendation
     text = d.to_text()
     assert "are gold 'oos' items" in text and "OOS recall" in text and "in-scope" in text
 
 
-def test_clinc150_fine_tunes_were_still_rising_at_their_last_epoch(cells):
+def test_clinc150_in_scope_bar_with_oos_recall_is_judged_on_both(cells):
     d = decide(cells, "clinc150", accuracy_on="in_scope", accuracy_bar=0.95, min_oos_recall=0.40)
-    text = d.to_text()
-    assert "under_trained" in d.recommendation and "minilm-full_ft@full" in d.recommendation
-    assert "minilm-full_ft@full: dev accuracy by epoch" in text
+    assert d.verdict == "out_of_scope" and "linear_probe@full" in d.recommendation
+    assert "in-scope" in d.recommendation and "OOS recall" in d.recommendation
 
 
-def test_banking77_too_little_data_reads_rags_three_budget_curve(cells):
-    d = decide(cells, "banking77", accuracy_bar=0.92, monthly_queries="10M", cost_per_error=2)
-    text = d.to_text()
-    assert d.verdict == "too_little_data" and "per doubling" in d.recommendation
-    assert "10shot (n=770)" in text and "30shot (n=2310)" in text and "full (n=9000)" in text
-    # minilm's 10-shot run used another recipe: no curve from a 10-shot -> full jump
-    assert "used another recipe" in decide(cells, "clinc150", accuracy_bar=0.99).to_text()
+def test_banking77_learning_curve_needs_three_budgets_of_one_recipe(cells):
+    """The default suite runs 10-shot and full only: a 10-shot -> full jump is not a learning curve."""
+    text = decide(cells, "banking77", accuracy_bar=0.99).to_text()
+    assert "no evidence: 2 budget(s) of one recipe, need 3" in text
+    assert "other budgets, learning-curve evidence only (not candidates)" in text
 
 
-def test_banking77_capability_ceiling_is_no_evidence_and_names_the_run_that_would_give_it(cells):
+def test_banking77_capability_ceiling_is_no_evidence_with_one_base_per_strategy(cells):
     text = decide(cells, "banking77", accuracy_bar=0.99).to_text()
     assert "no evidence: no strategy was run on two base sizes at this budget" in text
-    assert "rag@full 22,713,216" in text and "rag_lm@full 134,515,008" in text  # nominal sizes from the registry
-    assert (
-        "smollm2-lora (SmolLM2-135M-Instruct, 134,515,008 params) ran only at 3shot, 10shot: run it at 'full'" in text
-    )
 
 
 def test_banking77_label_ambiguity_says_whether_the_literatures_pair_is_among_them(cells):
@@ -108,7 +102,6 @@ def test_banking77_label_ambiguity_says_whether_the_literatures_pair_is_among_th
     assert "card_arrival / card_delivery_estimate" in text
 
 
-def test_many_tasks_reads_bytes_per_param_from_the_records(cells):
-    d = decide(cells, "clinc150", tasks=3)  # ships a full fine-tune: the adapter saving is sized
-    assert "at 4 bytes/param, fp32 (record's precision)" in d.to_text() and "for 3 tasks" in d.recommendation
-    assert "trains no weights: 3 tasks share one" in decide(cells, "banking77", tasks=3).recommendation
+def test_many_tasks_without_an_adapter_result_says_so(cells):
+    d = decide(cells, "clinc150", tasks=3)  # no LoRA at the user's budget in the default suite
+    assert "for 3 tasks" in d.recommendation and "no adapter result measured yet" in d.recommendation

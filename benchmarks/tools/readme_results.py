@@ -1,0 +1,67 @@
+"""README's headline results table, written from the committed records (never typed by hand).
+
+``python -m ragorft.benchmarks.tools.readme_results`` rewrites the block between the markers in
+README.md from ``results/default/cells``; ``--check`` exits 1 when the block is stale, and
+``tests/tools/test_readme_results.py`` fails on a stale README. Each row names how many test items
+the cell was scored on; cells of one corpus are compared only on the items both scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ragorft.benchmarks.core.fmt import pct, pct_ci
+from ragorft.benchmarks.records.store import load_records
+
+START = "<!-- results-table:start (python -m ragorft.benchmarks.tools.readme_results) -->"
+END = "<!-- results-table:end -->"
+
+
+def _cell(r: dict) -> str:
+    m = r["metrics"]
+    text = f"{pct_ci(m['accuracy'], *m['accuracy_ci'])} ({r['n_test']})"
+    if m.get("in_scope_accuracy") is not None:
+        text += f"; in-scope {pct(m['in_scope_accuracy'])}, OOS {pct(m['oos_recall'])}"
+    return text
+
+
+def block(results: Path) -> str:
+    """The Markdown table: one row per run x budget, one column per corpus (accuracy %, 95% CI, items)."""
+    records = load_records(results)
+    corpora = sorted({r["corpus"] for r in records})
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for r in sorted(records, key=lambda r: (r["run"], r["n_train"])):
+        rows.setdefault((r["run"], r["budget_name"]), {})[r["corpus"]] = _cell(r)
+    lines = [
+        "| run | budget | " + " | ".join(f"{c} (items)" for c in corpora) + " |",
+        "|---|---|" + "---|" * len(corpora),
+    ]
+    for (run, budget), by_corpus in rows.items():
+        lines.append(f"| {run} | {budget} | " + " | ".join(by_corpus.get(c, "not run") for c in corpora) + " |")
+    return "\n".join([START, *lines, END])
+
+
+def rewrite(readme: Path, results: Path) -> tuple[str, str]:
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    return text, head + block(results) + tail
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--readme", default="README.md")
+    p.add_argument("--results", default="results/default")
+    p.add_argument("--check", action="store_true", help="exit 1 when README's table is stale; write nothing")
+    args = p.parse_args(argv)
+    old, new = rewrite(Path(args.readme), Path(args.results))
+    if args.check:
+        return int(old != new)
+    Path(args.readme).write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
