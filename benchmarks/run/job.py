@@ -36,6 +36,7 @@ class Job:
     progress: bool  # library progress bars (the runner prints its own line per cell)
     debug: bool = False  # library logs and bars (``--debug``)
     measured_peak_mb: float = 0.0  # this cell's peak in its last record, if any (Ray reserves the larger)
+    reuse_cache: bool = True  # False: compute afresh and leave the cache alone (tools/repeat_cells.py)
     key_parts: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def to_json(self) -> str:
@@ -66,6 +67,8 @@ def compute(job: Job, process_start_mb: float | None = None) -> dict[str, Any]:
     it was made from the same key parts.
     """
     cached = Path(job.cache_dir) / "cells" / f"{job.key}.json"
+    if not job.reuse_cache:  # a repeat measurement: neither read nor overwrite the bench's record
+        return _compute(job, process_start_mb)
     with held(cached):
         if cached.exists():
             try:

@@ -54,6 +54,7 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "overloaded": [t["load"]["overloaded"] for t in timing],
         "load": [t["load"] for t in timing],
         "predictions_identical": len({tuple(r["predictions"]) for r in records}) == 1,
+        "created": [r["provenance"]["created"] for r in records],  # one per computation
     }
 
 
@@ -76,7 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         data = load_corpus_data(cell.corpus_source, None, suite.test_sample_seed)
         parts = key_parts(cell, data, suite.test_sample_seed)
         job = Job(
-            cell, key_of(parts), suite.name, None, str(cache), suite.test_sample_seed, progress=False, key_parts=parts
+            cell,
+            key_of(parts),
+            suite.name,
+            None,
+            str(cache),
+            suite.test_sample_seed,
+            progress=False,
+            key_parts=parts,
+            reuse_cache=False,
         )
         runs = []
         for i in range(args.times):
