@@ -36,8 +36,8 @@ class Job:
     progress: bool  # library progress bars (the runner prints its own line per cell)
     debug: bool = False  # library logs and bars (``--debug``)
     measured_peak_mb: float = 0.0  # this cell's peak in its last record, if any (Ray reserves the larger)
-    reuse_cache: bool = True  # False: compute afresh and leave the cache alone (tools/repeat_cells.py)
     key_parts: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    reuse_cache: bool = True  # False: compute afresh and leave the cache alone (tools/repeat_cells.py)
 
     def to_json(self) -> str:
         """Plain data for a fresh process (no pickle: the security policy, tests/data/test_security.py)."""
