@@ -1,0 +1,18 @@
+"""Quiet mode silences the raw log dicts that Trainers built inside other libraries (setfit) print."""
+
+from __future__ import annotations
+
+import pytest
+from ragorft.benchmarks.core.log import quiet_libraries
+
+
+def test_trainer_log_dicts_are_not_printed_in_quiet_mode(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from transformers.trainer_callback import PrinterCallback, TrainerState
+
+    monkeypatch.setattr(PrinterCallback, "on_log", PrinterCallback.on_log)  # restored after the test
+    state = TrainerState()
+    PrinterCallback().on_log(None, state, None, logs={"loss": 1.0})
+    assert "loss" in capsys.readouterr().out  # the library's printer prints without quiet mode
+    quiet_libraries(debug=False)
+    PrinterCallback().on_log(None, state, None, logs={"loss": 1.0})
+    assert capsys.readouterr().out == ""
