@@ -209,6 +209,15 @@ class Diagnoses:
             )
             self.add(step, q, "yes", [msg])
             return "many_tasks", msg
+        trained = int((closest.record.get("cost") or {}).get("params_trained") or 0) if closest else 0
+        if closest is not None and not _is_adapter(closest) and 0 < trained < 0.01 * (closest.nominal_params or 0):
+            msg = (  # a head on a frozen encoder (linear_probe, setfit's head): the base is shared as it is
+                f"{closest.name} trains only a head ({trained:,} params) on a frozen {closest.base_model} "
+                f"({closest.nominal_params:,} params): {n} tasks share one base with one head each "
+                f"({n * trained:,} trained params in all), no per-task model"
+            )
+            self.add(step, q, "yes", [msg])
+            return "many_tasks", msg
         adapters = [c for c in self.cands if _is_adapter(c) and c.nominal_params]
         if not adapters:
             self.add(step, q, f"yes, but no adapter (LoRA) result with a registered base size: one base + {n} adapters")

@@ -102,6 +102,9 @@ def test_banking77_label_ambiguity_says_whether_the_literatures_pair_is_among_th
     assert "card_arrival / card_delivery_estimate" in text
 
 
-def test_many_tasks_without_an_adapter_result_says_so(cells):
-    d = decide(cells, "clinc150", tasks=3)  # no LoRA at the user's budget in the default suite
-    assert "for 3 tasks" in d.recommendation and "no adapter result measured yet" in d.recommendation
+def test_many_tasks_with_a_head_on_a_frozen_encoder_shares_the_base(cells):
+    """linear_probe trains a head only: N tasks share the encoder, sized from the record, no adapters needed."""
+    d = decide(cells, "clinc150", tasks=3)
+    rec = d.recommendation
+    assert "for 3 tasks" in rec and "trains only a head" in rec and "3 tasks share one base with one head each" in rec
+    assert "LoRA adapters" not in rec
