@@ -91,4 +91,6 @@ def _silence_trainer_printer() -> None:
         from transformers.trainer_callback import PrinterCallback
     except ImportError:  # transformers is a dependency; a stripped-down install just stays noisy
         return
+    if not hasattr(PrinterCallback, "original_on_log"):  # kept, so --debug in the same process could restore it
+        PrinterCallback.original_on_log = PrinterCallback.on_log
     PrinterCallback.on_log = lambda self, args, state, control, logs=None, **kwargs: None

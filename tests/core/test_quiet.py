@@ -9,7 +9,8 @@ from ragorft.benchmarks.core.log import quiet_libraries
 def test_trainer_log_dicts_are_not_printed_in_quiet_mode(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     from transformers.trainer_callback import PrinterCallback, TrainerState
 
-    monkeypatch.setattr(PrinterCallback, "on_log", PrinterCallback.on_log)  # restored after the test
+    # earlier tests may have run quiet mode already: start from the library's own printer
+    monkeypatch.setattr(PrinterCallback, "on_log", getattr(PrinterCallback, "original_on_log", PrinterCallback.on_log))
     state = TrainerState()
     PrinterCallback().on_log(None, state, None, logs={"loss": 1.0})
     assert "loss" in capsys.readouterr().out  # the library's printer prints without quiet mode
