@@ -14,22 +14,20 @@ rounding) and each engine's accuracy on the items, so a speed-up never hides an 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import sys
 import time
 from typing import Any
 
 from ragorft import strategies
-from ragorft.benchmarks.core.atomic import write_json
 from ragorft.benchmarks.core.cliargs import number
 from ragorft.benchmarks.core.paths import cache_root
 from ragorft.benchmarks.data.sampling import sample_budget
 from ragorft.benchmarks.models.ct2_engine import STORAGE
 from ragorft.benchmarks.models.embeddings import Embedder
-from ragorft.benchmarks.run.cell import load_corpus_data, machine
+from ragorft.benchmarks.run.cell import load_corpus_data
 from ragorft.benchmarks.tools.bench_prefix_cache import fitted
+from ragorft.benchmarks.tools.common import publish
 
 
 def _timed(s: Any, texts: list[str]) -> tuple[list[str], float]:
@@ -108,18 +106,15 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     os.environ["RAGORFT_TORCH_THREADS"] = str(args.threads)  # both engines read it
     result = compare(args)
-    result["command"] = "python -m ragorft.benchmarks.tools.bench_engine " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
-    result["machine"] = machine()
-    print(json.dumps(result, indent=1))
-    print(
-        f"ctranslate2 ({args.compute_type}) / transformers: {result['speedup']:.2f}x faster per query "
+    publish(
+        result,
+        module=__spec__.name if __spec__ else "ragorft.benchmarks.tools.bench_engine",
+        argv=argv,
+        out=args.out,
+        summary=f"ctranslate2 ({args.compute_type}) / transformers: {result['speedup']:.2f}x faster per query "
         f"({args.model}, {args.strategy}, {args.threads} thread(s)); same label on "
-        f"{result['same_label_rate']:.0%} of {result['items']} items"
+        f"{result['same_label_rate']:.0%} of {result['items']} items",
     )
-    if args.out:
-        write_json(args.out, result)
     return result
 
 

@@ -6,25 +6,23 @@ seconds per query is what the cache buys (target >= 5x for few_shot on Banking77
 instruction, label list and demos are far longer than a query), and then what batching adds on
 top. It also reports whether every variant predicted the same labels.
 
-    RAGORFT_DATA=... python -m benchmarks.bench_prefix_cache --corpus banking77 --items 16 \
+    RAGORFT_DATA=... python -m ragorft.benchmarks.tools.bench_prefix_cache --corpus banking77 --items 16 \
         --out results/bench/prefix-cache-banking77-few_shot.json
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from typing import Any
 
 from ragorft import strategies
-from ragorft.benchmarks.core.atomic import write_json
 from ragorft.benchmarks.core.cliargs import number
 from ragorft.benchmarks.core.paths import cache_root
 from ragorft.benchmarks.data.sampling import sample_budget
 from ragorft.benchmarks.models.embeddings import Embedder
-from ragorft.benchmarks.run.cell import load_corpus_data, machine
+from ragorft.benchmarks.run.cell import load_corpus_data
+from ragorft.benchmarks.tools.common import publish
 
 
 def fitted(cls: Any, options: dict, data: Any, train: list, dev: list, seed: int, embed: Embedder) -> Any:
@@ -86,17 +84,14 @@ def main(argv: list[str] | None = None) -> dict:
     result["batching_speedup"] = seconds["cached"] / seconds["cached_batched"]
     result["total_speedup"] = seconds["uncached"] / seconds["cached_batched"]
     result["same_predictions"] = len({tuple(p) for p in predictions.values()}) == 1
-    result["command"] = "python -m benchmarks.bench_prefix_cache " + " ".join(
-        argv if argv is not None else sys.argv[1:]
+    publish(
+        result,
+        module=__spec__.name if __spec__ else "ragorft.benchmarks.tools.bench_prefix_cache",
+        argv=argv,
+        out=args.out,
+        summary=f"prefix-cache speed-up: {result['speedup']:.1f}x; batching (x{args.batch_size}) on top: "
+        f"{result['batching_speedup']:.1f}x; together {result['total_speedup']:.1f}x",
     )
-    result["machine"] = machine()
-    print(json.dumps(result, indent=1))
-    print(
-        f"prefix-cache speed-up: {result['speedup']:.1f}x; batching (x{args.batch_size}) on top: "
-        f"{result['batching_speedup']:.1f}x; together {result['total_speedup']:.1f}x"
-    )
-    if args.out:
-        write_json(args.out, result)
     return result
 
 
