@@ -81,12 +81,15 @@ def quiet_libraries(debug: bool = False) -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TQDM_DISABLE", "1")
     warnings.filterwarnings("ignore", message=".*pin_memory.*")  # torch's DataLoader on a CPU-only machine
-    _silence_trainer_printer()
 
 
-def _silence_trainer_printer() -> None:
+def silence_trainer_printer() -> None:
     """Trainers built inside other libraries (setfit) print every log dict when their bars are off;
-    the curves are in the record, so in quiet mode the printer prints nothing (``--debug`` keeps it)."""
+    the curves are in the record, so in quiet mode the printer prints nothing (``--debug`` keeps it).
+
+    Called where a cell runs (run/job.py), not in ``quiet_libraries``: importing transformers costs
+    the ``bench`` driver, which trains nothing, seconds at start-up.
+    """
     try:
         from transformers.trainer_callback import PrinterCallback
     except ImportError:  # transformers is a dependency; a stripped-down install just stays noisy

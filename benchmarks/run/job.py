@@ -14,7 +14,7 @@ from typing import Any
 from ragorft.benchmarks.core.atomic import CorruptFile, canonical_json, read_json, write_json
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.locks import held
-from ragorft.benchmarks.core.log import get_logger
+from ragorft.benchmarks.core.log import get_logger, silence_trainer_printer
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.records.store import check_record
 from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
@@ -84,6 +84,8 @@ def compute(job: Job, process_start_mb: float | None = None) -> dict[str, Any]:
 
 
 def _compute(job: Job, process_start_mb: float | None) -> dict[str, Any]:
+    if not job.debug:
+        silence_trainer_printer()
     data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
     emb = _embedder(job.cache_dir, data.corpus.key, job.progress)
     record = run_cell(

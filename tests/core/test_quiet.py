@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ragorft.benchmarks.core.log import quiet_libraries
+from ragorft.benchmarks.core.log import silence_trainer_printer
 
 
 def test_trainer_log_dicts_are_not_printed_in_quiet_mode(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -14,6 +14,6 @@ def test_trainer_log_dicts_are_not_printed_in_quiet_mode(monkeypatch: pytest.Mon
     state = TrainerState()
     PrinterCallback().on_log(None, state, None, logs={"loss": 1.0})
     assert "loss" in capsys.readouterr().out  # the library's printer prints without quiet mode
-    quiet_libraries(debug=False)
+    silence_trainer_printer()
     PrinterCallback().on_log(None, state, None, logs={"loss": 1.0})
     assert capsys.readouterr().out == ""
