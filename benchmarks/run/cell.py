@@ -233,15 +233,17 @@ def _measure(
         torch.cuda.reset_peak_memory_stats()
     before = measure.load_average()
     with measure.PeakMemory() as mem:
-        strategy.prepare(train)
-        t0 = time.perf_counter()
-        strategy.fit(train)
-        train_seconds = time.perf_counter() - t0
+        with measure.Contention() as train_contention:
+            strategy.prepare(train)
+            t0 = time.perf_counter()
+            strategy.fit(train)
+            train_seconds = time.perf_counter() - t0
         after_train = measure.load_average()
-        t0 = time.perf_counter()
-        predictions = strategy.predict(texts)
-        scoring_seconds = time.perf_counter() - t0
-        serving = measure.serving_timing(strategy.predict, measure.timed_sample(texts))
+        with measure.Contention() as serve_contention:
+            t0 = time.perf_counter()
+            predictions = strategy.predict(texts)
+            scoring_seconds = time.perf_counter() - t0
+            serving = measure.serving_timing(strategy.predict, measure.timed_sample(texts))
     start = mem.start_mb if process_start_mb is None else process_start_mb
     memory = {
         "process_start_rss_mb": round(start, 1),
@@ -259,7 +261,7 @@ def _measure(
         **serving,
         "scoring_seconds": scoring_seconds,
         "scoring_items": len(texts),
-        "load": measure.load_record(before, after_train, measure.load_average()),
+        "load": measure.load_record(before, after_train, measure.load_average(), train_contention, serve_contention),
     }
     return timing, predictions, memory
 

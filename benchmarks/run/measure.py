@@ -7,9 +7,13 @@ strategy is served here alike: a warm-up, then over one fixed sample of test tex
 (``TIMED_QUERIES``, cycled when the test split is smaller) single-query latency (p50/p95) and
 throughput at one serving batch size (``SERVING_BATCH_SIZE``), each pass repeated ``REPEATS``
 times; the median is kept and the spread [min, max] recorded, so a cost difference inside the
-spread can be read as a tie. The 1-minute load average before and after is recorded and a cell
-flagged ``overloaded`` when it exceeded the CPUs this process may use: its timings are then
-suspect however they were repeated.
+spread can be read as a tie. The 1-minute load average before and after is recorded for the
+reader, but the ``overloaded`` flag comes from CPU time, not from the load: the load average
+counts the cell's own threads (a 2-thread torch cell alone on 2 cores reads 2.0-2.2), so a
+load rule flagged half the cells of a quiet run. ``Contention`` instead subtracts the cell
+process's own CPU seconds from the CPU seconds the machine's cores spent busy: what is left was
+spent by something else, and a cell is flagged when that averaged more than
+``OTHER_CPUS_LIMIT`` cores during training or during serving.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ SERVING_BATCH_SIZE = 32  # the one batch size every strategy's throughput is mea
 TIMED_QUERIES = 64  # >= 50 single queries for p50/p95; two full serving batches for throughput
 REPEATS = 3  # each timed pass, median kept
 WARMUP_QUERIES = 4  # single queries before timing (lazy loads, allocator, caches)
+#: cores' worth of other work (averaged over a phase) above which a cell's timings are suspect
+OTHER_CPUS_LIMIT = 0.25
 #: fewer timed queries (the fast tests set 8; part of the cache key and recorded as n_queries)
 QUERIES_ENV = "RAGORFT_TIMED_QUERIES"
 
@@ -36,6 +42,49 @@ def timing_plan() -> dict[str, int]:
     """How serving is timed: part of the cache key, since it changes the timing numbers."""
     queries = int(os.environ.get(QUERIES_ENV) or TIMED_QUERIES)
     return {"queries": queries, "repeats": REPEATS, "serving_batch_size": SERVING_BATCH_SIZE}
+
+
+def _busy_cpu_seconds() -> float:
+    """CPU seconds the cores this process may use have spent busy (steal included: a
+    hypervisor's other guests compete for the core as much as a local process does)."""
+    per_cpu = psutil.cpu_times(percpu=True)
+    try:
+        mask = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        mask = list(range(len(per_cpu)))
+    total = 0.0
+    for i in mask:
+        if i < len(per_cpu):
+            t = per_cpu[i]
+            total += t.user + t.system + sum(getattr(t, f, 0.0) for f in ("nice", "irq", "softirq", "steal"))
+    return total
+
+
+def _own_cpu_seconds() -> float:
+    t = psutil.Process().cpu_times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Contention:
+    """How many cores' worth of *other* work ran while a phase of this cell ran.
+
+    (machine busy CPU seconds - this process's CPU seconds) / wall seconds, over the phase.
+    Per-core accounting granularity (10 ms ticks) makes very short phases noisy, so a phase
+    shorter than ``min_seconds`` reports ``None`` rather than a number nobody should trust.
+    """
+
+    def __init__(self, min_seconds: float = 1.0):
+        self.min_seconds = min_seconds
+        self.other_cpus: float | None = None
+
+    def __enter__(self) -> Contention:
+        self._t0, self._busy0, self._own0 = time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = time.perf_counter() - self._t0
+        other = (_busy_cpu_seconds() - self._busy0) - (_own_cpu_seconds() - self._own0)
+        self.other_cpus = round(max(0.0, other) / wall, 3) if wall >= self.min_seconds else None
 
 
 def rss_mb() -> float:
@@ -135,18 +184,19 @@ def serving_timing(predict: Callable[[Sequence[str]], list[str]], sample: Sequen
     }
 
 
-def load_record(before: list[float], after_train: list[float], after: list[float]) -> dict[str, Any]:
-    """The load around a cell; ``overloaded`` when any 1-minute load exceeded this process's CPUs.
-
-    The rule counts the cell's own threads too: a cell that alone keeps every CPU busy reads a
-    load near the CPU count, not above it; above it, something else competed for the cores.
-    """
-    n = cpus()
-    peaks = [x[0] for x in (before, after_train, after) if x]
+def load_record(
+    before: list[float], after_train: list[float], after: list[float], train: Contention, serve: Contention
+) -> dict[str, Any]:
+    """The load around a cell and the other work that shared its cores; ``overloaded`` when
+    that other work averaged more than ``OTHER_CPUS_LIMIT`` cores in either phase."""
+    others = [c.other_cpus for c in (train, serve) if c.other_cpus is not None]
     return {
         "before": before,
         "after_train": after_train,
         "after": after,
-        "cpus": n,
-        "overloaded": bool(peaks) and max(peaks) > n,
+        "cpus": cpus(),
+        "other_cpus_train": train.other_cpus,
+        "other_cpus_serving": serve.other_cpus,
+        "other_cpus_limit": OTHER_CPUS_LIMIT,
+        "overloaded": bool(others) and max(others) > OTHER_CPUS_LIMIT,
     }

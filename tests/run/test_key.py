@@ -138,7 +138,7 @@ def test_parts_explain_what_changed(tiny_corpus: Path, tmp_path: Path, monkeypat
     cell = read_suite(str(path)).cells[0]
     data = load_corpus_data(str(tiny_corpus.parent), None)
     old = key_parts(cell, data, 0)
-    assert old["options"] == {"k": 10, "embedding_model": "all-MiniLM-L6-v2", "weighting": "similarity"}
+    assert old["options"] == {"k": 10, "embedding_model": "all-MiniLM-L6-v2", "weighting": "similarity", "k_grid": []}
     assert old["models"]["all-MiniLM-L6-v2"] == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
     assert old["test_items"]["n"] == len(data.corpus.test)
     assert {"torch", "transformers", "sentence-transformers", "faiss-cpu", "peft", "numpy"} <= set(old["packages"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 
@@ -46,13 +48,49 @@ def test_serving_timing_repeats_single_queries_and_batches(monkeypatch: pytest.M
     assert 0.0005 < t["predict_seconds_per_query"] < lat["p50"] / 1000  # batching amortises the per-call cost
 
 
-def test_load_record_flags_an_overloaded_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+def _phase(other_cpus: float | None) -> measure.Contention:
+    c = measure.Contention()
+    c.other_cpus = other_cpus
+    return c
+
+
+def test_load_record_flags_other_work_not_the_cells_own_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(measure, "cpus", lambda: 2)
-    quiet = measure.load_record([0.5, 0.4, 0.3], [1.9, 1.0, 0.5], [1.2, 1.0, 0.6])
-    assert quiet["overloaded"] is False and quiet["cpus"] == 2
-    busy = measure.load_record([0.5, 0.4, 0.3], [4.1, 1.0, 0.5], [1.2, 1.0, 0.6])
+    # a 2-thread cell alone reads a 1-minute load above 2: that alone is not overload
+    quiet = measure.load_record([0.5, 0.4, 0.3], [2.2, 1.0, 0.5], [2.1, 1.0, 0.6], _phase(0.03), _phase(0.05))
+    assert quiet["overloaded"] is False and quiet["cpus"] == 2 and quiet["other_cpus_serving"] == 0.05
+    busy = measure.load_record([0.5, 0.4, 0.3], [2.2, 1.0, 0.5], [2.1, 1.0, 0.6], _phase(0.02), _phase(0.9))
     assert busy["overloaded"] is True
-    assert measure.load_record([], [], [])["overloaded"] is False  # no load average on this platform
+    # phases too short to account for say nothing either way
+    assert measure.load_record([], [], [], _phase(None), _phase(None))["overloaded"] is False
+
+
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_contention_counts_another_process_but_not_this_one() -> None:
+    with measure.Contention() as alone:
+        _spin(1.5)  # this process's own CPU time is subtracted
+    competitor = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # let it start spinning
+        with measure.Contention() as shared:
+            _spin(1.5)
+    finally:
+        competitor.kill()
+        competitor.wait()
+    assert alone.other_cpus is not None and shared.other_cpus is not None
+    # the competitor kept (close to) one core busy; whatever else the machine ran is in both
+    assert shared.other_cpus - alone.other_cpus > 0.5, (alone.other_cpus, shared.other_cpus)
+
+
+def test_contention_reports_nothing_for_a_phase_too_short_to_account() -> None:
+    with measure.Contention(min_seconds=1.0) as c:
+        pass
+    assert c.other_cpus is None
 
 
 def test_peak_memory_sees_an_allocation() -> None:
