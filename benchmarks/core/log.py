@@ -64,6 +64,10 @@ NOISY = (
 )
 
 
+#: setfit modules that log (setfit.trainer re-levels the package's root logger at import)
+SETFIT_MODULES = ("trainer", "modeling", "model_card", "training_args", "data", "losses")
+
+
 def quiet_libraries(debug: bool = False) -> None:
     """Library loggers at ERROR and their progress bars off, unless ``--debug``.
 
@@ -77,9 +81,15 @@ def quiet_libraries(debug: bool = False) -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.ERROR)
+    # setfit sets its root logger to INFO when setfit.trainer is imported (inside a cell, after
+    # this ran): an explicit level on each module's own logger is one that call cannot undo
+    for module in SETFIT_MODULES:
+        logging.getLogger(f"setfit.{module}").setLevel(logging.ERROR)
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TQDM_DISABLE", "1")
+    # scikit-learn on a 1-shot budget (one example per class): true, expected, and not news
+    warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
     warnings.filterwarnings("ignore", message=".*pin_memory.*")  # torch's DataLoader on a CPU-only machine
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from ragorft.benchmarks.core.fmt import command, machine
 from ragorft.benchmarks.decide import Decision
 from ragorft.benchmarks.publish import plots
+from ragorft.benchmarks.publish.seeds import seed_table
 from ragorft.benchmarks.publish.summary import (
     Pricing,
     decisions,
@@ -43,6 +44,8 @@ class CorpusSection:
     significance: pd.DataFrame
     confusions: pd.DataFrame
     references: pd.DataFrame
+    #: mean and spread across seeds where a (run, budget) ran several (empty otherwise)
+    seeds: pd.DataFrame
 
 
 @dataclass
@@ -88,6 +91,7 @@ def build_report(
                     significance_matrix(ordered),
                     shared_confusions(ordered),
                     references(corpus, corpus_source(records, corpus)),
+                    seed_table(part),
                 )
             )
         figures = {

@@ -16,6 +16,7 @@ import html
 import pandas as pd
 from markdown_it import MarkdownIt
 from ragorft.benchmarks.publish.content import Report, recommendation_markdown
+from ragorft.benchmarks.publish.seeds import INTRO as SEEDS_INTRO
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; padding: 0 1em; color: #222; }
@@ -115,6 +116,8 @@ def _head(title: str) -> list[str]:
 
 def _section(s) -> list[str]:
     out = [f'<h2 id="corpus-{html.escape(s.corpus)}">{html.escape(s.corpus)}</h2>', _table(s.table, css="cells")]
+    if not s.seeds.empty:
+        out += [f'<p class="note">{html.escape(SEEDS_INTRO)}</p>', _table(s.seeds, css="seeds")]
     if not s.significance.empty:
         out.append(
             '<p class="note">Paired significance: row minus column accuracy in points on shared test items; '

@@ -99,20 +99,32 @@ def learning_curves(df: pd.DataFrame, path: Path) -> Path:
     for ax, corpus in zip(axes, corpora):
         part = df[df["corpus"] == corpus]
         for run, sub in part.groupby("run"):
-            # several seeds of one budget: plot their mean, the interval of the first seed's cell
+            # several seeds of one budget: their mean, the band the cells' mean 95% interval, and a
+            # bar from the lowest to the highest seed (the spread a different draw gives)
             col = _accuracy_column(part)
             agg = (
                 sub.groupby("examples_per_class")
-                .agg(acc=(col, "mean"), lo=(f"{col}_lo", "mean"), hi=(f"{col}_hi", "mean"))
+                .agg(
+                    acc=(col, "mean"),
+                    lo=(f"{col}_lo", "mean"),
+                    hi=(f"{col}_hi", "mean"),
+                    smin=(col, "min"),
+                    smax=(col, "max"),
+                    seeds=("seed", "nunique"),
+                )
                 .reset_index()
             )
             x = agg["examples_per_class"]
             ax.plot(x, 100 * agg["acc"], marker="o", color=colors[run], label=run)
             ax.fill_between(x, 100 * agg["lo"], 100 * agg["hi"], color=colors[run], alpha=0.12)
+            many = agg["seeds"] > 1
+            if many.any():
+                yerr = [100 * (agg["acc"] - agg["smin"])[many], 100 * (agg["smax"] - agg["acc"])[many]]
+                ax.errorbar(x[many], 100 * agg["acc"][many], yerr=yerr, fmt="none", ecolor=colors[run], capsize=3)
         ax.set_xscale("log")
         ax.set_title(corpus)
         ax.set_xlabel("training examples per class (log)")
-        ax.set_ylabel(_accuracy_label(part, "accuracy % (95% CI)"))
+        ax.set_ylabel(_accuracy_label(part, "accuracy % (band: 95% CI; bars: seeds)"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     return _save(fig, path)

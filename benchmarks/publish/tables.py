@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
 from ragorft.benchmarks.core.fmt import command, machine, pct, pct_ci
+from ragorft.benchmarks.publish.seeds import seed_markdown
 from ragorft.benchmarks.publish.summary import Pricing, references, summary_frame
 from ragorft.benchmarks.records.frame import frame
 from ragorft.benchmarks.records.store import corpus_source, load_records
@@ -60,6 +61,7 @@ def markdown(records: list[dict[str, Any]], suite: str) -> str:
             table.insert(7, "in-scope acc", part["in_scope_accuracy"].map(pct))
             table.insert(8, "OOS recall", part["oos_recall"].map(pct))
         lines += [table.to_markdown(index=False), ""]
+        lines += seed_markdown(part)
         ref_df = references(corpus, corpus_source(records, corpus))
         if not ref_df.empty:
             lines += ["Published reference numbers (not produced by ragorft; other models, same test set):", ""]

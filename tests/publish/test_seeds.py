@@ -1,0 +1,79 @@
+"""Seed spread: mean, min, max and sd across training samples, beside the cells' own intervals."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from ragorft.benchmarks.core.fmt import pct
+from ragorft.benchmarks.publish.seeds import seed_markdown, seed_spread
+
+
+def _cells() -> pd.DataFrame:
+    rows = []
+    for seed, acc in enumerate([0.80, 0.90, 0.85]):
+        rows.append(
+            {"corpus": "c", "run": "rag", "budget": "10shot", "seed": seed, "accuracy": acc}
+            | {"accuracy_lo": acc - 0.02, "accuracy_hi": acc + 0.02, "in_scope_accuracy": None, "oos_recall": None}
+        )
+    # one seed only: nothing to spread
+    rows.append(
+        {"corpus": "c", "run": "rag", "budget": "full", "seed": 0, "accuracy": 0.95}
+        | {"accuracy_lo": 0.94, "accuracy_hi": 0.96, "in_scope_accuracy": None, "oos_recall": None}
+    )
+    return pd.DataFrame(rows)
+
+
+def test_spread_over_seeds_matches_the_cells() -> None:
+    spread = seed_spread(_cells())
+    assert len(spread) == 1  # the single-seed full cell has no spread
+    row = spread.iloc[0]
+    assert (row["run"], row["budget"], row["n_seeds"], row["seeds"]) == ("rag", "10shot", 3, "0,1,2")
+    assert row["accuracy_mean"] == pytest.approx(0.85)
+    assert row["accuracy_sd"] == pytest.approx(statistics.stdev([0.80, 0.90, 0.85]))
+    assert (row["accuracy_min"], row["accuracy_max"]) == (0.80, 0.90)
+    assert row["interval_half_width"] == pytest.approx(0.02)
+    assert "in_scope_accuracy_mean" not in spread  # no OOS label: no in-scope columns
+
+
+def test_markdown_shows_mean_spread_and_interval() -> None:
+    text = "\n".join(seed_markdown(_cells()))
+    row = next(line for line in text.splitlines() if line.startswith("| rag"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # run, budget, seeds, mean [min, max] sd, and the cells' own CI half-width as printed (2.0, not 2)
+    assert cells == ["rag", "10shot", "3", "85.0 [80.0, 90.0] sd 5.0", "2.0"]
+    assert seed_markdown(_cells().query("budget == 'full'")) == []
+
+
+SEEDED_SUITE = """
+name = "s"
+corpora = ["{card}"]
+budgets = [2]
+seeds = [0, 1, 2]
+
+[[run]]
+strategy = "rag"
+options = {{ k = 1 }}
+"""
+
+
+def test_report_shows_the_spread_of_a_real_three_seed_run(tiny_corpus: Path, tmp_path: Path) -> None:
+    from ragorft.benchmarks.commands.cli import main
+    from ragorft.benchmarks.records.store import load_records
+    from ragorft.benchmarks.run.runner import run_suite
+    from ragorft.benchmarks.run.suite import read_suite
+
+    suite_file = tmp_path / "s.toml"
+    suite_file.write_text(SEEDED_SUITE.format(card=tiny_corpus.parent))
+    results = tmp_path / "results"
+    run_suite(read_suite(str(suite_file)), results_dir=results, cache_dir=tmp_path / "c", progress=False)
+    accuracies = sorted(r["metrics"]["accuracy"] for r in load_records(results / "s"))
+    assert len(accuracies) == 3  # three different 2-shot samples of the tiny corpus
+    assert main(["report", "--suite", "s", "--results-dir", str(results)]) == 0
+    mean = pct(statistics.mean(accuracies))
+    expected = f"{mean} [{pct(accuracies[0])}, {pct(accuracies[-1])}]"
+    for name in ("REPORT.md", "RESULTS.md", "index.html"):
+        text = (results / "s" / name).read_text()
+        assert "Across seeds" in text and expected in text, name
