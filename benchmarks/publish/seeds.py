@@ -46,7 +46,13 @@ def seed_spread(df: pd.DataFrame) -> pd.DataFrame:
             row |= {f"{m}_min": values.min(), f"{m}_max": values.max()}
         row["interval_half_width"] = ((part["accuracy_hi"] - part["accuracy_lo"]) / 2).mean()
         rows.append(row)
+    # budgets in training-size order (1shot, 3shot, ..., full), not as strings (10shot before 1shot)
+    rows.sort(key=lambda r: (r["corpus"], r["run"], _budget_order(str(r["budget"]))))
     return pd.DataFrame(rows)
+
+
+def _budget_order(budget: str) -> float:
+    return float("inf") if budget == "full" else float(budget.removesuffix("shot"))
 
 
 def _mean_spread(row: pd.Series, m: str) -> str:

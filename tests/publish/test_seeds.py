@@ -38,6 +38,11 @@ def test_spread_over_seeds_matches_the_cells() -> None:
     assert "in_scope_accuracy_mean" not in spread  # no OOS label: no in-scope columns
 
 
+def test_budgets_are_listed_in_training_size_order() -> None:
+    cells = pd.concat([_cells().assign(budget=b) for b in ("10shot", "1shot", "full", "3shot")])
+    assert list(seed_spread(cells)["budget"]) == ["1shot", "3shot", "10shot", "full"]
+
+
 def test_markdown_shows_mean_spread_and_interval() -> None:
     text = "\n".join(seed_markdown(_cells()))
     row = next(line for line in text.splitlines() if line.startswith("| rag"))
