@@ -88,7 +88,11 @@ def seed_table(df: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def table_markdown(table: pd.DataFrame) -> list[str]:
+    """Markdown lines for a ``seed_table`` (empty when it is); numbers stay as formatted (2.0, not 2)."""
+    return [] if table.empty else [INTRO, "", table.to_markdown(index=False, disable_numparse=True), ""]
+
+
 def seed_markdown(df: pd.DataFrame) -> list[str]:
     """Markdown lines for one corpus's cells: empty when no (run, budget) has several seeds."""
-    table = seed_table(df)
-    return [] if table.empty else [INTRO, "", table.to_markdown(index=False, disable_numparse=True), ""]
+    return table_markdown(seed_table(df))

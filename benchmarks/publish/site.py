@@ -19,7 +19,7 @@ from ragorft.benchmarks.publish.content import (  # FIGURES: re-exported, caller
     recommendation_markdown,
 )
 from ragorft.benchmarks.publish.html import html_page
-from ragorft.benchmarks.publish.seeds import INTRO as SEEDS_INTRO
+from ragorft.benchmarks.publish.seeds import table_markdown
 from ragorft.benchmarks.publish.summary import (
     Pricing,
 )
@@ -40,8 +40,7 @@ def markdown(report: Report) -> str:
         lines += [f"![{CAPTIONS[key]}]({path.name})", ""]
     for s in report.sections:
         lines += [f"## {s.corpus}", "", s.table.to_markdown(index=False), ""]
-        if not s.seeds.empty:
-            lines += [SEEDS_INTRO, "", s.seeds.to_markdown(index=False, disable_numparse=True), ""]
+        lines += table_markdown(s.seeds)
         if not s.significance.empty:
             lines += [
                 "Paired significance (row minus column accuracy in points on shared test items; "
