@@ -26,6 +26,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     # a read-only results folder or cache is found now, not after the first cell is computed
     ensure_writable(inside(Path(args.results_dir), suite.name, "cells", what="suite results"))
     ensure_writable(Path(args.cache_dir or cache_root()) / "cells")
+    if args.timed_queries is not None:
+        # read by run/measure.timing_plan() in this process (the cache key) and in every cell process
+        # it starts (the timing itself), so both agree; the record's command line carries the flag
+        import os
+
+        from ragorft.benchmarks.run.measure import QUERIES_ENV
+
+        os.environ[QUERIES_ENV] = str(int(args.timed_queries))
     only = None
     if args.only:
         only = lambda cell: any(fnmatch.fnmatch(cell.id, pat) for pat in args.only)  # noqa: E731
@@ -65,6 +73,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--cache-dir", help="default: $RAGORFT_CACHE or ~/.cache/ragorft")
     b.add_argument("--only", action="append", help="run only cells whose id matches this glob (repeatable)")
     b.add_argument("--no-progress", action="store_true")
+    b.add_argument(
+        "--timed-queries",
+        type=cliargs.number(lo=8, integer=True),
+        help="queries in each cell's serving-timing sample (default 64; part of the cache key and "
+        "of every record): fewer keeps the timing of slow generative cells from costing more than "
+        "their scoring; p95 needs enough queries, so at least 8",
+    )
     b.add_argument(
         "--executor",
         choices=["local", "inline", "ray"],

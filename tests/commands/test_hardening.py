@@ -79,6 +79,7 @@ def test_bad_card_fields_are_one_line_exit_2(capsys, tiny_corpus: Path, old: str
     "argv",
     [
         ["adapters", "--epochs", "0"],
+        ["bench", "--timed-queries", "3"],
         ["adapters", "--max-test-items", "-5"],
         ["adapters", "--budget", "ten"],
         ["adapters", "--seed", "1e9"],
@@ -240,3 +241,18 @@ def test_a_suite_name_on_the_command_line_is_not_a_path(
     err = capsys.readouterr().err
     assert exc.value.code == 2
     assert err.count("\n") == 1 and "a suite name, not a path" in err
+
+
+def test_timed_queries_flag_sizes_the_timing_sample_and_keys_the_cell(tmp_path: Path, capsys, tiny_corpus: Path) -> None:
+    """A smaller timing sample for slow generative suites: recorded, and a different cache key."""
+    suite, results = _suite(tmp_path, tiny_corpus), tmp_path / "results"
+    assert _bench(capsys, suite, results)[0] == 0  # conftest's 8
+    record = results / "h" / "cells" / "tiny__rag__full__seed0.json"
+    first = read_json(record)
+    assert first["timing"]["latency_ms"]["n_queries"] == 8
+    code, _, err = _bench(capsys, suite, results, "--timed-queries", "12")
+    assert code == 0, err
+    second = read_json(record)
+    assert second["timing"]["latency_ms"]["n_queries"] == 12
+    assert second["key_parts"]["timing_plan"]["queries"] == 12 and second["key"] != first["key"]
+    assert second["predictions"] == first["predictions"]  # the timing changes, the answers do not
