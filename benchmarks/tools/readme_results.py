@@ -1,7 +1,8 @@
 """README's headline results table, written from the committed records (never typed by hand).
 
-``python -m ragorft.benchmarks.tools.readme_results`` rewrites the block between the markers in
-README.md from ``results/default/cells``; ``--check`` exits 1 when the block is stale, and
+``python -m ragorft.benchmarks.tools.readme_results`` rewrites the blocks between the markers in
+README.md: the headline table from ``results/default/cells`` and the model-size ladder's from
+``results/ladder/cells`` (``--block``); ``--check`` exits 1 when a block is stale, and
 ``tests/tools/test_readme_results.py`` fails on a stale README. Each row names how many test items
 the cell was scored on; cells of one corpus are compared only on the items both scored.
 """
@@ -17,6 +18,15 @@ from ragorft.benchmarks.records.store import load_records
 
 START = "<!-- results-table:start (python -m ragorft.benchmarks.tools.readme_results) -->"
 END = "<!-- results-table:end -->"
+#: block name -> (start marker, end marker, default results folder)
+BLOCKS = {
+    "results": (START, END, "results/default"),
+    "ladder": (
+        "<!-- ladder-table:start (python -m ragorft.benchmarks.tools.readme_results --block ladder) -->",
+        "<!-- ladder-table:end -->",
+        "results/ladder",
+    ),
+}
 
 
 def _cell(r: dict) -> str:
@@ -27,8 +37,13 @@ def _cell(r: dict) -> str:
     return text
 
 
-def block(results: Path) -> str:
-    """The Markdown table: one row per run x budget, one column per corpus (accuracy %, 95% CI, items)."""
+def block(results: Path, name: str = "results") -> str:
+    """The Markdown table: one row per run x budget, one column per corpus (accuracy %, 95% CI, items).
+
+    The ladder's block adds the records' own compute time (training plus the untimed scoring pass;
+    the serving-timing plan comes on top), since its cells are the slow ones.
+    """
+    start, end, _ = BLOCKS[name]
     records = load_records(results)
     corpora = sorted({r["corpus"] for r in records})
     rows: dict[tuple[str, str], dict[str, str]] = {}
@@ -40,23 +55,28 @@ def block(results: Path) -> str:
     ]
     for (run, budget), by_corpus in rows.items():
         lines.append(f"| {run} | {budget} | " + " | ".join(by_corpus.get(c, "not run") for c in corpora) + " |")
-    return "\n".join([START, *lines, END])
+    if name == "ladder":
+        seconds = sum(r["timing"]["train_seconds"] + r["timing"]["scoring_seconds"] for r in records)
+        lines += ["", f"{len(records)} cells; training + scoring {seconds / 60:.0f} min in the records."]
+    return "\n".join([start, *lines, end])
 
 
-def rewrite(readme: Path, results: Path) -> tuple[str, str]:
+def rewrite(readme: Path, results: Path, name: str = "results") -> tuple[str, str]:
+    start, end, _ = BLOCKS[name]
     text = readme.read_text(encoding="utf-8")
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    return text, head + block(results) + tail
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    return text, head + block(results, name) + tail
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--readme", default="README.md")
-    p.add_argument("--results", default="results/default")
+    p.add_argument("--block", choices=sorted(BLOCKS), default="results")
+    p.add_argument("--results", help="the suite's results folder (default: the block's own)")
     p.add_argument("--check", action="store_true", help="exit 1 when README's table is stale; write nothing")
     args = p.parse_args(argv)
-    old, new = rewrite(Path(args.readme), Path(args.results))
+    old, new = rewrite(Path(args.readme), Path(args.results or BLOCKS[args.block][2]), args.block)
     if args.check:
         return int(old != new)
     Path(args.readme).write_text(new, encoding="utf-8")

@@ -33,3 +33,15 @@ def test_check_mode_reports_a_stale_table(tmp_path: Path) -> None:
     assert rr.main(["--readme", str(readme), "--results", str(RESULTS)]) == 0
     assert rr.main(["--readme", str(readme), "--results", str(RESULTS), "--check"]) == 0
     assert readme.read_text(encoding="utf-8").startswith("intro\n")
+
+
+LADDER = ROOT / "results" / "ladder"
+
+
+@pytest.mark.skipif(not (LADDER / "cells").is_dir(), reason="no committed ladder records")
+def test_readme_ladder_table_is_the_records() -> None:
+    old, new = rr.rewrite(ROOT / "README.md", LADDER, "ladder")
+    assert old == new, "README's ladder table is stale: python -m ragorft.benchmarks.tools.readme_results --block ladder"
+    table = rr.block(LADDER, "ladder")
+    for r in load_records(LADDER):
+        assert rr._cell(r) in table
