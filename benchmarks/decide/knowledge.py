@@ -110,4 +110,5 @@ def add_knowledge_branch(decision: Decision, records: dict[str, dict[str, Any]])
     decision.steps += verdict.steps
     which = verdict.recommended or "none"
     decision.steps.append(Step("K", "Knowledge: facts, format or both?", f"{which}: {verdict.reason}"))
-    decision.change = (decision.change + " " if decision.change else "") + f"Knowledge branch: {verdict.reason}."
+    # the renderer ends the sentence: "...would rule out X; Knowledge branch: <reason>."
+    decision.change = (decision.change + "; " if decision.change else "") + f"Knowledge branch: {verdict.reason}"

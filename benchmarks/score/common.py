@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.score.metrics import bootstrap_ci
+from ragorft.benchmarks.score.stats import item_correct
 
 
 def _mean(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -39,10 +40,10 @@ def common_accuracy(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for r in records:
         keep = shared[r["corpus"]]
-        correct = np.array(
-            [p == g for i, p, g in zip(r["test_items"], r["predictions"], r["gold"], strict=True) if i in keep],
-            dtype=float,
-        )
+        # label equality, or a QA record's exact match over all its gold answers (stats.item_correct):
+        # comparing a QA answer with the first gold answer alone would undercount
+        per_item = item_correct(r)
+        correct = np.array([c for i, c in zip(r["test_items"], per_item, strict=True) if i in keep], dtype=float)
         if not len(correct):
             out.append({"n": 0, "accuracy": float("nan"), "accuracy_ci": (float("nan"), float("nan"))})
             continue

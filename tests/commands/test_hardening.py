@@ -243,7 +243,9 @@ def test_a_suite_name_on_the_command_line_is_not_a_path(
     assert err.count("\n") == 1 and "a suite name, not a path" in err
 
 
-def test_timed_queries_flag_sizes_the_timing_sample_and_keys_the_cell(tmp_path: Path, capsys, tiny_corpus: Path) -> None:
+def test_timed_queries_flag_sizes_the_timing_sample_and_keys_the_cell(
+    tmp_path: Path, capsys, tiny_corpus: Path
+) -> None:
     """A smaller timing sample for slow generative suites: recorded, and a different cache key."""
     suite, results = _suite(tmp_path, tiny_corpus), tmp_path / "results"
     assert _bench(capsys, suite, results)[0] == 0  # conftest's 8

@@ -33,3 +33,13 @@ def test_headline_ranks_on_common_items_says_how_many_and_calls_ties() -> None:
         ]
     )
     assert headline(summary) == "c: 95.0% (a @ full, b @ full; 100 common items)"
+
+
+def test_a_qa_record_counts_its_exact_match_over_every_gold_answer() -> None:
+    """QA records keep only the first gold answer in ``gold``: the common accuracy must use per-item EM."""
+    qa = record("rag_qa", [], items=4)
+    qa["predictions"] = ["Denver Broncos", "the 1990s", "x", "y"]
+    qa["gold"] = ["Broncos", "1990s", "x", "z"]  # first gold answers; the 1st and 2nd match another gold
+    qa["metrics"]["per_item"] = {"em": [1.0, 1.0, 1.0, 0.0], "f1": [1.0, 1.0, 1.0, 0.0]}
+    (c,) = common_accuracy([qa])
+    assert c["n"] == 4 and c["accuracy"] == 0.75  # raw equality with the first gold would say 0.25

@@ -41,7 +41,8 @@ LADDER = ROOT / "results" / "ladder"
 @pytest.mark.skipif(not (LADDER / "cells").is_dir(), reason="no committed ladder records")
 def test_readme_ladder_table_is_the_records() -> None:
     old, new = rr.rewrite(ROOT / "README.md", LADDER, "ladder")
-    assert old == new, "README's ladder table is stale: python -m ragorft.benchmarks.tools.readme_results --block ladder"
+    stale = "README's ladder table is stale: python -m ragorft.benchmarks.tools.readme_results --block ladder"
+    assert old == new, stale
     table = rr.block(LADDER, "ladder")
     for r in load_records(LADDER):
         assert rr._cell(r) in table
