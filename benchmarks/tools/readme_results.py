@@ -1,8 +1,8 @@
 """README's headline results table, written from the committed records (never typed by hand).
 
 ``python -m ragorft.benchmarks.tools.readme_results`` rewrites the blocks between the markers in
-README.md: the headline table from ``results/default/cells`` and the model-size ladder's from
-``results/ladder/cells`` (``--block``); ``--check`` exits 1 when a block is stale, and
+README.md: the headline table from ``results/default/cells``, the model-size ladder's from
+``results/ladder/cells`` and the knowledge suite's from ``results/knowledge/cells`` (``--block``); ``--check`` exits 1 when a block is stale, and
 ``tests/tools/test_readme_results.py`` fails on a stale README. Each row names how many test items
 the cell was scored on; cells of one corpus are compared only on the items both scored.
 """
@@ -26,11 +26,22 @@ BLOCKS = {
         "<!-- ladder-table:end -->",
         "results/ladder",
     ),
+    "knowledge": (
+        "<!-- knowledge-table:start (python -m ragorft.benchmarks.tools.readme_results --block knowledge) -->",
+        "<!-- knowledge-table:end -->",
+        "results/knowledge",
+    ),
 }
+
+
+def _is_qa(r: dict) -> bool:
+    return r["metrics"].get("headline") == "exact_match"
 
 
 def _cell(r: dict) -> str:
     m = r["metrics"]
+    if _is_qa(r):  # a QA cell: its accuracy is SQuAD exact match; F1 beside it
+        return f"EM {pct_ci(m['exact_match'], *m['exact_match_ci'])}, F1 {pct(m['f1'])} ({r['n_test']})"
     text = f"{pct_ci(m['accuracy'], *m['accuracy_ci'])} ({r['n_test']})"
     if m.get("in_scope_accuracy") is not None:
         text += f"; in-scope {pct(m['in_scope_accuracy'])}, OOS {pct(m['oos_recall'])}"
@@ -47,14 +58,20 @@ def block(results: Path, name: str = "results") -> str:
     records = load_records(results)
     corpora = sorted({r["corpus"] for r in records})
     rows: dict[tuple[str, str], dict[str, str]] = {}
-    for r in sorted(records, key=lambda r: (r["run"], r["n_train"])):
+    # the ladder's rows go by base size (its point); the other blocks' by run name
+    size = (lambda r: r["cost"]["params_total"]) if name == "ladder" else (lambda r: 0)
+    for r in sorted(records, key=lambda r: (size(r), r["run"], r["n_train"])):
         rows.setdefault((r["run"], r["budget_name"]), {})[r["corpus"]] = _cell(r)
     lines = [
         "| run | budget | " + " | ".join(f"{c} (items)" for c in corpora) + " |",
         "|---|---|" + "---|" * len(corpora),
     ]
+    # a QA strategy cannot run on an intent corpus nor the reverse: "-" there, "not run" only for a gap
+    qa_corpora = {r["corpus"] for r in records if _is_qa(r)}
+    qa_runs = {r["run"] for r in records if _is_qa(r)}
     for (run, budget), by_corpus in rows.items():
-        lines.append(f"| {run} | {budget} | " + " | ".join(by_corpus.get(c, "not run") for c in corpora) + " |")
+        cells = [by_corpus.get(c, "not run" if (run in qa_runs) == (c in qa_corpora) else "-") for c in corpora]
+        lines.append(f"| {run} | {budget} | " + " | ".join(cells) + " |")
     if name == "ladder":
         seconds = sum(r["timing"]["train_seconds"] + r["timing"]["scoring_seconds"] for r in records)
         lines += ["", f"{len(records)} cells; training + scoring {seconds / 60:.0f} min in the records."]

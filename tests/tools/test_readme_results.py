@@ -26,6 +26,24 @@ def test_every_record_is_a_row_with_its_own_numbers() -> None:
         assert rr._cell(r) in table  # accuracy, interval and item count straight from the record
 
 
+def test_a_strategy_of_the_other_task_kind_is_a_dash_not_a_gap() -> None:
+    """The default suite mixes intent and QA corpora: a QA run on Banking77 is impossible, not missing."""
+    records = load_records(RESULTS)
+    qa = {r["corpus"] for r in records if rr._is_qa(r)}
+    if not qa:
+        pytest.skip("no QA cell in the default records")
+    table = rr.block(RESULTS).splitlines()
+    corpora = [c.split(" (items)")[0] for c in table[1].strip("| ").split(" | ")[2:]]
+    qa_runs = {r["run"] for r in records if rr._is_qa(r)}
+    for line in table[3:-1]:
+        run, _budget, *cells = line.strip("| ").split(" | ")
+        for corpus, cell in zip(corpora, cells, strict=True):
+            if (run in qa_runs) != (corpus in qa):
+                assert cell == "-", (run, corpus, cell)
+            else:
+                assert cell != "-", (run, corpus, cell)
+
+
 def test_check_mode_reports_a_stale_table(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{rr.START}\nold\n{rr.END}\noutro\n", encoding="utf-8")
@@ -45,4 +63,25 @@ def test_readme_ladder_table_is_the_records() -> None:
     assert old == new, stale
     table = rr.block(LADDER, "ladder")
     for r in load_records(LADDER):
+        assert rr._cell(r) in table
+    # rows by base size, smallest first (alphabetical order put the 135M rung last)
+    sizes = {r["run"]: r["cost"]["params_total"] for r in load_records(LADDER)}
+    rows = [line.split(" | ")[0].lstrip("| ") for line in table.splitlines() if line.startswith("| rag_lm")]
+    assert rows == sorted(rows, key=sizes.__getitem__)
+
+
+KNOWLEDGE = ROOT / "results" / "knowledge"
+
+
+@pytest.mark.skipif(not (KNOWLEDGE / "cells").is_dir(), reason="no committed knowledge records")
+def test_readme_knowledge_table_is_the_records() -> None:
+    old, new = rr.rewrite(ROOT / "README.md", KNOWLEDGE, "knowledge")
+    stale = "README's knowledge table is stale: python -m ragorft.benchmarks.tools.readme_results --block knowledge"
+    assert old == new, stale
+    table = rr.block(KNOWLEDGE, "knowledge")
+    for r in load_records(KNOWLEDGE):
+        m = r["metrics"]
+        # a QA cell shows exact match (its headline) and token F1, both straight from the record
+        assert rr._cell(r).startswith(f"EM {100 * m['exact_match']:.1f} ")
+        assert f"F1 {100 * m['f1']:.1f} ({r['n_test']})" in rr._cell(r)
         assert rr._cell(r) in table
