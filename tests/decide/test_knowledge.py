@@ -65,3 +65,39 @@ def test_recommend_on_qa_records_walks_the_knowledge_branch() -> None:
     assert {"K1", "K4", "K"} <= set(steps)
     assert steps["K1"].answer == "yes" and steps["K"].answer.startswith("rag_qa")
     assert "Knowledge branch:" in decision.change and not decision.change.endswith(".")  # the renderer adds it
+
+
+def record_as(strategy: str, right: int) -> dict:
+    return record(strategy, right) | {"strategy": strategy}
+
+
+def test_every_run_of_a_role_is_compared_not_only_the_most_accurate() -> None:
+    """lora_docs and full_ft_docs, ft_rag on QA and on documents: each one its own test, one Holm family."""
+    recs = {
+        "closed_book": record("closed_book", 2),
+        "rag_qa": record("rag_qa", 30),
+        "lora_docs": record("lora_docs", 3),
+        "full_ft_docs": record("full_ft_docs", 20),
+        "ft_rag-qa": record_as("ft_rag", 31),
+        "ft_rag-docs": record_as("ft_rag", 55),
+    }
+    v = knowledge_branch(recs)
+    steps = {s.step: s for s in v.steps}
+    assert len(steps["K2"].evidence) == 2 and len(steps["K4"].evidence) == 2
+    assert steps["K2"].answer == "yes"  # full_ft_docs (20 vs 2) is; lora_docs (3 vs 2) is not
+    assert any(e.startswith("full_ft_docs beats closed_book") for e in steps["K2"].evidence)
+    assert any(e.startswith("lora_docs vs closed_book: not significantly different") for e in steps["K2"].evidence)
+    assert "over 7 comparisons" in steps["K1"].evidence[0]  # 1 + 2 + 2 + 2: every run's test in the family
+    # only the documents-tuned FT+RAG beats RAG; it is the one recommended
+    assert v.recommended == "ft_rag-docs"
+
+
+def test_rag_is_kept_when_the_better_ft_rag_run_is_a_tie() -> None:
+    recs = {
+        "closed_book": record("closed_book", 2),
+        "rag_qa": record("rag_qa", 30),
+        "ft_rag-qa": record_as("ft_rag", 32),
+        "ft_rag-docs": record_as("ft_rag", 29),
+    }
+    v = knowledge_branch(recs)
+    assert v.recommended == "rag_qa" and {s.step: s.answer for s in v.steps}["K4"] == "no"
