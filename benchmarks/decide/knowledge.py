@@ -128,10 +128,22 @@ def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> Kn
 
 
 def add_knowledge_branch(decision: Decision, records: dict[str, dict[str, Any]]) -> None:
-    """QA corpora: the tree's decision also asks whether the model lacks facts (RAG) or format (FT)."""
+    """QA corpora: the tree's decision also asks whether the model lacks facts (RAG) or format (FT).
+
+    The branch diagnoses; the tree ships. When they name different runs (say the branch answers
+    "retrieve: rag_qa" and the tree ships ``ft_rag-qa``, not significantly less accurate and cheaper
+    per query), the sentence says so, rather than leaving two recommendations side by side.
+    """
     verdict = knowledge_branch(records)
     decision.steps += verdict.steps
     which = verdict.recommended or "none"
-    decision.steps.append(Step("K", "Knowledge: facts, format or both?", f"{which}: {verdict.reason}"))
+    reason = verdict.reason
+    chosen = decision.chosen
+    if verdict.recommended and chosen and chosen != verdict.recommended:
+        reason += f" ({verdict.recommended}); the tree ships {chosen}, the cheapest candidate that clears the bar"
+        role = ROLES.get((records.get(chosen) or {}).get("strategy", ""))
+        if verdict.reason.startswith("the model lacks the facts") and role in ("rag", "ft_rag"):
+            reason += ", and it retrieves too"
+    decision.steps.append(Step("K", "Knowledge: facts, format or both?", f"{which}: {reason}"))
     # the renderer ends the sentence: "...would rule out X; Knowledge branch: <reason>."
-    decision.change = (decision.change + "; " if decision.change else "") + f"Knowledge branch: {verdict.reason}"
+    decision.change = (decision.change + "; " if decision.change else "") + f"Knowledge branch: {reason}"

@@ -101,3 +101,27 @@ def test_rag_is_kept_when_the_better_ft_rag_run_is_a_tie() -> None:
     }
     v = knowledge_branch(recs)
     assert v.recommended == "rag_qa" and {s.step: s.answer for s in v.steps}["K4"] == "no"
+
+
+def test_the_branch_says_so_when_the_tree_ships_a_cheaper_retrieving_run() -> None:
+    """FT+RAG ties RAG (K4 no) but answers faster: the tree ships it; the branch must not contradict."""
+    from ragorft.benchmarks.decide import Requirement, recommend
+
+    recs = []
+    for s, run, right, spq in [
+        ("closed_book", "closed_book", 2, 0.2),
+        ("rag_qa", "rag_qa", 40, 0.8),
+        ("ft_rag", "ft_rag-qa", 39, 0.6),
+    ]:
+        rec = record(s, right) | {"corpus": "kb", "run": run, "budget_name": "full", "budget": "full", "seed": 0}
+        rec["timing"] = {"train_seconds": 1.0, "predict_seconds_per_query": spq, "latency_ms": {}}
+        recs.append(rec)
+    decision = recommend(recs, Requirement())
+    k = {s.step: s for s in decision.steps}
+    assert decision.chosen == "ft_rag-qa@full" and k["K4"].answer == "no"
+    assert k["K"].answer.startswith("rag_qa@full: the model lacks the facts")
+    assert (
+        "the tree ships ft_rag-qa@full, the cheapest candidate that clears the bar, and it retrieves too"
+        in k["K"].answer
+    )
+    assert decision.change.endswith(k["K"].answer.split(": ", 1)[1])
