@@ -139,8 +139,9 @@ def add_knowledge_branch(decision: Decision, records: dict[str, dict[str, Any]])
     which = verdict.recommended or "none"
     reason = verdict.reason
     chosen = decision.chosen
-    if verdict.recommended and chosen and chosen != verdict.recommended:
-        reason += f" ({verdict.recommended}); the tree ships {chosen}, the cheapest candidate that clears the bar"
+    if chosen and chosen != verdict.recommended:
+        named = f" ({verdict.recommended})" if verdict.recommended else ""
+        reason += f"{named}; the tree ships {chosen}, the cheapest candidate that clears the bar"
         role = ROLES.get((records.get(chosen) or {}).get("strategy", ""))
         if verdict.reason.startswith("the model lacks the facts") and role in ("rag", "ft_rag"):
             reason += ", and it retrieves too"

@@ -125,3 +125,21 @@ def test_the_branch_says_so_when_the_tree_ships_a_cheaper_retrieving_run() -> No
         in k["K"].answer
     )
     assert decision.change.endswith(k["K"].answer.split(": ", 1)[1])
+
+
+def test_a_ceiling_verdict_still_names_what_the_tree_ships() -> None:
+    """The branch's family finds nothing (K1 no), the tree ships the clearly better FT+RAG: both said, once."""
+    from ragorft.benchmarks.decide import Requirement, recommend
+
+    recs = []
+    for s, run, right in [("closed_book", "closed_book", 2), ("rag_qa", "rag_qa", 6), ("ft_rag", "ft_rag-qa", 30)]:
+        rec = record(s, right) | {"corpus": "kb", "run": run, "budget_name": "full", "budget": "full", "seed": 0}
+        rec["timing"] = {"train_seconds": 1.0, "predict_seconds_per_query": 0.5, "latency_ms": {}}
+        recs.append(rec)
+    decision = recommend(recs, Requirement())
+    k = {s.step: s for s in decision.steps}
+    assert decision.chosen == "ft_rag-qa@full" and k["K1"].answer == "no"
+    assert k["K"].answer == (
+        "none: no strategy helps significantly: capability ceiling, try a bigger base; "
+        "the tree ships ft_rag-qa@full, the cheapest candidate that clears the bar"
+    )

@@ -1,6 +1,7 @@
 """The shipped suites parse, and say what the benchmark promises: the default and nightly suites
-cover every strategy family on both corpora, the default scores every non-LM strategy on the whole
-test split, and the grid has three seeds at every few-shot budget."""
+cover every strategy family on both intent corpora, the default scores every non-LM strategy on the
+whole test split and carries a small knowledge slice, and the grid has three seeds at every few-shot
+budget."""
 
 from __future__ import annotations
 
@@ -18,18 +19,28 @@ FAMILIES = {
     "rag_lm": "prompting",
 }
 LM = {"few_shot", "rag_lm"}
+#: the knowledge slice: generated answers on a sample of questions (the knowledge suite has the rest)
+QA = {"closed_book", "rag_qa"}
 
 
 @pytest.mark.parametrize("name", ["default", "nightly"])
 def test_every_family_and_both_corpora(name: str) -> None:
     cells = read_suite(name).cells
     assert {FAMILIES[c.strategy] for c in cells if c.strategy in FAMILIES} == set(FAMILIES.values())
-    assert {c.corpus for c in cells} == {"banking77", "clinc150"}
+    assert {c.corpus for c in cells if c.strategy not in QA} == {"banking77", "clinc150"}
+
+
+def test_default_has_a_knowledge_slice_that_says_whether_the_model_lacks_the_facts() -> None:
+    """Closed-book and RAG on the same questions of a corpus no pretrained model can know (K1)."""
+    qa = [c for c in read_suite("default").cells if c.strategy in QA]
+    assert {c.strategy for c in qa} == QA
+    assert {c.corpus for c in qa} == {"synthetic_bios_para"}
+    assert len({c.max_test_items for c in qa}) == 1 and 0 < qa[0].max_test_items <= 120
 
 
 def test_default_scores_non_lm_strategies_on_the_whole_test_split() -> None:
     for cell in read_suite("default").cells:
-        if cell.strategy not in LM:
+        if cell.strategy not in LM | QA:
             assert cell.max_test_items == 0, cell.id
 
 
