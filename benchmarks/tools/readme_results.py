@@ -52,7 +52,7 @@ def _cell(r: dict) -> str:
 def block(results: Path, name: str = "results") -> str:
     """The Markdown table: one row per run x budget, one column per corpus (accuracy %, 95% CI, items).
 
-    The ladder's block adds the records' own compute time (training plus the untimed scoring pass;
+    The ladder's and knowledge blocks add the records' own compute time (training plus the untimed scoring pass;
     the serving-timing plan comes on top), since its cells are the slow ones.
     """
     start, end, _ = BLOCKS[name]
@@ -73,7 +73,7 @@ def block(results: Path, name: str = "results") -> str:
     for (run, budget), by_corpus in rows.items():
         cells = [by_corpus.get(c, "not run" if (run in qa_runs) == (c in qa_corpora) else "-") for c in corpora]
         lines.append(f"| {run} | {budget} | " + " | ".join(cells) + " |")
-    if name == "ladder":
+    if name in ("ladder", "knowledge"):
         seconds = sum(r["timing"]["train_seconds"] + r["timing"]["scoring_seconds"] for r in records)
         lines += ["", f"{len(records)} cells; training + scoring {seconds / 60:.0f} min in the records."]
     return "\n".join([start, *lines, end])
