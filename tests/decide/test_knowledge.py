@@ -22,6 +22,13 @@ def record(strategy: str, right: int) -> dict:
     }
 
 
+def tree_record(strategy: str, run: str, right: int, seconds_per_query: float = 0.1) -> dict:
+    """A QA record as the tree reads it: a run of one corpus with its serving cost."""
+    rec = record(strategy, right) | {"corpus": "kb", "run": run, "budget_name": "full", "budget": "full", "seed": 0}
+    rec["timing"] = {"train_seconds": 1.0, "predict_seconds_per_query": seconds_per_query, "latency_ms": {}}
+    return rec
+
+
 def test_missing_facts_recommend_rag_when_ft_rag_is_not_better() -> None:
     recs = {
         s: record(s, r)
@@ -55,11 +62,10 @@ def test_recommend_on_qa_records_walks_the_knowledge_branch() -> None:
     """The tree itself asks K1-K4 for a QA corpus (not only the standalone function)."""
     from ragorft.benchmarks.decide import Requirement, recommend
 
-    recs = []
-    for s, r in [("closed_book", 2), ("rag_qa", 40), ("lora_docs", 5), ("lora_qa", 3), ("ft_rag", 41)]:
-        rec = record(s, r) | {"corpus": "kb", "run": s, "budget_name": "full", "budget": "full", "seed": 0}
-        rec["timing"] = {"train_seconds": 1.0, "predict_seconds_per_query": 0.1, "latency_ms": {}}
-        recs.append(rec)
+    recs = [
+        tree_record(s, s, r)
+        for s, r in [("closed_book", 2), ("rag_qa", 40), ("lora_docs", 5), ("lora_qa", 3), ("ft_rag", 41)]
+    ]
     decision = recommend(recs, Requirement())
     steps = {s.step: s for s in decision.steps}
     assert {"K1", "K4", "K"} <= set(steps)
@@ -107,15 +113,8 @@ def test_the_branch_says_so_when_the_tree_ships_a_cheaper_retrieving_run() -> No
     """FT+RAG ties RAG (K4 no) but answers faster: the tree ships it; the branch must not contradict."""
     from ragorft.benchmarks.decide import Requirement, recommend
 
-    recs = []
-    for s, run, right, spq in [
-        ("closed_book", "closed_book", 2, 0.2),
-        ("rag_qa", "rag_qa", 40, 0.8),
-        ("ft_rag", "ft_rag-qa", 39, 0.6),
-    ]:
-        rec = record(s, right) | {"corpus": "kb", "run": run, "budget_name": "full", "budget": "full", "seed": 0}
-        rec["timing"] = {"train_seconds": 1.0, "predict_seconds_per_query": spq, "latency_ms": {}}
-        recs.append(rec)
+    spec = [("closed_book", "closed_book", 2, 0.2), ("rag_qa", "rag_qa", 40, 0.8), ("ft_rag", "ft_rag-qa", 39, 0.6)]
+    recs = [tree_record(*x) for x in spec]
     decision = recommend(recs, Requirement())
     k = {s.step: s for s in decision.steps}
     assert decision.chosen == "ft_rag-qa@full" and k["K4"].answer == "no"
@@ -131,11 +130,8 @@ def test_a_ceiling_verdict_still_names_what_the_tree_ships() -> None:
     """The branch's family finds nothing (K1 no), the tree ships the clearly better FT+RAG: both said, once."""
     from ragorft.benchmarks.decide import Requirement, recommend
 
-    recs = []
-    for s, run, right in [("closed_book", "closed_book", 2), ("rag_qa", "rag_qa", 6), ("ft_rag", "ft_rag-qa", 30)]:
-        rec = record(s, right) | {"corpus": "kb", "run": run, "budget_name": "full", "budget": "full", "seed": 0}
-        rec["timing"] = {"train_seconds": 1.0, "predict_seconds_per_query": 0.5, "latency_ms": {}}
-        recs.append(rec)
+    spec = [("closed_book", "closed_book", 2), ("rag_qa", "rag_qa", 6), ("ft_rag", "ft_rag-qa", 30)]
+    recs = [tree_record(*x, seconds_per_query=0.5) for x in spec]
     decision = recommend(recs, Requirement())
     k = {s.step: s for s in decision.steps}
     assert decision.chosen == "ft_rag-qa@full" and k["K1"].answer == "no"
