@@ -55,10 +55,6 @@ def _members(records: dict[str, dict[str, Any]], role: str) -> list[tuple[str, d
     return sorted((n, r) for n, r in records.items() if ROLES.get(r.get("strategy", "")) == role)
 
 
-def _most_accurate(named: list[tuple[str, dict[str, Any]]]) -> str:
-    return max(named, key=lambda nr: nr[1]["metrics"]["accuracy"])[0]
-
-
 def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> KnowledgeVerdict:
     """Walk K1-K4 over ``records`` (run name -> QA record of one corpus).
 
@@ -80,22 +76,32 @@ def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> Kn
     _, adjusted = significant([c.mcnemar_p for c in raw.values()])
     family = {k: c.in_family(p, len(raw)) for (k, c), p in zip(raw.items(), adjusted, strict=True)}
 
-    def cmps(a: str, b: str) -> list[tuple[str, str, PairedComparison]]:
-        return [(na, nb, c) for (ra, rb, na, nb), c in family.items() if (ra, rb) == (a, b)]
+    def winners(a: str, b: str, *, every: bool = False) -> list[str]:
+        """The runs of role ``a`` significantly better than one (``every``: each) run of role ``b``,
+        read from the family in whichever order the pair was compared."""
+        if not members[b]:
+            return []
+        wins = {n: 0 for n, _ in members[a]}
+        for (ra, rb, na, nb), c in family.items():
+            if (ra, rb) == (a, b) and _better(c):
+                wins[na] += 1
+            elif (ra, rb) == (b, a) and not c.tie and c.difference < 0:
+                wins[nb] += 1
+        needed = len(members[b]) if every else 1
+        return sorted(n for n, w in wins.items() if w >= needed)
 
     def ask(step: str, question: str, a: str, b: str, *, every: bool = False) -> list[str]:
-        """The runs of role ``a`` significantly better than (``every``: all runs of) role ``b``."""
-        found = cmps(a, b)
+        found = [c for (ra, rb, _, _), c in family.items() if (ra, rb) == (a, b)]
         if not found:
             steps.append(Step(step, question, "not measured: a run is missing from the suite"))
             return []
-        wins: dict[str, int] = {}
-        for na, _, c in found:
-            wins[na] = wins.get(na, 0) + _better(c)
-        needed = len(members[b]) if every else 1
-        winners = sorted(n for n, w in wins.items() if w >= needed)
-        steps.append(Step(step, question, "yes" if winners else "no", [c.verdict() for _, _, c in found]))
-        return winners
+        won = winners(a, b, every=every)
+        steps.append(Step(step, question, "yes" if won else "no", [c.verdict() for c in found]))
+        return won
+
+    def most_accurate(role: str, among: list[str]) -> str:
+        named = [(n, r) for n, r in members[role] if n in among]
+        return max(named, key=lambda nr: nr[1]["metrics"]["accuracy"])[0]
 
     lacks = ask("K1", "Does the model lack the facts (RAG beats closed-book)?", "rag", "closed")
     ask("K2", "Does fine-tuning on the documents inject them (FT-docs beats closed-book)?", "ft_docs", "closed")
@@ -103,27 +109,18 @@ def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> Kn
     form = ask("K3", "Is format the obstacle (FT on QA pairs of other entities beats closed-book)?", "ft_qa", "closed")
     both = ask("K4", "Does FT+RAG beat RAG?", "ft_rag", "rag", every=True)
     if lacks and both:
-        return KnowledgeVerdict(
-            _most_accurate([m for m in members["ft_rag"] if m[0] in both]),
-            "facts and format both missing: FT+RAG is significantly better",
-            steps,
-        )
+        best = most_accurate("ft_rag", both)
+        return KnowledgeVerdict(best, "facts and format both missing: FT+RAG is significantly better", steps)
     if lacks:
-        # a documents-tuned run significantly better than every RAG run
-        beaten: dict[str, int] = {}
-        for _, nd, c in cmps("rag", "ft_docs"):
-            beaten[nd] = beaten.get(nd, 0) + (not c.tie and c.difference < 0)
-        docs = [m for m in members["ft_docs"] if beaten.get(m[0], 0) == len(members["rag"])]
+        docs = winners("ft_docs", "rag", every=True)  # a documents-tuned run better than every RAG run
         if docs:
-            return KnowledgeVerdict(_most_accurate(docs), "fine-tuning on the documents beats RAG here", steps)
-        rag = [m for m in members["rag"] if m[0] in lacks]
-        return KnowledgeVerdict(_most_accurate(rag), "the model lacks the facts: retrieve them", steps)
+            return KnowledgeVerdict(
+                most_accurate("ft_docs", docs), "fine-tuning on the documents beats RAG here", steps
+            )
+        return KnowledgeVerdict(most_accurate("rag", lacks), "the model lacks the facts: retrieve them", steps)
     if form:
-        return KnowledgeVerdict(
-            _most_accurate([m for m in members["ft_qa"] if m[0] in form]),
-            "the model knows enough; fine-tune the behaviour/format",
-            steps,
-        )
+        best = most_accurate("ft_qa", form)
+        return KnowledgeVerdict(best, "the model knows enough; fine-tune the behaviour/format", steps)
     return KnowledgeVerdict(None, "no strategy helps significantly: capability ceiling, try a bigger base", steps)
 
 

@@ -4,8 +4,8 @@
 README.md: the headline table from ``results/default/cells``, the model-size ladder's from
 ``results/ladder/cells`` and the knowledge suite's from ``results/knowledge/cells`` (``--block``);
 ``--check`` exits 1 when a block is stale, and ``tests/tools/test_readme_results.py`` fails on a
-stale README. Each row names how many test items
-the cell was scored on; cells of one corpus are compared only on the items both scored.
+stale README. Each row names how many test items the cell was scored on; cells of one corpus are
+compared only on the items both scored.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ragorft.benchmarks.core.fmt import pct, pct_ci
+from ragorft.benchmarks.decide.knowledge import is_knowledge
 from ragorft.benchmarks.records.store import load_records
 
 START = "<!-- results-table:start (python -m ragorft.benchmarks.tools.readme_results) -->"
@@ -35,13 +36,9 @@ BLOCKS = {
 }
 
 
-def _is_qa(r: dict) -> bool:
-    return r["metrics"].get("headline") == "exact_match"
-
-
 def _cell(r: dict) -> str:
     m = r["metrics"]
-    if _is_qa(r):  # a QA cell: its accuracy is SQuAD exact match; F1 beside it
+    if is_knowledge([r]):  # a QA cell: its accuracy is SQuAD exact match; F1 beside it
         return f"EM {pct_ci(m['exact_match'], *m['exact_match_ci'])}, F1 {pct(m['f1'])} ({r['n_test']})"
     text = f"{pct_ci(m['accuracy'], *m['accuracy_ci'])} ({r['n_test']})"
     if m.get("in_scope_accuracy") is not None:
@@ -52,8 +49,8 @@ def _cell(r: dict) -> str:
 def block(results: Path, name: str = "results") -> str:
     """The Markdown table: one row per run x budget, one column per corpus (accuracy %, 95% CI, items).
 
-    The ladder's and knowledge blocks add the records' own compute time (training plus the untimed scoring pass;
-    the serving-timing plan comes on top), since its cells are the slow ones.
+    The ladder's and knowledge blocks add the records' own compute time (training plus the untimed
+    scoring pass; the serving-timing plan comes on top), since their cells are the slow ones.
     """
     start, end, _ = BLOCKS[name]
     records = load_records(results)
@@ -68,8 +65,8 @@ def block(results: Path, name: str = "results") -> str:
         "|---|---|" + "---|" * len(corpora),
     ]
     # a QA strategy cannot run on an intent corpus nor the reverse: "-" there, "not run" only for a gap
-    qa_corpora = {r["corpus"] for r in records if _is_qa(r)}
-    qa_runs = {r["run"] for r in records if _is_qa(r)}
+    qa_corpora = {r["corpus"] for r in records if is_knowledge([r])}
+    qa_runs = {r["run"] for r in records if is_knowledge([r])}
     for (run, budget), by_corpus in rows.items():
         cells = [by_corpus.get(c, "not run" if (run in qa_runs) == (c in qa_corpora) else "-") for c in corpora]
         lines.append(f"| {run} | {budget} | " + " | ".join(cells) + " |")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ragorft.benchmarks.decide.knowledge import is_knowledge
 from ragorft.benchmarks.records.store import load_records
 from ragorft.benchmarks.tools import readme_results as rr
 
@@ -29,12 +30,12 @@ def test_every_record_is_a_row_with_its_own_numbers() -> None:
 def test_a_strategy_of_the_other_task_kind_is_a_dash_not_a_gap() -> None:
     """The default suite mixes intent and QA corpora: a QA run on Banking77 is impossible, not missing."""
     records = load_records(RESULTS)
-    qa = {r["corpus"] for r in records if rr._is_qa(r)}
+    qa = {r["corpus"] for r in records if is_knowledge([r])}
     if not qa:
         pytest.skip("no QA cell in the default records")
     table = rr.block(RESULTS).splitlines()
     corpora = [c.split(" (items)")[0] for c in table[1].strip("| ").split(" | ")[2:]]
-    qa_runs = {r["run"] for r in records if rr._is_qa(r)}
+    qa_runs = {r["run"] for r in records if is_knowledge([r])}
     for line in table[3:-1]:
         run, _budget, *cells = line.strip("| ").split(" | ")
         for corpus, cell in zip(corpora, cells, strict=True):
