@@ -175,7 +175,8 @@ def run_cell(
     )
     determinism = seed_everything(cell.seed)
     strategy = cls(options, ctx)
-    timing, predictions, memory = _measure(strategy, train, [ex.text for ex in test], device, process_start_mb)
+    texts = [ex.text for ex in test]
+    timing, predictions, memory = _measure(strategy, train, texts, device, process_start_mb, cell.timed_queries)
     if len(predictions) != len(test):
         raise RuntimeError(f"{cell.id}: strategy returned {len(predictions)} predictions for {len(test)} texts")
     report = strategy.report()
@@ -219,7 +220,7 @@ def run_cell(
 
 
 def _measure(
-    strategy: Any, train: list, texts: list[str], device: str, process_start_mb: float | None
+    strategy: Any, train: list, texts: list[str], device: str, process_start_mb: float | None, timed_queries: int = 0
 ) -> tuple[dict[str, Any], list[str], dict]:
     """prepare + fit (timed), predict every test text (scoring), then the serving timings.
 
@@ -243,7 +244,7 @@ def _measure(
             t0 = time.perf_counter()
             predictions = strategy.predict(texts)
             scoring_seconds = time.perf_counter() - t0
-            serving = measure.serving_timing(strategy.predict, measure.timed_sample(texts))
+            serving = measure.serving_timing(strategy.predict, measure.timed_sample(texts, timed_queries))
     start = mem.start_mb if process_start_mb is None else process_start_mb
     memory = {
         "process_start_rss_mb": round(start, 1),

@@ -83,7 +83,7 @@ def key_parts(cell: Cell, data: CorpusData, test_sample_seed: int) -> dict[str, 
         "packages": package_versions(),
         "device": pick_device(cls.devices),
         "threads": measure.cell_threads(),
-        "timing_plan": measure.timing_plan(),
+        "timing_plan": measure.timing_plan(cell.timed_queries),
     }
     return json.loads(canonical_json(parts))  # as a record stores them (tuples become lists)
 

@@ -38,9 +38,13 @@ OTHER_CPUS_LIMIT = 0.25
 QUERIES_ENV = "RAGORFT_TIMED_QUERIES"
 
 
-def timing_plan() -> dict[str, int]:
-    """How serving is timed: part of the cache key, since it changes the timing numbers."""
-    queries = int(os.environ.get(QUERIES_ENV) or TIMED_QUERIES)
+def timing_plan(queries: int = 0) -> dict[str, int]:
+    """How serving is timed: part of the cache key, since it changes the timing numbers.
+
+    ``queries`` is what the cell's suite asks for (0: ``TIMED_QUERIES``); the command line's
+    ``--timed-queries`` (``QUERIES_ENV``) overrides every cell, as a user running a suite expects.
+    """
+    queries = int(os.environ.get(QUERIES_ENV) or queries or TIMED_QUERIES)
     return {"queries": queries, "repeats": REPEATS, "serving_batch_size": SERVING_BATCH_SIZE}
 
 
@@ -137,9 +141,10 @@ class PeakMemory:
         self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
 
 
-def timed_sample(texts: Sequence[str], n: int | None = None) -> list[str]:
-    """The first ``n`` test texts (a seeded stratified order), cycled when there are fewer."""
-    n = n or timing_plan()["queries"]
+def timed_sample(texts: Sequence[str], queries: int = 0) -> list[str]:
+    """The timing plan's first test texts (a seeded stratified order), cycled when there are fewer;
+    ``queries`` as in :func:`timing_plan`."""
+    n = timing_plan(queries)["queries"]
     if not texts:
         return []
     return [texts[i % len(texts)] for i in range(n)]

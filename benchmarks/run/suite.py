@@ -3,6 +3,9 @@
 A suite names its test-item sample once (``max_test_items``) so every strategy is scored on the
 same items; a ``[[run]]`` entry may ask for fewer, and takes a prefix of the same seeded,
 stratified order, so cheaper and dearer strategies still share items for paired comparisons.
+Likewise ``timed_queries`` (suite-wide or per run) sizes the serving-timing sample: a generative
+cell at ~0.3-0.8 s a query spends more on 64 x 3 timed queries than on its scored items, while a
+classifier's timing costs seconds, so each run can ask for the sample its cost allows.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Cell:
     seed: int
     max_test_items: int  # 0 = the whole test split
     corpus_ref: str = ""  # where its card is: a packaged corpus by name, any other by its card's absolute path
+    timed_queries: int = 0  # the serving-timing sample (0 = the harness default; run/measure.timing_plan)
 
     @property
     def corpus_source(self) -> str:
@@ -102,13 +106,22 @@ def _budget_options(
 
 
 TOP_KEYS = {"name", "description", "corpora", "budgets", "seeds", "max_test_items", "run", "requirement"}
-TOP_KEYS |= {"test_sample_seed"}
+TOP_KEYS |= {"test_sample_seed", "timed_queries"}
 RUN_KEYS = {"strategy", "name", "options", "budget_options", "corpora", "budgets", "seeds", "max_test_items"}
+RUN_KEYS |= {"timed_queries"}
+#: fewest timed queries a suite may ask for: p50/p95 need a sample (the CLI's --timed-queries agrees)
+MIN_TIMED_QUERIES = 8
 
 
 def _non_negative(value: Any, what: str, path: Path) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise RagorftError(f"{what} must be a non-negative integer, got {value!r}", path=path)
+    return value
+
+
+def _timed_queries(value: Any, what: str, path: Path) -> int:
+    if value != 0 and (_non_negative(value, what, path) < MIN_TIMED_QUERIES):
+        raise RagorftError(f"{what} must be 0 (the default) or at least {MIN_TIMED_QUERIES}, got {value!r}", path=path)
     return value
 
 
@@ -125,6 +138,7 @@ def read_suite(name_or_path: str) -> Suite:
         "budgets": _list(raw, "budgets", ["full"], path, "suite"),
         "seeds": _list(raw, "seeds", [0], path, "suite"),
         "max_test_items": _non_negative(raw.get("max_test_items", 0), "max_test_items", path),
+        "timed_queries": _timed_queries(raw.get("timed_queries", 0), "timed_queries", path),
     }
     runs = raw.get("run", [])
     if not isinstance(runs, list) or not runs:
@@ -206,6 +220,7 @@ def _run_cells(
     run_items = _non_negative(run.get("max_test_items", max_items), f"{where}: max_test_items", path)
     if max_items and (run_items == 0 or run_items > max_items):
         run_items = max_items
+    timed = _timed_queries(run.get("timed_queries", defaults["timed_queries"]), f"{where}: timed_queries", path)
     budgets = [_budget(b, path, where) for b in _list(run, "budgets", defaults["budgets"], path, where)]
     _distinct([budget_name(b) for b in budgets], "budgets", where, path)
     run_budgets = {budget_name(b) for b in budgets}
@@ -228,6 +243,6 @@ def _run_cells(
         names.append(corpus)
         for budget in budgets:
             opts = options | per_budget.get(budget_name(budget), {})
-            cells += [Cell(corpus, run_name, run["strategy"], opts, budget, seed, run_items, source) for seed in seeds]
+            cells += [Cell(corpus, run_name, run["strategy"], opts, budget, seed, run_items, source, timed) for seed in seeds]
     _distinct(names, "corpora", where, path)
     return cells

@@ -85,6 +85,22 @@ def test_a_strategy_version_bump_invalidates_its_cells(keys, monkeypatch: pytest
     assert changed(before, keys()) == FEW_SHOT
 
 
+def test_a_runs_own_timing_plan_invalidates_only_its_cells(
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RAGORFT_TIMED_QUERIES", raising=False)  # the command line's override
+    data = load_corpus_data(str(tiny_corpus.parent), None)
+
+    def suite_keys(text: str) -> dict[str, str]:
+        path = tmp_path / "k.toml"
+        path.write_text(text.format(card=tiny_corpus.parent))
+        return {c.id: cell_key(c, data, 0) for c in read_suite(str(path)).cells}
+
+    before = suite_keys(SUITE)
+    after = suite_keys(SUITE.replace('strategy = "few_shot"', 'strategy = "few_shot"\ntimed_queries = 16'))
+    assert {cell.split("/")[1] for cell in changed(before, after)} == {"few_shot"}
+
+
 def test_an_edited_prompt_file_invalidates_only_the_prompted_cells(
     keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

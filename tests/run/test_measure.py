@@ -18,7 +18,19 @@ def test_default_plan_is_at_least_50_queries_3_repeats_batch_32(monkeypatch: pyt
     assert plan["queries"] >= 50
 
 
-def test_timed_sample_is_a_fixed_prefix_cycled_when_short() -> None:
+def test_a_suites_timed_queries_size_the_plan_and_the_command_line_overrides_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(measure.QUERIES_ENV, raising=False)
+    assert measure.timing_plan(16)["queries"] == 16
+    assert len(measure.timed_sample([f"t{i}" for i in range(100)], 16)) == 16
+    assert measure.timing_plan(0)["queries"] == measure.TIMED_QUERIES
+    monkeypatch.setenv(measure.QUERIES_ENV, "8")  # what `ragorft bench --timed-queries 8` sets
+    assert measure.timing_plan(16)["queries"] == 8
+
+
+def test_timed_sample_is_a_fixed_prefix_cycled_when_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(measure.QUERIES_ENV, raising=False)
     assert measure.timed_sample(["a", "b", "c"], 7) == ["a", "b", "c", "a", "b", "c", "a"]
     assert measure.timed_sample([f"t{i}" for i in range(100)], 64) == [f"t{i}" for i in range(64)]
 

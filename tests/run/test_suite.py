@@ -44,3 +44,21 @@ def test_bad_budget_options_name_the_file(tmp_path: Path, tiny_corpus: Path, ext
     with pytest.raises(RagorftError) as err:
         read_suite(str(path))
     assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_timed_queries_suite_wide_overridden_per_run(tmp_path: Path, tiny_corpus: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(
+        f'corpora = ["{tiny_corpus.parent}"]\nbudgets = ["full"]\ntimed_queries = 32\n'
+        '[[run]]\nstrategy = "rag"\n'
+        '[[run]]\nname = "slow"\nstrategy = "rag"\ntimed_queries = 16\n'
+    )
+    assert {cell.run: cell.timed_queries for cell in read_suite(str(path)).cells} == {"rag": 32, "slow": 16}
+
+
+@pytest.mark.parametrize("value", ["4", "-1", '"16"', "true"])
+def test_too_few_or_not_a_number_of_timed_queries_is_refused(tmp_path: Path, tiny_corpus: Path, value: str) -> None:
+    path = _write(tmp_path, tiny_corpus, f"timed_queries = {value}")
+    with pytest.raises(RagorftError) as err:
+        read_suite(str(path))
+    assert "timed_queries" in str(err.value) and str(path) in str(err.value)
