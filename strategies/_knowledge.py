@@ -25,11 +25,20 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import torch_threads
+from ragorft.benchmarks.models.ct2_engine import ENGINES, STORAGE, CT2Engine, convert_trained
 from ragorft.benchmarks.models.finetune import subset
 from ragorft.benchmarks.models.lm import causal_lm_folder, load_causal_lm
-from ragorft.benchmarks.models.qa_lm import CausalTrainOptions, build_prompt, generate_answers, train_causal
+from ragorft.benchmarks.models.qa_lm import (
+    CausalTrainOptions,
+    build_prompt,
+    generate_answers,
+    generate_answers_ct2,
+    shared_prefix_ids,
+    train_causal,
+)
 from ragorft.benchmarks.models.registry import resolve
 from ragorft.strategies.base import Report, Strategy
 
@@ -39,11 +48,16 @@ class QAOptions:
     model: str = "SmolLM2-135M-Instruct"
     #: answers are short phrases; a longer answer only costs time (and lowers EM)
     max_new_tokens: int = 16
-    batch_size: int = 8
+    batch_size: int = 8  # transformers engine only (ctranslate2 answers one prompt at a time over its cached prefix)
     #: a longer prompt keeps its end (the question); RAG's k chunks must fit
     max_prompt_tokens: int = 1536
     #: "plain" (text completion) or "chat" (the model's chat template); see qa_lm.build_prompt
     prompt_style: str = "plain"
+    #: "ctranslate2" (the prompting strategies' fast engine: int8 weights, the shared prompt
+    #: prefix cached; benchmarks/models/ct2_engine.py) or "transformers" (the reference)
+    engine: str = option("ctranslate2", choices=ENGINES)
+    #: the ctranslate2 compute type (see PromptedLMOptions.compute_type)
+    compute_type: str = option("int8", choices=tuple(STORAGE))
 
     def __post_init__(self) -> None:
         """Refused when the suite is read, not an hour into a run."""
@@ -134,11 +148,40 @@ class QAStrategy(Strategy):
                 )
             self.params = (report.pop("params_trained"), report.pop("params_total"))
             self.extra |= {"train_on": self.train_source(), **report}
+        self.engine = self._engine(trained=bool(method))
         self.index = None
         self.retrieved: dict[str, dict[str, list[str]]] = {}
         if self.retrieves:
             self.index = DocumentIndex(self.ctx.documents, options_of(RetrievalOptions, self.options), self.ctx.device)
             self.extra["chunks"] = len(self.index.chunks)
+
+    def _engine(self, trained: bool) -> CT2Engine | None:
+        """The ctranslate2 engine over the model as it now is (None: the transformers reference).
+
+        A trained model is converted here, inside ``fit``: serving it on the engine needs it.
+        Its cached prefix is what every prompt of this strategy starts with (the instruction and
+        the format demonstrations), found on two prompts that differ in question and context.
+        """
+        o = self.options
+        self.extra |= {"engine": o.engine, "compute_type": o.compute_type if o.engine == "ctranslate2" else "torch"}
+        if o.engine != "ctranslate2":
+            return None
+        converted = None
+        if trained:
+            self._work = tempfile.TemporaryDirectory(prefix="ragorft-ct2-")  # lives as long as the strategy
+            converted = convert_trained(self.model, self.tokenizer, Path(self._work.name), o.compute_type)
+        probes = [("Who is the first person named here?", "Alpha."), ("When did that other thing end?", "Beta b.")]
+        prompts = [build_prompt(self.tokenizer, q, [c] if self.retrieves else [], o.prompt_style) for q, c in probes]
+        prefix = shared_prefix_ids(self.tokenizer, prompts)
+        self.extra["prefix_tokens"] = len(prefix)
+        return CT2Engine(
+            causal_lm_folder(o.model),
+            self.tokenizer,
+            prefix,
+            compute_type=o.compute_type,
+            device=self.ctx.device,
+            converted=converted,
+        )
 
     def method_name(self) -> str | None:
         return self.method
@@ -169,15 +212,25 @@ class QAStrategy(Strategy):
         return contexts
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        prompts = [build_prompt(self.tokenizer, q, self.contexts(q), self.options.prompt_style) for q in texts]
-        out = generate_answers(
-            self.model,
-            self.tokenizer,
-            prompts,
-            max_new_tokens=self.options.max_new_tokens,
-            batch_size=self.options.batch_size,
-            max_prompt_tokens=self.options.max_prompt_tokens,
-        )
+        o = self.options
+        prompts = [build_prompt(self.tokenizer, q, self.contexts(q), o.prompt_style) for q in texts]
+        if self.engine is not None:
+            out = generate_answers_ct2(
+                self.engine,
+                self.tokenizer,
+                prompts,
+                max_new_tokens=o.max_new_tokens,
+                max_prompt_tokens=o.max_prompt_tokens,
+            )
+        else:
+            out = generate_answers(
+                self.model,
+                self.tokenizer,
+                prompts,
+                max_new_tokens=o.max_new_tokens,
+                batch_size=o.batch_size,
+                max_prompt_tokens=o.max_prompt_tokens,
+            )
         self.tokens_in += out.tokens_in
         self.tokens_out += out.tokens_out
         return out.answers

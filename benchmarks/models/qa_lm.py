@@ -6,8 +6,10 @@ in what they add: the facts in the prompt or the facts in the weights.
 
 - Prompt: the model's chat template (system instruction, then the context and the question as the
   user turn); a model without one gets a plain ``Context: ... Question: ... Answer:`` form.
-- Generation: transformers ``generate``, greedy, ``max_new_tokens`` short (answers are phrases),
-  left-padded batches; the answer is the first line of the new text.
+- Generation: greedy, ``max_new_tokens`` short (answers are phrases); the answer is the first line
+  of the new text. On the ctranslate2 engine by default (``generate_answers_ct2``: one prompt at a
+  time, the prompt prefix every question shares cached once), or transformers ``generate`` in
+  left-padded batches, the reference. Both feed the model the same token ids.
 - Fine-tuning (``train_causal``): transformers ``Trainer`` on either raw documents (continued
   pre-training, loss on every token) or prompt + answer pairs (loss on the answer tokens only,
   prompt positions labelled -100), all weights or peft LoRA; a LoRA is merged into the base after
@@ -121,6 +123,37 @@ def generate_answers(
             ids = [t for t in row.tolist() if t != tokenizer.pad_token_id]
             tokens_out += len(ids)
             answers.append(answer_text(tokenizer.decode(ids, skip_special_tokens=True)))
+    return Generated(answers, tokens_in, tokens_out)
+
+
+def shared_prefix_ids(tokenizer: Any, prompts: Sequence[str], margin: int = 2) -> list[int]:
+    """The token ids every one of ``prompts`` starts with, less ``margin`` tokens.
+
+    Cut at the token level of whole prompts, not by tokenising the fixed text alone: BPE merges
+    across the boundary ("\n\n" + "Question" tokenises differently from "\n\n" alone), and a
+    prefix cached in another tokenisation would feed the model other ids than the reference. The
+    margin keeps a boundary token a rarer continuation could merge into out of the prefix; a prompt
+    that still does not start with it is run whole (``CT2Engine.complete``).
+    """
+    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    n = 0
+    while all(len(e) > n for e in encoded) and len({e[n] for e in encoded}) == 1:
+        n += 1
+    return encoded[0][: max(0, n - margin)]
+
+
+def generate_answers_ct2(
+    engine: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_tokens: int, max_prompt_tokens: int
+) -> Generated:
+    """``generate_answers`` on a ``CT2Engine``: the same ids in (a long prompt keeps its end), greedy out."""
+    answers, tokens_in, tokens_out = [], 0, 0
+    end = [tokenizer.eos_token_id]
+    for prompt in prompts:
+        ids = tokenizer(prompt, add_special_tokens=False)["input_ids"][-max_prompt_tokens:]
+        new = engine.complete(ids, max_new_tokens, end)
+        tokens_in += len(ids)
+        tokens_out += len(new)
+        answers.append(answer_text(tokenizer.decode(new, skip_special_tokens=True)))
     return Generated(answers, tokens_in, tokens_out)
 
 

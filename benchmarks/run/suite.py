@@ -243,6 +243,8 @@ def _run_cells(
         names.append(corpus)
         for budget in budgets:
             opts = options | per_budget.get(budget_name(budget), {})
-            cells += [Cell(corpus, run_name, run["strategy"], opts, budget, seed, run_items, source, timed) for seed in seeds]
+            cells += [
+                Cell(corpus, run_name, run["strategy"], opts, budget, seed, run_items, source, timed) for seed in seeds
+            ]
     _distinct(names, "corpora", where, path)
     return cells

@@ -63,6 +63,7 @@ def test_strategy_runs_and_is_scored(strategy: str, bios: tuple[Path, Path], tmp
         ("ft_rag", {"train_on": "web"}, "train_on must be"),
         ("rag_qa", {"prompt_style": "json"}, "prompt_style must be"),
         ("lora_docs", {"epochs": "4"}, "must be int"),
+        ("closed_book", {"engine": "llama.cpp"}, "engine"),
     ],
 )
 def test_bad_options_are_refused_when_read(strategy: str, options: dict, message: str) -> None:
@@ -71,3 +72,36 @@ def test_bad_options_are_refused_when_read(strategy: str, options: dict, message
 
     with pytest.raises(RagorftError, match=message):
         strategies.get(strategy).parse_options(options)
+
+
+@pytest.mark.parametrize("strategy", ["closed_book", "rag_qa", "full_ft_docs"])
+def test_ctranslate2_answers_equal_the_transformers_reference(
+    strategy: str, bios: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """float32 compute: the same ids in, the same greedy answers out, for the base model (cached
+    conversion) and for a model trained in the cell (converted in fit); int8 is measured by
+    benchmarks/tools/bench_engine.py, not asserted."""
+    card, model = bios
+    data = load_corpus_data(str(card.parent), None)
+    records = {}
+    for engine in ("transformers", "ctranslate2"):
+        options = {"model": str(model), "max_new_tokens": 4, "engine": engine, "compute_type": "float32"}
+        cell = Cell("bios", strategy, strategy, options | RUNS[strategy], "full", 0, 6, str(card.parent))
+        records[engine] = run_cell(cell, data, cache_dir=tmp_path / "cache", progress=False)
+    ref, fast = records["transformers"], records["ctranslate2"]
+    assert fast["predictions"] == ref["predictions"]
+    assert fast["cost"]["tokens_in"] == ref["cost"]["tokens_in"]
+    assert fast["report"]["engine"] == "ctranslate2" and ref["report"]["engine"] == "transformers"
+    assert 0 < fast["report"]["prefix_tokens"] < fast["cost"]["tokens_in"] / 6
+
+
+def test_shared_prefix_is_cut_on_whole_prompts_tokens(bios: tuple[Path, Path]) -> None:
+    from ragorft.benchmarks.models.lm import load_tokenizer
+    from ragorft.benchmarks.models.qa_lm import shared_prefix_ids
+
+    tok = load_tokenizer(str(bios[1]))
+    prompts = ["Known facts. Question: who was born first?", "Known facts. Question: when did it end?"]
+    prefix = shared_prefix_ids(tok, prompts, margin=1)
+    for p in prompts:
+        assert tok(p, add_special_tokens=False)["input_ids"][: len(prefix)] == prefix
+    assert 0 < len(prefix) < len(tok(prompts[0], add_special_tokens=False)["input_ids"])
