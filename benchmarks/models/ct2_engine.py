@@ -69,7 +69,6 @@ def _folder_key(folder: Path) -> str:
 
 def ct2_folder(hf_folder: str, compute_type: str = "int8") -> Path:
     """Convert a transformers causal-LM folder to CTranslate2 once (cached, atomic rename)."""
-    import ctranslate2
 
     storage = STORAGE.get(compute_type)
     if storage is None:
@@ -82,16 +81,42 @@ def ct2_folder(hf_folder: str, compute_type: str = "int8") -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
         log.info(f"converting {src} to CTranslate2 ({storage}; once, cached in {final.parent})")
-        converter = ctranslate2.converters.TransformersConverter(str(src), low_cpu_mem_usage=True)
-        converter.convert(str(tmp / "model"), quantization=storage, force=True)
-        (tmp / "model" / "ragorft-source.json").write_text(
-            json.dumps({"source": str(src), "quantization": storage, "ctranslate2": ctranslate2.__version__}),
-            encoding="utf-8",
-        )
+        convert(src, tmp / "model", storage)
         os.replace(tmp / "model", final) if not final.exists() else None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def convert(src: Path, out: Path, storage: str) -> Path:
+    """Convert the transformers folder ``src`` into ``out`` (uncached: ``ct2_folder`` caches)."""
+    import ctranslate2
+
+    converter = ctranslate2.converters.TransformersConverter(str(src), low_cpu_mem_usage=True)
+    converter.convert(str(out), quantization=storage, force=True)
+    (out / "ragorft-source.json").write_text(
+        json.dumps({"source": str(src), "quantization": storage, "ctranslate2": ctranslate2.__version__}),
+        encoding="utf-8",
+    )
+    return out
+
+
+def convert_trained(model: Any, tokenizer: Any, work: Path, compute_type: str = "int8") -> Path:
+    """A model trained in this process (a fine-tune, LoRA merged), converted under ``work`` to serve.
+
+    Not cached: its weights exist only in this cell. The fp32 checkpoint written on the way is
+    deleted once converted; ``work`` (the caller's temporary folder) holds the engine's copy.
+    """
+    storage = STORAGE.get(compute_type)
+    if storage is None:
+        raise RagorftError(f"engine compute type must be one of {', '.join(STORAGE)}, not {compute_type!r}")
+    hf = work / "hf"
+    model.save_pretrained(hf)
+    tokenizer.save_pretrained(hf)
+    try:
+        return convert(hf, work / f"ct2-{storage}", storage)
+    finally:
+        shutil.rmtree(hf, ignore_errors=True)
 
 
 def checkpoint_params(folder: str) -> int:
@@ -139,9 +164,12 @@ class CT2Engine:
         use_cache: bool = True,
         compute_type: str = "int8",
         device: str = "cpu",
+        converted: Path | None = None,
     ):
+        """``converted``: an already converted folder (``convert_trained``), else ``hf_folder``'s cached one."""
         self.compute_type = compute_type
-        self.generator = _generator(str(ct2_folder(hf_folder, compute_type)), compute_type, device)
+        folder = converted or ct2_folder(hf_folder, compute_type)
+        self.generator = _generator(str(folder), compute_type, device)
         config = json.loads((Path(hf_folder) / "config.json").read_text(encoding="utf-8"))
         # ctranslate2 4.8.5 aborts (double free) generating after a static prompt on a model with
         # sliding-window layers (Gemma 3): such models get the whole prompt per query instead
@@ -150,9 +178,14 @@ class CT2Engine:
         self.prefix_tokens = tokenizer.convert_ids_to_tokens(self.prefix_ids)
         self.generations = 0
 
-    def _generate(self, ids: list[int], max_length: int, callback: Any, end: list[int]) -> list[int]:
-        """Greedy continuation of prefix + ``ids``; ``callback(step)`` may stop it early."""
-        if self.use_cache:
+    def _generate(
+        self, ids: list[int], max_length: int, callback: Any, end: list[int], whole: bool = False
+    ) -> list[int]:
+        """Greedy continuation of prefix + ``ids`` (``whole``: of ``ids`` alone, no prefix);
+        ``callback(step)`` may stop it early."""
+        if whole:
+            start, static = self.tokenizer.convert_ids_to_tokens(ids), None
+        elif self.use_cache:
             start, static = self.tokenizer.convert_ids_to_tokens(ids), self.prefix_tokens
         else:
             start, static = self.tokenizer.convert_ids_to_tokens(self.prefix_ids + ids), None
@@ -178,17 +211,50 @@ class CT2Engine:
 
     def label(self, suffix: Sequence[int], trie: LabelTrie) -> tuple[str, int]:
         """The label the trie walk picks after prefix + ``suffix``; and the tokens generated."""
+        label, n, _ = self.label_and_answer(suffix, trie)
+        return label, n
+
+    def label_and_answer(
+        self, suffix: Sequence[int], trie: LabelTrie, stop: set[int] | None = None, limit: int = 0
+    ) -> tuple[str, int, list[int] | None]:
+        """``label``, and with ``stop`` also ``greedy(suffix, stop, limit)`` from the same pass.
+
+        The walk's first generation *is* the unconstrained greedy run until its first divergence
+        from the trie; letting it go on to a stop token (or ``limit``) gives the unaided answer
+        for the cost of those extra tokens, instead of a second pass that reads the ~300-token
+        suffix again. The walk's choices are unchanged (the same greedy steps, the same logits).
+        The answer is None where the walk starts with forced tokens (then it is not a free run).
+        """
         path: list[int] = []
         node = _forced(trie.root, path)
         end = _end_tokens(trie)
+        free = _FreeRun(stop, limit) if stop is not None and not path else None
         while node.label is None:
             walk = _StepWalk(node)
-            self._generate(list(suffix) + path, trie.max_depth - len(path), walk, end)
+            if free is not None and free.tokens is None:  # the first generation: the free run too
+                free.tokens = []
+                both = _Both(walk, free)
+                self._generate(list(suffix), max(trie.max_depth, limit + 1), both, sorted(free.stop))
+            else:
+                self._generate(list(suffix) + path, trie.max_depth - len(path), walk, end)
             if not walk.taken:
                 raise RuntimeError("ctranslate2 generated no token for a constrained step")
             path += walk.taken
             node = _forced(walk.node, path)
-        return node.label, len(path)
+        if free is not None and free.tokens is None:  # the label was forced all the way: no generation ran
+            free.tokens = self.greedy(suffix, free.stop, limit)
+        return node.label, len(path), (free.tokens if free is not None else None)
+
+    def complete(self, ids: Sequence[int], limit: int, end: Sequence[int]) -> list[int]:
+        """Greedy continuation (at most ``limit`` tokens, ending at an ``end`` token, which is
+        dropped) of a whole prompt ``ids``: the knowledge strategies' answers. The cached prefix
+        serves every prompt that starts with it; any other (a prompt cut to fit) runs whole."""
+        ids, n = list(ids), len(self.prefix_ids)
+        if ids[:n] == self.prefix_ids and len(ids) > n:
+            out = self._generate(ids[n:], limit, None, list(end))
+        else:
+            out = self._generate(ids, limit, None, list(end), whole=True)
+        return [t for t in out if t not in end]
 
     def greedy(self, suffix: Sequence[int], stop: set[int], limit: int) -> list[int]:
         """What the model writes unaided (greedy, up to ``limit`` tokens, ending before a stop token)."""
@@ -229,6 +295,34 @@ def _end_tokens(trie: LabelTrie) -> list[int]:
                 ends.add(tok)
             stack.append(child)
     return sorted(ends)
+
+
+class _FreeRun:
+    """The unconstrained answer collected step by step: ``greedy``'s rule (stop token or ``limit``)."""
+
+    def __init__(self, stop: set[int] | None, limit: int):
+        self.stop, self.limit = set(stop or ()), limit
+        self.tokens: list[int] | None = None
+        self.done = False
+
+    def __call__(self, step: Any) -> bool:
+        if not self.done and self.tokens is not None:
+            if step.token_id in self.stop or len(self.tokens) >= self.limit:
+                self.done = True
+            else:
+                self.tokens.append(step.token_id)
+        return self.done
+
+
+class _Both:
+    """One generation serving the trie walk and the free run: stop when both are done."""
+
+    def __init__(self, walk: _StepWalk, free: _FreeRun):
+        self.walk, self.free = walk, free
+
+    def __call__(self, step: Any) -> bool:
+        walk_done = self.walk(step)
+        return self.free(step) and walk_done
 
 
 class _StepWalk:

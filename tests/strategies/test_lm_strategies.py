@@ -140,6 +140,9 @@ def test_ctranslate2_engine_equals_the_transformers_reference(
     assert runs["ctranslate2"] == runs["transformers"]
     assert set(runs["ctranslate2"][0]) <= set(LABELS)
     assert reports["ctranslate2"].extra["engine"] == "ctranslate2"
+    # the engine's unconstrained answers came from the scoring pass's own generations
+    assert reports["ctranslate2"].extra["unconstrained_in_scoring_pass"] == len(set(TEST))
+    assert reports["transformers"].extra["unconstrained_in_scoring_pass"] == 0
     assert reports["ctranslate2"].params_total == reports["transformers"].params_total
 
 
@@ -156,6 +159,10 @@ def test_ctranslate2_trie_walk_resumes_after_a_divergence(tiny_lm_dir: Path, tmp
     ref = make("few_shot", tiny_lm_dir, tmp_path, engine="transformers", measure_unconstrained=False)
     ref.fit(TRAIN)
     assert ref.predict(TEST) == preds
+    # a repeated text (the runner's timed queries) is decoded under the constraint alone
+    before = s.engine.generations
+    assert s.predict(TEST[:1]) == preds[:1] and s.free_in_scoring == len(set(TEST))
+    assert s.engine.generations - before >= 1
 
 
 def test_sliding_window_models_get_no_static_prompt() -> None:
