@@ -6,9 +6,13 @@ rounds alternate (``--repeats``), so load from anything else on the machine hits
 the ratio of the medians is reported. It also reports how often the two engines chose the same
 label (int8 weights against fp32: a label may flip where two labels' logits are within the int8
 rounding) and each engine's accuracy on the items, so a speed-up never hides an accuracy change.
+The knowledge strategies (``closed_book``, ``rag_qa``) are compared the same way on a QA corpus:
+the same answer text, and exact match (max over the gold answers) as the accuracy.
 
     python -m ragorft.benchmarks.tools.bench_engine --model Qwen2.5-Coder-0.5B-Instruct \\
         --strategy rag_lm --corpus banking77 --items 40 --threads 1 --out results/bench/engine-0.5b.json
+    python -m ragorft.benchmarks.tools.bench_engine --strategy rag_qa --corpus synthetic_bios_para --budget full \\
+        --items 60 --threads 2 --out results/bench/engine-smollm2-rag_qa-synthetic_bios_para.json
 """
 
 from __future__ import annotations
@@ -26,8 +30,12 @@ from ragorft.benchmarks.data.sampling import sample_budget
 from ragorft.benchmarks.models.ct2_engine import STORAGE
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run.cell import load_corpus_data
+from ragorft.benchmarks.score.qa import best_over_golds, exact_match
 from ragorft.benchmarks.tools.bench_prefix_cache import fitted
 from ragorft.benchmarks.tools.common import publish
+
+#: the knowledge strategies that serve the base model (the trained ones convert in fit, the same path)
+QA_STRATEGIES = ("closed_book", "rag_qa")
 
 
 def _timed(s: Any, texts: list[str]) -> tuple[list[str], float]:
@@ -47,8 +55,9 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
     train = sample_budget(pool, budget, args.seed, source=args.corpus)
     items = data.test_order[: args.items]
     texts = [data.corpus.test[i].text for i in items]
-    gold = [data.corpus.test[i].label for i in items]
+    golds = [data.corpus.test[i].answers or [data.corpus.test[i].label] for i in items]
     cls = strategies.get(args.strategy)
+    qa = args.strategy in QA_STRATEGIES
     embed = Embedder(cache_root(), data.corpus.key, progress=False)
     engines = {
         "transformers": {"engine": "transformers"},
@@ -56,7 +65,7 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
     }
     fitted_ = {}
     for name, opts in engines.items():
-        options = {"model": args.model, "measure_unconstrained": False, **opts}
+        options = {"model": args.model, **opts} | ({} if qa else {"measure_unconstrained": False})
         fitted_[name] = s = fitted(cls, options, data, train, dev, args.seed, embed)
         s.predict(texts[:1])  # warm-up: first-call allocations (and the static prompt) are not the steady state
     seconds: dict[str, list[float]] = {name: [] for name in engines}
@@ -75,12 +84,13 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         "items": len(texts),
         "threads": args.threads,
         "compute_type": args.compute_type,
-        "prefix_tokens": len(fitted_["ctranslate2"].runner.prefix_ids),
+        "prefix_tokens": len(fitted_["ctranslate2"].engine.prefix_ids),
         "seconds_per_query": seconds,
         "median_seconds_per_query": median,
         "speedup": median["transformers"] / median["ctranslate2"],
         "same_label_rate": same / len(texts),
-        "accuracy": {name: sum(p == g for p, g in zip(v, gold, strict=True)) / len(gold) for name, v in preds.items()},
+        "accuracy_metric": "exact_match" if qa else "accuracy",
+        "accuracy": {name: _accuracy(v, golds, qa) for name, v in preds.items()},
         "differing": [
             {"text": t, "transformers": a, "ctranslate2": b}
             for t, a, b in zip(texts, preds["transformers"], preds["ctranslate2"], strict=True)
@@ -89,11 +99,17 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _accuracy(preds: list[str], golds: list[list[str]], qa: bool) -> float:
+    if qa:
+        return sum(best_over_golds(exact_match, p, g) for p, g in zip(preds, golds, strict=True)) / len(golds)
+    return sum(p == g[0] for p, g in zip(preds, golds, strict=True)) / len(golds)
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="SmolLM2-135M-Instruct")
     p.add_argument("--corpus", default="banking77")
-    p.add_argument("--strategy", default="rag_lm", choices=["few_shot", "rag_lm"])
+    p.add_argument("--strategy", default="rag_lm", choices=["few_shot", "rag_lm", *QA_STRATEGIES])
     p.add_argument("--budget", default="10", help="examples per label, or 'full'")
     p.add_argument("--items", type=number(lo=1, integer=True), default=20, help="test items per engine and round")
     p.add_argument("--repeats", type=number(lo=1, integer=True), default=2, help="alternating timed rounds per engine")
@@ -112,7 +128,7 @@ def main(argv: list[str] | None = None) -> dict:
         argv=argv,
         out=args.out,
         summary=f"ctranslate2 ({args.compute_type}) / transformers: {result['speedup']:.2f}x faster per query "
-        f"({args.model}, {args.strategy}, {args.threads} thread(s)); same label on "
+        f"({args.model}, {args.strategy}, {args.threads} thread(s)); same answer on "
         f"{result['same_label_rate']:.0%} of {result['items']} items",
     )
     return result

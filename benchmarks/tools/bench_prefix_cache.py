@@ -36,6 +36,7 @@ def fitted(cls: Any, options: dict, data: Any, train: list, dev: list, seed: int
         dev=dev,
         embed=embed,
         progress=False,
+        documents=data.corpus.documents or [],
     )
     s = cls(cls.parse_options(options), ctx)
     s.prepare(train)

@@ -18,3 +18,15 @@ def test_reports_a_ratio_and_full_agreement_at_float32(tiny_corpus: Path, model_
     assert result["same_label_rate"] == 1.0 and result["differing"] == []
     assert result["accuracy"]["ctranslate2"] == result["accuracy"]["transformers"]
     assert json.loads(out.read_text(encoding="utf-8"))["speedup"] == result["speedup"]
+
+
+def test_knowledge_strategy_answers_agree_at_float32(tmp_path: Path) -> None:
+    from tests.helpers.knowledge import build_tiny_llama_for_bios, write_bios_corpus
+
+    card = write_bios_corpus(tmp_path)
+    model = build_tiny_llama_for_bios(tmp_path / "lm", card, tmp_path / "mirror" / "bios")
+    args = ["--corpus", str(card.parent), "--model", str(model), "--strategy", "rag_qa", "--budget", "full"]
+    result = bench_engine.main([*args, "--items", "4", "--repeats", "1", "--compute-type", "float32"])
+    assert result["same_label_rate"] == 1.0 and result["accuracy_metric"] == "exact_match"
+    assert result["accuracy"]["ctranslate2"] == result["accuracy"]["transformers"]
+    assert result["prefix_tokens"] > 0 and result["speedup"] > 0
