@@ -245,16 +245,31 @@ class CT2Engine:
             free.tokens = self.greedy(suffix, free.stop, limit)
         return node.label, len(path), (free.tokens if free is not None else None)
 
-    def complete(self, ids: Sequence[int], limit: int, end: Sequence[int]) -> list[int]:
-        """Greedy continuation (at most ``limit`` tokens, ending at an ``end`` token, which is
-        dropped) of a whole prompt ``ids``: the knowledge strategies' answers. The cached prefix
-        serves every prompt that starts with it; any other (a prompt cut to fit) runs whole."""
-        ids, n = list(ids), len(self.prefix_ids)
-        if ids[:n] == self.prefix_ids and len(ids) > n:
-            out = self._generate(ids[n:], limit, None, list(end))
-        else:
-            out = self._generate(ids, limit, None, list(end), whole=True)
-        return [t for t in out if t not in end]
+    def complete(self, prompts: Sequence[Sequence[int]], limit: int, end: Sequence[int]) -> list[list[int]]:
+        """Greedy continuations (at most ``limit`` tokens, ending at an ``end`` token, which is
+        dropped) of whole prompts: the knowledge strategies' answers, decoded as one batch.
+
+        The prompts that start with the cached prefix go together over it (ctranslate2 pads the
+        batch's different lengths; answers equal one-at-a-time decoding, tests/strategies); any
+        other prompt (one cut to fit) runs whole, alone.
+        """
+        n, out = len(self.prefix_ids), [[] for _ in prompts]
+        cached = [i for i, p in enumerate(prompts) if self.use_cache and list(p[:n]) == self.prefix_ids and len(p) > n]
+        if cached:
+            self.generations += 1
+            results = self.generator.generate_batch(
+                [self.tokenizer.convert_ids_to_tokens(list(prompts[i][n:])) for i in cached],
+                max_length=limit,
+                static_prompt=self.prefix_tokens,
+                include_prompt_in_result=False,
+                end_token=list(end),
+                return_end_token=True,
+            )
+            for i, r in zip(cached, results, strict=True):
+                out[i] = list(r.sequences_ids[0])
+        for i in sorted(set(range(len(prompts))) - set(cached)):
+            out[i] = self._generate(list(prompts[i]), limit, None, list(end), whole=True)
+        return [[t for t in o if t not in end] for o in out]
 
     def greedy(self, suffix: Sequence[int], stop: set[int], limit: int) -> list[int]:
         """What the model writes unaided (greedy, up to ``limit`` tokens, ending before a stop token)."""

@@ -7,9 +7,9 @@ in what they add: the facts in the prompt or the facts in the weights.
 - Prompt: the model's chat template (system instruction, then the context and the question as the
   user turn); a model without one gets a plain ``Context: ... Question: ... Answer:`` form.
 - Generation: greedy, ``max_new_tokens`` short (answers are phrases); the answer is the first line
-  of the new text. On the ctranslate2 engine by default (``generate_answers_ct2``: one prompt at a
-  time, the prompt prefix every question shares cached once), or transformers ``generate`` in
-  left-padded batches, the reference. Both feed the model the same token ids.
+  of the new text. On the ctranslate2 engine by default (``generate_answers_ct2``: batches over the
+  prompt prefix every question shares, cached once), or transformers ``generate`` in left-padded
+  batches, the reference. Both feed the model the same token ids.
 - Fine-tuning (``train_causal``): transformers ``Trainer`` on either raw documents (continued
   pre-training, loss on every token) or prompt + answer pairs (loss on the answer tokens only,
   prompt positions labelled -100), all weights or peft LoRA; a LoRA is merged into the base after
@@ -143,17 +143,20 @@ def shared_prefix_ids(tokenizer: Any, prompts: Sequence[str], margin: int = 2) -
 
 
 def generate_answers_ct2(
-    engine: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_tokens: int, max_prompt_tokens: int
+    engine: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_tokens: int, batch_size: int, max_prompt_tokens: int
 ) -> Generated:
     """``generate_answers`` on a ``CT2Engine``: the same ids in (a long prompt keeps its end), greedy out."""
     answers, tokens_in, tokens_out = [], 0, 0
     end = [tokenizer.eos_token_id]
-    for prompt in prompts:
-        ids = tokenizer(prompt, add_special_tokens=False)["input_ids"][-max_prompt_tokens:]
-        new = engine.complete(ids, max_new_tokens, end)
-        tokens_in += len(ids)
-        tokens_out += len(new)
-        answers.append(answer_text(tokenizer.decode(new, skip_special_tokens=True)))
+    for start in range(0, len(prompts), batch_size):
+        ids = [
+            tokenizer(p, add_special_tokens=False)["input_ids"][-max_prompt_tokens:]
+            for p in prompts[start : start + batch_size]
+        ]
+        for prompt, new in zip(ids, engine.complete(ids, max_new_tokens, end), strict=True):
+            tokens_in += len(prompt)
+            tokens_out += len(new)
+            answers.append(answer_text(tokenizer.decode(new, skip_special_tokens=True)))
     return Generated(answers, tokens_in, tokens_out)
 
 
