@@ -175,8 +175,7 @@ def run_cell(
     )
     determinism = seed_everything(cell.seed)
     strategy = cls(options, ctx)
-    texts = [ex.text for ex in test]
-    timing, predictions, memory = _measure(strategy, train, texts, device, process_start_mb, cell.timed_queries)
+    timing, predictions, memory = _measure(strategy, train, test, device, process_start_mb, cell.timed_queries)
     if len(predictions) != len(test):
         raise RuntimeError(f"{cell.id}: strategy returned {len(predictions)} predictions for {len(test)} texts")
     report = strategy.report()
@@ -220,13 +219,15 @@ def run_cell(
 
 
 def _measure(
-    strategy: Any, train: list, texts: list[str], device: str, process_start_mb: float | None, timed_queries: int = 0
+    strategy: Any, train: list, test: list, device: str, process_start_mb: float | None, timed_queries: int = 0
 ) -> tuple[dict[str, Any], list[str], dict]:
-    """prepare + fit (timed), predict every test text (scoring), then the serving timings.
+    """prepare + fit (timed), predict every test text (scoring), then the serving timings
+    (``timed_queries``: the cell's own timing plan, run/measure.timing_plan).
 
     Memory is sampled around all of it, ``prepare`` included: what prepare loads (an embedding
     model, an index) is part of what the cell needs to run.
     """
+    texts = [ex.text for ex in test]
     cuda = device == "cuda"
     if cuda:
         import torch

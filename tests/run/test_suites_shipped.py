@@ -44,6 +44,14 @@ def test_default_scores_non_lm_strategies_on_the_whole_test_split() -> None:
             assert cell.max_test_items == 0, cell.id
 
 
+def test_default_scores_lm_cells_on_at_least_1000_shared_items_with_a_smaller_timing_plan() -> None:
+    """The LM cells' items are a prefix of the same order every other cell is scored on (issue 15)."""
+    lm = [c for c in read_suite("default").cells if c.strategy in LM]
+    assert lm and all(c.max_test_items >= 1000 for c in lm)
+    assert all(c.options.get("engine", "ctranslate2") == "ctranslate2" for c in lm)
+    assert all(8 <= c.timed_queries < 64 for c in lm)
+
+
 def test_nightly_has_items_to_see_a_few_points_lost() -> None:
     for cell in read_suite("nightly").cells:
         assert cell.max_test_items >= (100 if cell.strategy in LM else 1000), cell.id
