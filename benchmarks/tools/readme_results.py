@@ -11,6 +11,7 @@ compared only on the items both scored.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -33,6 +34,11 @@ BLOCKS = {
         "<!-- knowledge-table:end -->",
         "results/knowledge",
     ),
+    "engine": (
+        "<!-- engine-table:start (python -m ragorft.benchmarks.tools.readme_results --block engine) -->",
+        "<!-- engine-table:end -->",
+        "results/bench",
+    ),
 }
 
 
@@ -46,12 +52,35 @@ def _cell(r: dict) -> str:
     return text
 
 
+def engine_block(results: Path) -> str:
+    """One row per ``bench_engine`` run (``results/bench/engine-*.json``): the speed-up and what it cost."""
+    start, end, _ = BLOCKS["engine"]
+    lines = [
+        "| model | strategy | corpus | ct2 compute | items x rounds | threads | ct2 / transformers speed | "
+        "same answer | accuracy ct2 / transformers |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    runs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results.glob("engine-*.json"))]
+    for d in sorted(runs, key=lambda d: (d["strategy"], d["model"], d["compute_type"])):
+        acc = d["accuracy"]
+        metric = "EM " if d.get("accuracy_metric") == "exact_match" else ""
+        lines.append(
+            f"| {d['model']} | {d['strategy']} | {d['corpus']} | {d['compute_type']} | "
+            f"{d['items']} x {len(d['seconds_per_query']['ctranslate2'])} | {d['threads']} | "
+            f"{d['speedup']:.2f}x | {pct(d['same_label_rate'])} | "
+            f"{metric}{pct(acc['ctranslate2'])} / {pct(acc['transformers'])} |"
+        )
+    return "\n".join([start, *lines, end])
+
+
 def block(results: Path, name: str = "results") -> str:
     """The Markdown table: one row per run x budget, one column per corpus (accuracy %, 95% CI, items).
 
     The ladder's and knowledge blocks add the records' own compute time (training plus the untimed
     scoring pass; the serving-timing plan comes on top), since their cells are the slow ones.
     """
+    if name == "engine":
+        return engine_block(results)
     start, end, _ = BLOCKS[name]
     records = load_records(results)
     corpora = sorted({r["corpus"] for r in records})

@@ -86,3 +86,20 @@ def test_readme_knowledge_table_is_the_records() -> None:
         assert rr._cell(r).startswith(f"EM {100 * m['exact_match']:.1f} ")
         assert f"F1 {100 * m['f1']:.1f} ({r['n_test']})" in rr._cell(r)
         assert rr._cell(r) in table
+
+
+BENCH = ROOT / "results" / "bench"
+
+
+@pytest.mark.skipif(not list(BENCH.glob("engine-*.json")), reason="no committed engine benchmarks")
+def test_readme_engine_table_is_the_benchmark_files() -> None:
+    import json
+
+    old, new = rr.rewrite(ROOT / "README.md", BENCH, "engine")
+    assert old == new, (
+        "README's engine table is stale: python -m ragorft.benchmarks.tools.readme_results --block engine"
+    )
+    table = rr.block(BENCH, "engine")
+    for path in BENCH.glob("engine-*.json"):
+        d = json.loads(path.read_text(encoding="utf-8"))
+        assert f"| {d['speedup']:.2f}x |" in table and d["model"] in table
