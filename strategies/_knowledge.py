@@ -57,8 +57,8 @@ class QAOptions:
     #: prefix cached; benchmarks/models/ct2_engine.py) or "transformers" (the reference)
     engine: str = option("ctranslate2", choices=ENGINES)
     #: the ctranslate2 compute type. float32 here, not int8 as for the label-constrained strategies:
-    #: free text compounds int8's rounding (SmolLM2 rag_qa, 60 questions: int8 gave the reference's
-    #: answer on 72%, EM 35.0 vs 51.7; float32 on 100%), results/bench/engine-smollm2-*-synthetic_bios_para*
+    #: free text compounds int8's rounding (int8 changed a third of SmolLM2's rag_qa answers and
+    #: cost EM; float32 changed none): README's engine table, results/bench/engine-smollm2-*
     compute_type: str = option("float32", choices=tuple(STORAGE))
 
     def __post_init__(self) -> None:
