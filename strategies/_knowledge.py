@@ -216,24 +216,15 @@ class QAStrategy(Strategy):
     def predict(self, texts: Sequence[str]) -> list[str]:
         o = self.options
         prompts = [build_prompt(self.tokenizer, q, self.contexts(q), o.prompt_style) for q in texts]
+        sizes = {
+            "max_new_tokens": o.max_new_tokens,
+            "batch_size": o.batch_size,
+            "max_prompt_tokens": o.max_prompt_tokens,
+        }
         if self.engine is not None:
-            out = generate_answers_ct2(
-                self.engine,
-                self.tokenizer,
-                prompts,
-                max_new_tokens=o.max_new_tokens,
-                batch_size=o.batch_size,
-                max_prompt_tokens=o.max_prompt_tokens,
-            )
+            out = generate_answers_ct2(self.engine, self.tokenizer, prompts, **sizes)
         else:
-            out = generate_answers(
-                self.model,
-                self.tokenizer,
-                prompts,
-                max_new_tokens=o.max_new_tokens,
-                batch_size=o.batch_size,
-                max_prompt_tokens=o.max_prompt_tokens,
-            )
+            out = generate_answers(self.model, self.tokenizer, prompts, **sizes)
         self.tokens_in += out.tokens_in
         self.tokens_out += out.tokens_out
         return out.answers

@@ -241,8 +241,6 @@ class CT2Engine:
                 raise RuntimeError("ctranslate2 generated no token for a constrained step")
             path += walk.taken
             node = _forced(walk.node, path)
-        if free is not None and free.tokens is None:  # the label was forced all the way: no generation ran
-            free.tokens = self.greedy(suffix, free.stop, limit)
         return node.label, len(path), (free.tokens if free is not None else None)
 
     def complete(self, prompts: Sequence[Sequence[int]], limit: int, end: Sequence[int]) -> list[list[int]]:
