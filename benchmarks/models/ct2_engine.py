@@ -69,10 +69,7 @@ def _folder_key(folder: Path) -> str:
 
 def ct2_folder(hf_folder: str, compute_type: str = "int8") -> Path:
     """Convert a transformers causal-LM folder to CTranslate2 once (cached, atomic rename)."""
-
-    storage = STORAGE.get(compute_type)
-    if storage is None:
-        raise RagorftError(f"engine compute type must be one of {', '.join(STORAGE)}, not {compute_type!r}")
+    storage = _storage(compute_type)
     src = Path(hf_folder)
     final = cache_root() / "ct2" / f"{src.name}-{_folder_key(src)}-{storage}"
     if (final / "model.bin").is_file():
@@ -86,6 +83,14 @@ def ct2_folder(hf_folder: str, compute_type: str = "int8") -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _storage(compute_type: str) -> str:
+    """The weight storage a compute type converts to, or the one-line error naming the choices."""
+    storage = STORAGE.get(compute_type)
+    if storage is None:
+        raise RagorftError(f"engine compute type must be one of {', '.join(STORAGE)}, not {compute_type!r}")
+    return storage
 
 
 def convert(src: Path, out: Path, storage: str) -> Path:
@@ -107,9 +112,7 @@ def convert_trained(model: Any, tokenizer: Any, work: Path, compute_type: str = 
     Not cached: its weights exist only in this cell. The fp32 checkpoint written on the way is
     deleted once converted; ``work`` (the caller's temporary folder) holds the engine's copy.
     """
-    storage = STORAGE.get(compute_type)
-    if storage is None:
-        raise RagorftError(f"engine compute type must be one of {', '.join(STORAGE)}, not {compute_type!r}")
+    storage = _storage(compute_type)
     hf = work / "hf"
     model.save_pretrained(hf)
     tokenizer.save_pretrained(hf)
@@ -229,12 +232,12 @@ class CT2Engine:
         node = _forced(trie.root, path)
         end = _end_tokens(trie)
         free = _FreeRun(stop, limit) if stop is not None and not path else None
+        first = free is not None  # the first generation is the free run too
         while node.label is None:
             walk = _StepWalk(node)
-            if free is not None and free.tokens is None:  # the first generation: the free run too
-                free.tokens = []
-                both = _Both(walk, free)
-                self._generate(list(suffix), max(trie.max_depth, limit + 1), both, sorted(free.stop))
+            if first:
+                first = False
+                self._generate(list(suffix), max(trie.max_depth, limit + 1), _Both(walk, free), sorted(free.stop))
             else:
                 self._generate(list(suffix) + path, trie.max_depth - len(path), walk, end)
             if not walk.taken:
@@ -315,11 +318,11 @@ class _FreeRun:
 
     def __init__(self, stop: set[int] | None, limit: int):
         self.stop, self.limit = set(stop or ()), limit
-        self.tokens: list[int] | None = None
+        self.tokens: list[int] = []
         self.done = False
 
     def __call__(self, step: Any) -> bool:
-        if not self.done and self.tokens is not None:
+        if not self.done:
             if step.token_id in self.stop or len(self.tokens) >= self.limit:
                 self.done = True
             else:

@@ -120,7 +120,7 @@ def _non_negative(value: Any, what: str, path: Path) -> int:
 
 
 def _timed_queries(value: Any, what: str, path: Path) -> int:
-    if value != 0 and (_non_negative(value, what, path) < MIN_TIMED_QUERIES):
+    if 0 < _non_negative(value, what, path) < MIN_TIMED_QUERIES:
         raise RagorftError(f"{what} must be 0 (the default) or at least {MIN_TIMED_QUERIES}, got {value!r}", path=path)
     return value
 

@@ -2,7 +2,8 @@
 
 ``python -m ragorft.benchmarks.tools.readme_results`` rewrites the blocks between the markers in
 README.md: the headline table from ``results/default/cells``, the model-size ladder's from
-``results/ladder/cells`` and the knowledge suite's from ``results/knowledge/cells`` (``--block``);
+``results/ladder/cells``, the knowledge suite's from ``results/knowledge/cells`` and the engine
+table from the ``bench_engine`` runs in ``results/bench`` (``--block``);
 ``--check`` exits 1 when a block is stale, and ``tests/tools/test_readme_results.py`` fails on a
 stale README. Each row names how many test items the cell was scored on; cells of one corpus are
 compared only on the items both scored.

@@ -56,7 +56,7 @@ def test_timed_queries_suite_wide_overridden_per_run(tmp_path: Path, tiny_corpus
     assert {cell.run: cell.timed_queries for cell in read_suite(str(path)).cells} == {"rag": 32, "slow": 16}
 
 
-@pytest.mark.parametrize("value", ["4", "-1", '"16"', "true"])
+@pytest.mark.parametrize("value", ["4", "-1", '"16"', "true", "false"])
 def test_too_few_or_not_a_number_of_timed_queries_is_refused(tmp_path: Path, tiny_corpus: Path, value: str) -> None:
     path = _write(tmp_path, tiny_corpus, f"timed_queries = {value}")
     with pytest.raises(RagorftError) as err:
