@@ -8,9 +8,10 @@ count of tokens to remove; layers with a sliding window cannot be rewound, so fo
 the prefix cache is deep-copied per query instead).
 
 The answer is decoded under the label trie (benchmarks.label_decoding), so every prediction is a
-label. What unconstrained greedy decoding would have answered, on the distinct texts predicted, is
-reported as ``invalid_label_rate``: on ctranslate2 it comes from the scoring pass's own generation
-(the walk's greedy run continued to the answer's end), elsewhere from a pass in ``report()``.
+label. What unconstrained greedy decoding would have answered, on the distinct texts predicted
+(or the first ``unconstrained_items`` of them), is reported as ``invalid_label_rate``: on
+ctranslate2 it comes from the scoring pass's own generation (the walk's greedy run continued to
+the answer's end), elsewhere from a pass in ``report()``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ class PromptedLMOptions:
     prefix_cache: bool = True
     #: after timing, decode unconstrained greedily to report the invalid-label rate
     measure_unconstrained: bool = True
+    #: measure it on the first N distinct texts scored only (0: every one). The texts are scored in
+    #: the shared seeded, stratified test order, so N items are a stratified prefix like any
+    #: cell's; on a weak prompt most free answers run to the length limit, which costs about as
+    #: much as the constrained decode (few_shot at 1-shot on SmolLM2: 4 of its 11 minutes).
+    unconstrained_items: int = option(0, ge=0)
     #: queries decoded together in one forward pass per step (1: one at a time). 1 by default:
     #: on 2 CPU cores batching measured 0.57x for few_shot on Banking77 (every row still reads and
     #: copies the 3,000-token prefix cache; only weight reads are shared) and ~1.0x for rag_lm
@@ -313,9 +319,12 @@ class PromptedLM(Strategy):
         answer from the same generation (``CT2Engine.label_and_answer``); a text seen before (the
         runner's timed repeats) gets the constrained decode alone, so serving timings are pure."""
         stop, limit = self._free_rule()
-        out = []
+        out, new = [], []
         for text, suffix in zip(texts, suffixes, strict=True):
-            if text in self.seen or text in self.free:
+            fresh = text not in self.seen and text not in new
+            if fresh:
+                new.append(text)
+            if not fresh or not self._wants_free(len(self.seen) + len(new) - 1):
                 out.append(self.engine.label(suffix, self.trie))
                 continue
             label, n_out, answer = self.engine.label_and_answer(suffix, self.trie, stop, limit)
@@ -324,6 +333,15 @@ class PromptedLM(Strategy):
                 self.free_in_scoring += 1
             out.append((label, n_out))
         return out
+
+    def _wants_free(self, position: int) -> bool:
+        """Whether the distinct text scored at ``position`` (from 0) is among those measured
+        unconstrained (``unconstrained_items``)."""
+        return not self.options.unconstrained_items or position < self.options.unconstrained_items
+
+    def _free_texts(self) -> list[str]:
+        """The distinct texts measured unconstrained: the first ``unconstrained_items`` scored, or all."""
+        return [text for position, text in enumerate(self.seen) if self._wants_free(position)]
 
     def _free_rule(self) -> tuple[set[int], int]:
         """Where an unconstrained answer ends: end of sequence (or the plain answer's end), or the
@@ -334,13 +352,14 @@ class PromptedLM(Strategy):
         return stop, self.trie.max_depth + 4
 
     def unconstrained_answers(self) -> dict[str, str]:
-        """Greedy answers without the label constraint, for every distinct text predicted (those
-        not already decoded in the scoring pass now)."""
+        """Greedy answers without the label constraint, for the distinct texts measured
+        (``_free_texts``; those not already decoded in the scoring pass now)."""
         stop, limit = self._free_rule()
-        missing = [t for t in self.seen if t not in self.free]
+        texts = self._free_texts()
+        missing = [t for t in texts if t not in self.free]
         tokens = self.engine.greedy_all([self.seen[t] for t in missing], stop, limit)
         self.free |= dict(zip(missing, tokens, strict=True))
-        return {t: self.tokenizer.decode(self.free[t], skip_special_tokens=True).strip() for t in self.seen}
+        return {t: self.tokenizer.decode(self.free[t], skip_special_tokens=True).strip() for t in texts}
 
     def report(self) -> Report:
         n_seen = max(len(self.seen), 1)

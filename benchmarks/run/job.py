@@ -6,6 +6,7 @@ Shared by every executor (inline, a fresh process per cell, Ray) so they compute
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -59,16 +60,21 @@ def _embedder(cache_dir: str, corpus_key: str, progress: bool) -> Embedder:
     return Embedder(Path(cache_dir), corpus_key, progress=progress)
 
 
-def compute(job: Job, process_start_mb: float | None = None) -> dict[str, Any]:
+def compute(job: Job, process_start_mb: float | None = None, started: float | None = None) -> dict[str, Any]:
     """Run one cell in whatever process this is; corpora and embeddings are loaded once per process.
 
     Under the cell's lock: a second run on the same cache waits, then takes the first's record
     (written to the cache before the lock is released) instead of computing the cell again, if
     it was made from the same key parts.
+
+    ``started``: the ``time.perf_counter()`` at which the cell's process began (a fresh process per
+    cell), so the record's ``timing.cell_seconds`` is the cell's whole cost: imports, loading,
+    fitting, scoring and timing. A suite's cost is then the sum over its records, not a number
+    read off a log.
     """
     cached = Path(job.cache_dir) / "cells" / f"{job.key}.json"
     if not job.reuse_cache:  # a repeat measurement: neither read nor overwrite the bench's record
-        return _compute(job, process_start_mb)
+        return _compute(job, process_start_mb, started)
     with held(cached):
         if cached.exists():
             try:
@@ -78,12 +84,13 @@ def compute(job: Job, process_start_mb: float | None = None) -> dict[str, Any]:
                 log.warning(f"{cached}: made from other inputs; recomputing")
             except (CorruptFile, RagorftError) as exc:
                 log.warning("%s; recomputing the cell", exc)
-        record = _compute(job, process_start_mb)
+        record = _compute(job, process_start_mb, started)
         write_json(cached, record)
         return record
 
 
-def _compute(job: Job, process_start_mb: float | None) -> dict[str, Any]:
+def _compute(job: Job, process_start_mb: float | None, started: float | None = None) -> dict[str, Any]:
+    started = time.perf_counter() if started is None else started
     if not job.debug:
         silence_trainer_printer()
     data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
@@ -96,6 +103,7 @@ def _compute(job: Job, process_start_mb: float | None) -> dict[str, Any]:
         progress=job.progress,
         process_start_mb=process_start_mb,
     )
+    record["timing"]["cell_seconds"] = time.perf_counter() - started
     record["key"] = job.key
     record["key_parts"] = job.key_parts
     record["suite"] = job.suite

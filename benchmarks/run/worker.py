@@ -29,6 +29,7 @@ def _exit_with_parent(parent: int) -> None:
 
 def main(payload: str, conn: Any, parent: int) -> None:
     """Run the run/job.Job given as JSON and send ``("ok", record)`` or ``("error", kind, text)``."""
+    started = time.perf_counter()
     start_mb = psutil.Process().memory_info().rss / 2**20
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     try:
@@ -44,7 +45,7 @@ def main(payload: str, conn: Any, parent: int) -> None:
         quiet_libraries(job.debug)
 
         try:
-            conn.send(("ok", compute(job, process_start_mb=start_mb)))
+            conn.send(("ok", compute(job, process_start_mb=start_mb, started=started)))
         except RagorftError as exc:
             conn.send(("error", "ragorft", str(exc)))
     except KeyboardInterrupt:

@@ -100,10 +100,22 @@ def block(results: Path, name: str = "results") -> str:
     for (run, budget), by_corpus in rows.items():
         cells = [by_corpus.get(c, "not run" if (run in qa_runs) == (c in qa_corpora) else "-") for c in corpora]
         lines.append(f"| {run} | {budget} | " + " | ".join(cells) + " |")
+    return "\n".join([start, *lines, *_time_line(records, name), end])
+
+
+def _time_line(records: list[dict], name: str) -> list[str]:
+    """What the cells cost, from the records: each cell's whole wall time in its own process
+    (``timing.cell_seconds``: imports, loading, fitting, scoring, timing) summed, where every record
+    has it; the ladder's and knowledge blocks also give training + scoring (their records predate it)."""
+    whole = [r["timing"].get("cell_seconds") for r in records]
+    parts = []
     if name in ("ladder", "knowledge"):
         seconds = sum(r["timing"]["train_seconds"] + r["timing"]["scoring_seconds"] for r in records)
-        lines += ["", f"{len(records)} cells; training + scoring {seconds / 60:.0f} min in the records."]
-    return "\n".join([start, *lines, end])
+        parts.append(f"training + scoring {seconds / 60:.0f} min in the records")
+    if records and all(s is not None for s in whole):
+        total = sum(whole)
+        parts.append(f"the cells' wall times sum to {total:,.0f} s ({total / 60:.1f} min)")
+    return ["", f"{len(records)} cells; " + "; ".join(parts) + "."] if parts else []
 
 
 def rewrite(readme: Path, results: Path, name: str = "results") -> tuple[str, str]:

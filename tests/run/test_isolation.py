@@ -56,6 +56,9 @@ def test_each_cell_runs_in_its_own_fresh_process(
         # the start is a bare interpreter: the cell's own imports (torch, the model) are its increase
         assert mem["process_start_rss_mb"] < 100 < mem["peak_increase_mb"]
         assert mem["peak_increase_mb"] == pytest.approx(mem["peak_rss_mb"] - mem["process_start_rss_mb"], abs=0.2)
+        # the cell's whole cost from its process's start: its imports and loading come on top of its parts
+        t = r["timing"]
+        assert t["cell_seconds"] > t["train_seconds"] + t["scoring_seconds"]
     monkeypatch.setenv(INLINE_ENV, "1")
     inline = run_suite(suite, results_dir=tmp_path / "i", cache_dir=tmp_path / "c2", progress=False)
     assert [stable(r) for r in inline] == [stable(r) for r in records]

@@ -266,3 +266,23 @@ def test_few_shot_budget_says_what_the_prompt_saw(tiny_lm_dir: Path, tmp_path: P
     rep1 = one.report().extra
     assert rep1["demos_per_label"] == 1 and rep1["budget_per_label"] == 6
     assert rep1["budget_used"] == pytest.approx(1 / 6) and rep1["prompt_tokens"] < rep["prompt_tokens"]
+
+
+@pytest.mark.parametrize("engine", ["ctranslate2", "transformers"])
+def test_unconstrained_items_measures_the_first_texts_scored_only(
+    tiny_lm_dir: Path, tmp_path: Path, engine: str
+) -> None:
+    """``unconstrained_items = N`` measures the invalid-label rate on the first N distinct texts
+    scored (a prefix of the shared test order) with the same answers a full measurement gives
+    them, and leaves the labels alone."""
+    full = make("few_shot", tiny_lm_dir, tmp_path, engine=engine, compute_type="float32")
+    full.fit(TRAIN)
+    bounded = make("few_shot", tiny_lm_dir, tmp_path, engine=engine, compute_type="float32", unconstrained_items=3)
+    bounded.fit(TRAIN)
+    texts = TEST + TEST[:2]  # repeats (the runner's timed queries) are not new texts
+    assert bounded.predict(texts) == full.predict(texts)
+    answers = full.unconstrained_answers()
+    assert bounded.unconstrained_answers() == {t: answers[t] for t in list(dict.fromkeys(TEST))[:3]}
+    rep = bounded.report()
+    assert rep.extra["unconstrained_n"] == 3
+    assert rep.extra["unconstrained_in_scoring_pass"] == (3 if engine == "ctranslate2" else 0)
