@@ -124,3 +124,26 @@ def test_readme_qlora_serving_numbers_are_the_ladder_records() -> None:
     p50 = f"p50 {qlora['latency_ms']['p50']:.0f} vs {lora['latency_ms']['p50']:.0f} ms"
     scoring = f"scoring {qlora['scoring_seconds']:.0f} vs {lora['scoring_seconds']:.0f} s"
     assert p50 in text and scoring in text, (p50, scoring)
+
+
+@pytest.mark.skipif(not (LADDER / "cells").is_dir(), reason="no committed ladder records")
+def test_readme_ladder_prose_is_the_records() -> None:
+    """The prose's accuracies by base size (135M -> 0.5B -> 1.5B) and the 1.5B LoRA cell's speed,
+    time and peak memory are the records' own."""
+    records = load_records(LADDER)
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for strategy, corpus, name in (
+        ("few_shot", "banking77", "Banking77"),
+        ("few_shot", "clinc150", "CLINC150"),
+        ("lora", "banking77", "Banking77"),
+    ):
+        rungs = sorted(
+            (r for r in records if r["corpus"] == corpus and r["strategy"] == strategy),
+            key=lambda r: r["cost"]["params_total"],
+        )
+        assert len(rungs) == 3
+        assert f"{name} " + " -> ".join(f"{100 * r['metrics']['accuracy']:.1f}" for r in rungs) in text
+    big = rungs[-1]
+    assert f"trained at {big['report']['train_examples_per_s']:.2f} examples/s" in text
+    assert f"took {big['timing']['cell_seconds'] / 60:.1f} min in all" in text
+    assert f"peaked at {big['memory']['peak_rss_mb']:,.0f} MiB" in text
