@@ -8,10 +8,9 @@ count of tokens to remove; layers with a sliding window cannot be rewound, so fo
 the prefix cache is deep-copied per query instead).
 
 The answer is decoded under the label trie (benchmarks.label_decoding), so every prediction is a
-label. What unconstrained greedy decoding would have answered, on the distinct texts predicted
-(or the first ``unconstrained_items`` of them), is reported as ``invalid_label_rate``: on
-ctranslate2 it comes from the scoring pass's own generation (the walk's greedy run continued to
-the answer's end), elsewhere from a pass in ``report()``.
+label. What unconstrained greedy decoding would have answered (on the distinct texts predicted,
+or the first ``unconstrained_items``) is reported as ``invalid_label_rate``: on ctranslate2 from
+the scoring pass's own generation (the walk's greedy run continued), elsewhere from ``report()``.
 """
 
 from __future__ import annotations
@@ -44,10 +43,8 @@ class PromptedLMOptions:
     prefix_cache: bool = True
     #: after timing, decode unconstrained greedily to report the invalid-label rate
     measure_unconstrained: bool = True
-    #: measure it on the first N distinct texts scored only (0: every one). The texts are scored in
-    #: the shared seeded, stratified test order, so N items are a stratified prefix like any
-    #: cell's; on a weak prompt most free answers run to the length limit, which costs about as
-    #: much as the constrained decode (few_shot at 1-shot on SmolLM2: 4 of its 11 minutes).
+    #: ... on the first N distinct texts scored (0: all), a stratified prefix of the shared order:
+    #: a weak prompt's free answers run to the length limit (1-shot SmolLM2: 4 of 11 minutes)
     unconstrained_items: int = option(0, ge=0)
     #: queries decoded together in one forward pass per step (1: one at a time). 1 by default:
     #: on 2 CPU cores batching measured 0.57x for few_shot on Banking77 (every row still reads and
@@ -335,8 +332,7 @@ class PromptedLM(Strategy):
         return out
 
     def _wants_free(self, position: int) -> bool:
-        """Whether the distinct text scored at ``position`` (from 0) is among those measured
-        unconstrained (``unconstrained_items``)."""
+        """Whether the ``position``-th distinct text scored (from 0) is measured unconstrained."""
         return not self.options.unconstrained_items or position < self.options.unconstrained_items
 
     def _free_texts(self) -> list[str]:
@@ -352,8 +348,7 @@ class PromptedLM(Strategy):
         return stop, self.trie.max_depth + 4
 
     def unconstrained_answers(self) -> dict[str, str]:
-        """Greedy answers without the label constraint, for the distinct texts measured
-        (``_free_texts``; those not already decoded in the scoring pass now)."""
+        """Unconstrained greedy answers for the ``_free_texts`` (decoding those the scoring pass did not)."""
         stop, limit = self._free_rule()
         texts = self._free_texts()
         missing = [t for t in texts if t not in self.free]
