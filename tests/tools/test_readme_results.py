@@ -63,6 +63,8 @@ def test_readme_says_whether_the_default_suite_fits_its_budget_as_its_records_do
     text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     over = "still **over the suite's 30-minute budget**" in text
     assert over == (sum(seconds) > 30 * 60), "README's budget sentence disagrees with the records"
+    few_shot = next(r for r in load_records(RESULTS) if r["strategy"] == "few_shot")
+    assert f"against {few_shot['timing']['scoring_seconds']:.0f} s now" in text
 
 
 def test_check_mode_reports_a_stale_table(tmp_path: Path) -> None:
