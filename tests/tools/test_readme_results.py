@@ -45,6 +45,11 @@ def test_a_strategy_of_the_other_task_kind_is_a_dash_not_a_gap() -> None:
                 assert cell != "-", (run, corpus, cell)
 
 
+def _readme_prose() -> str:
+    """README with its line breaks folded to spaces, so a quoted phrase matches across wrapped lines."""
+    return " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+
+
 def test_the_cost_line_sums_the_cells_wall_times_only_when_every_record_has_one() -> None:
     """A suite's time comes from its records (``timing.cell_seconds``), never typed from a log;
     records from before that field give no sum rather than a partial one."""
@@ -57,13 +62,14 @@ def test_the_cost_line_sums_the_cells_wall_times_only_when_every_record_has_one(
 
 def test_readme_says_whether_the_default_suite_fits_its_budget_as_its_records_do() -> None:
     """README's claim about the 30-minute budget follows the records' summed cell times."""
-    seconds = [r["timing"].get("cell_seconds") for r in load_records(RESULTS)]
+    records = load_records(RESULTS)
+    seconds = [r["timing"].get("cell_seconds") for r in records]
     if None in seconds:
         pytest.skip("records from before timing.cell_seconds")
-    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    text = _readme_prose()
     over = "still **over the suite's 30-minute budget**" in text
     assert over == (sum(seconds) > 30 * 60), "README's budget sentence disagrees with the records"
-    few_shot = next(r for r in load_records(RESULTS) if r["strategy"] == "few_shot")
+    few_shot = next(r for r in records if r["strategy"] == "few_shot")
     assert f"against {few_shot['timing']['scoring_seconds']:.0f} s now" in text
 
 
@@ -132,7 +138,7 @@ def test_readme_qlora_serving_numbers_are_the_ladder_records() -> None:
     """The prose on why QLoRA serves faster on this CPU quotes two records: it must quote them as they are."""
     by_run = {r["run"]: r for r in load_records(LADDER) if r["corpus"] == "banking77"}
     lora, qlora = by_run["lora-qwen-coder-0.5b"]["timing"], by_run["qlora-qwen-coder-0.5b"]["timing"]
-    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    text = _readme_prose()
     p50 = f"p50 {qlora['latency_ms']['p50']:.0f} vs {lora['latency_ms']['p50']:.0f} ms"
     scoring = f"scoring {qlora['scoring_seconds']:.0f} vs {lora['scoring_seconds']:.0f} s"
     assert p50 in text and scoring in text, (p50, scoring)
@@ -143,7 +149,7 @@ def test_readme_ladder_prose_is_the_records() -> None:
     """The prose's accuracies by base size (135M -> 0.5B -> 1.5B) and the 1.5B LoRA cell's speed,
     time and peak memory are the records' own."""
     records = load_records(LADDER)
-    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    text = _readme_prose()
     for strategy, corpus, name in (
         ("few_shot", "banking77", "Banking77"),
         ("few_shot", "clinc150", "CLINC150"),
