@@ -137,12 +137,14 @@ def build_model(
     if kind == "qlora":
         kwargs |= nf4_kwargs(device)
     model = AutoModelForSequenceClassification.from_pretrained(folder, **kwargs)
+    if kind == "qlora":  # also when reloading: it casts the unquantised weights, so inference must see it too
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     if kind == "full" or not wrap:
         return model, tokenizer
-    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
+    from peft import LoraConfig, TaskType, get_peft_model
 
-    if kind == "qlora":
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     assert isinstance(options, LoraOptions)
     head = ["classifier"] if family in ENCODER_FAMILIES else ["score"]
     config = LoraConfig(

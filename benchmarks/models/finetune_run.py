@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,10 @@ class Trial:
     wall: float
     trainable: int
     total: int
+
+    def released(self) -> Trial:
+        """This trial without its trainer (and so its model): its curves and counts stay for the report."""
+        return replace(self, trainer=None)
 
     @property
     def dev_accuracy(self) -> float:

@@ -7,13 +7,15 @@ two tasks through swapped adapters.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import pytest
 from ragorft import strategies
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import FinetuneOptions, LoraOptions
-from ragorft.benchmarks.models.finetune import finetune, load_finetuned, predict_labels
+from ragorft.benchmarks.models.finetune import finetune, load_finetuned, predict_labels, predict_scores
 from ragorft.benchmarks.models.tuning import tuning_dev
 
 from tests.helpers.corpora import INTENTS
@@ -81,6 +83,77 @@ def test_strategy_trains_and_loss_falls(name: str, tiny_bert: str, tmp_path: Pat
     model, tokenizer, labels = load_finetuned(Path(extra["saved_path"]))
     again = predict_labels(model, tokenizer, labels, [ex.text for ex in intents(6, 8)], max_length=opts.max_length)
     assert again == predictions
+
+
+class _Watch:
+    """A Trainer callback that keeps a weak reference to each trial's model and its predictions at
+    the end of its training, and counts how many earlier trials' models are alive as each starts."""
+
+    def __init__(self, folder: str, texts: list[str], max_length: int) -> None:
+        from transformers import AutoTokenizer, TrainerCallback
+
+        watch = self
+
+        class Callback(TrainerCallback):
+            def on_train_begin(self, args: object, state: object, control: object, **kw: object) -> None:
+                gc.collect()
+                watch.alive_at_start.append(sum(ref() is not None for ref in watch.refs))
+
+            def on_train_end(
+                self, args: object, state: object, control: object, model: object = None, **kw: object
+            ) -> None:
+                watch.refs.append(weakref.ref(model))
+                labels, confidence = predict_scores(model, tokenizer, LABELS, texts, max_length=max_length)
+                watch.predictions.append((labels, confidence.tolist()))
+
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        self.callback = Callback()
+        self.refs: list[weakref.ref] = []
+        self.predictions: list[tuple[list[str], list[float]]] = []
+        self.alive_at_start: list[int] = []
+
+
+@pytest.mark.parametrize(
+    ("kind", "first_wins"),
+    # qlora's planted winner wins on the tie rule (its 4-bit tiny BERT stays at chance on dev)
+    [("lora", True), ("lora", False), pytest.param("qlora", True, marks=pytest.mark.slow)],
+)
+def test_grid_holds_one_model_and_serves_the_chosen_one(
+    kind: str, first_wins: bool, tiny_bert: str, tmp_path: Path
+) -> None:
+    """While the next learning rate trains, the best so far waits on disk, not in memory; the model
+    returned is the chosen trial's, reloaded from its saved copy: for lora the same predictions
+    exactly; for qlora the same labels, the probabilities within bitsandbytes' repacking drift."""
+    import numpy as np
+
+    texts = [ex.text for ex in intents(6, 8)]
+    opts = options(LoraOptions, tiny_bert, epochs=8, learning_rates=[1e-2, 0.0] if first_wins else [0.0, 1e-2])
+    watch = _Watch(tiny_bert, texts, opts.max_length)
+    result = finetune(
+        kind,
+        opts,
+        intents(0, 6),
+        intents(6, 8),
+        LABELS,
+        seed=SEED,
+        cache_dir=tmp_path,
+        extra_callbacks=[watch.callback],
+    )
+    trials = result.extra["tuning"]["trials"]
+    assert result.extra["tuning"]["chosen"]["learning_rate"] == 1e-2
+    if kind == "lora":  # won outright
+        assert max(t["dev_accuracy"] for t in trials) > min(t["dev_accuracy"] for t in trials)
+    assert watch.alive_at_start == [0, 0]
+    gc.collect()
+    assert [ref() for ref in watch.refs] == [None, None]
+    labels, confidence = predict_scores(result.model, result.tokenizer, LABELS, texts, max_length=opts.max_length)
+    chosen_labels, chosen_confidence = watch.predictions[0 if first_wins else 1]
+    assert labels == chosen_labels
+    if kind == "lora":
+        assert confidence.tolist() == chosen_confidence
+    else:
+        assert np.allclose(confidence, chosen_confidence, rtol=0, atol=1e-3)
+    assert watch.predictions[0] != watch.predictions[1]  # the two trials are told apart
 
 
 def test_early_stopping_on_planted_plateau(tiny_bert: str, tmp_path: Path) -> None:
