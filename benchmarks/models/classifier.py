@@ -110,7 +110,9 @@ def nf4_kwargs(device: str) -> dict[str, Any]:
         bnb_4bit_quant_type="nf4",
         bnb_4bit_use_double_quant=True,
         bnb_4bit_compute_dtype=compute,
-        llm_int8_skip_modules=["classifier", "score"],
+        # heads stay in full precision: setting this list replaces transformers' default, which
+        # keeps ``lm_head``; a 4-bit head tied to the embeddings gave the probe perplexities of 1e61
+        llm_int8_skip_modules=["classifier", "score", "lm_head"],
     )
     return {"quantization_config": config, "device_map": {"": 0 if device == "cuda" else "cpu"}}
 

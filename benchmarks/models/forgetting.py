@@ -39,7 +39,8 @@ def perplexity(backbone: Any, lm_head: Any, tokenizer: Any, texts: Sequence[str]
         for text in texts:
             enc = tokenizer(text, return_tensors="pt").to(device)
             hidden = backbone(**enc).last_hidden_state
-            logits = lm_head(hidden.to(lm_head.weight.dtype))[0, :-1].float()
+            dtype = lm_head.weight.dtype if lm_head.weight.is_floating_point() else hidden.dtype
+            logits = lm_head(hidden.to(dtype))[0, :-1].float()
             target = enc["input_ids"][0, 1:]
             nll += torch.nn.functional.cross_entropy(logits, target, reduction="sum").item()
             count += target.numel()

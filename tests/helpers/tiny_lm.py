@@ -16,8 +16,13 @@ CHAT_TEMPLATE = (
 )
 
 
-def build_tiny_llama(folder: Path, texts: Iterable[str], *, seed: int = 0, chat_template: bool = True) -> Path:
-    """Save a tiny LlamaForCausalLM + fast tokenizer into ``folder`` (via ``save_pretrained``)."""
+def build_tiny_llama(
+    folder: Path, texts: Iterable[str], *, seed: int = 0, chat_template: bool = True, hidden_size: int = 32
+) -> Path:
+    """Save a tiny LlamaForCausalLM + fast tokenizer into ``folder`` (via ``save_pretrained``).
+
+    ``hidden_size`` 64 or more for a 4-bit load: bitsandbytes quantises in blocks of 64 inputs.
+    """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -38,8 +43,8 @@ def build_tiny_llama(folder: Path, texts: Iterable[str], *, seed: int = 0, chat_
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=len(fast),
-        hidden_size=32,
-        intermediate_size=64,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=2,

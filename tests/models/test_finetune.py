@@ -209,6 +209,26 @@ def test_causal_lm_lora_head_and_forgetting_probe(tmp_path: Path) -> None:
     assert probe["tuned_perplexity"] != probe["base_perplexity"]
 
 
+@pytest.mark.slow
+def test_qlora_forgetting_baseline_is_a_working_nf4_language_model(tmp_path: Path) -> None:
+    """The NF4 base the qlora probe compares against must model language about as well as the
+    full-precision base (4-bit rounding, not garbage): its LM head once ran on hidden states cast to
+    the packed weights' uint8, and the Qwen records read perplexities of 1e61."""
+    from ragorft.benchmarks.models.forgetting import forgetting_check, probe_texts
+
+    from tests.helpers.tiny_lm import build_tiny_llama
+
+    texts = [ex.text for ex in intents(0, 8)] + probe_texts()
+    folder = build_tiny_llama(tmp_path / "tiny-llama", texts, hidden_size=64)
+    opts = options(LoraOptions, str(folder), epochs=1)
+    result = finetune("qlora", opts, intents(0, 6), intents(6, 8), LABELS, seed=SEED, cache_dir=tmp_path)
+    nf4 = forgetting_check(result, opts, kind="qlora")
+    full = forgetting_check(result, opts, kind="lora")  # the same tuned body against the fp32 base
+    assert nf4["baseline"] == "nf4 base" and full["baseline"] == "base"
+    assert 0.5 < nf4["base_perplexity"] / full["base_perplexity"] < 2.0
+    assert 0.5 < nf4["tuned_perplexity"] / full["tuned_perplexity"] < 2.0
+
+
 def test_dev_subset_keeps_at_least_five_per_label() -> None:
     from collections import Counter
 
