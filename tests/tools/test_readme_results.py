@@ -165,3 +165,20 @@ def test_readme_ladder_prose_is_the_records() -> None:
     assert f"trained at {big['report']['train_examples_per_s']:.2f} examples/s" in text
     assert f"took {big['timing']['cell_seconds'] / 60:.1f} min in all" in text
     assert f"peaked at {big['memory']['peak_rss_mb']:,.0f} MiB" in text
+
+
+@pytest.mark.skipif(not (LADDER / "cells").is_dir(), reason="no committed ladder records")
+def test_readme_qlora_against_lora_at_1_5b_is_the_records() -> None:
+    """The 1.5B QLoRA / LoRA comparison (each cell in its own fresh process) quotes both records."""
+    by_run = {r["run"]: r for r in load_records(LADDER) if r["corpus"] == "banking77"}
+    qlora, lora = by_run["qlora-qwen-coder-1.5b"], by_run["lora-qwen-coder-1.5b"]
+    text = _readme_prose()
+    q_peak, l_peak = qlora["memory"]["peak_rss_mb"], lora["memory"]["peak_rss_mb"]
+    q_speed, l_speed = qlora["report"]["train_examples_per_s"], lora["report"]["train_examples_per_s"]
+    quoted = [
+        f"peak RSS {q_peak:,.0f} vs {l_peak:,.0f} MiB ({q_peak / l_peak:.2f}x)",
+        f"training {q_speed:.2f} vs {l_speed:.2f} examples/s ({q_speed / l_speed:.2f}x)",
+        f"accuracy {100 * qlora['metrics']['accuracy']:.1f} vs {100 * lora['metrics']['accuracy']:.1f}",
+    ]
+    for phrase in quoted:
+        assert phrase in text, phrase
