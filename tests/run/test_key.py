@@ -88,7 +88,6 @@ def test_a_strategy_version_bump_invalidates_its_cells(keys, monkeypatch: pytest
 def test_a_runs_own_timing_plan_invalidates_only_its_cells(
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("RAGORFT_TIMED_QUERIES", raising=False)  # the command line's override
     data = load_corpus_data(str(tiny_corpus.parent), None)
 
     def suite_keys(text: str) -> dict[str, str]:
