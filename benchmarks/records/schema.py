@@ -9,12 +9,16 @@ its shared parts (tuning, abstention, forgetting, base model) typed.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, NonNegativeFloat, NonNegativeInt, model_validator
+from pydantic import ConfigDict, Field, Strict, model_validator
 from ragorft.benchmarks.core.schema import Schema
 
-Number = float  # finite: Schema refuses inf and NaN
+#: a JSON number (never a string that looks like one), finite: Schema refuses inf and NaN
+Number = Annotated[float, Strict()]
+NonNegativeFloat = Annotated[float, Strict(), Field(ge=0)]
+NonNegativeInt = Annotated[int, Strict(), Field(ge=0)]
+Fraction = Annotated[float, Strict(), Field(ge=0, le=1)]
 
 
 class LatencyMs(Schema):
@@ -165,9 +169,9 @@ class Metrics(Schema):
 
     model_config = ConfigDict(extra="allow")
     n_items: NonNegativeInt | None = None
-    accuracy: float = Field(ge=0, le=1)
+    accuracy: Fraction
     accuracy_ci: tuple[Number, Number]
-    macro_f1: float | None = Field(default=None, ge=0, le=1)
+    macro_f1: Fraction | None = None
     macro_f1_ci: tuple[Number, Number] | None = None
 
 
@@ -185,7 +189,7 @@ class CellRecord(Schema):
     options: dict[str, Any]
     budget: int | Literal["full"]
     budget_name: str
-    seed: int
+    seed: Annotated[int, Strict()]
     n_train: NonNegativeInt
     n_train_labels: NonNegativeInt
     n_labels: NonNegativeInt
