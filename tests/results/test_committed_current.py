@@ -64,7 +64,7 @@ def stale_records(cells: Path, suite_for: Callable[[str], Suite], data_dir: Path
 def test_committed_records_are_current(suite: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(measure, "TIMED_QUERIES", 64)  # the shipped default, not the tests' 8
     problems = stale_records(RESULTS / suite / "cells", read_suite, Path(DATA) if DATA else None)
-    assert not problems, f"results/{suite}: {len(problems)} records stale against the code:\\n" + "\\n".join(problems)
+    assert not problems, f"results/{suite}: {len(problems)} records stale against the code:\n" + "\n".join(problems)
 
 
 def test_the_check_passes_a_fresh_record_and_reports_an_edited_strategy(
@@ -72,7 +72,7 @@ def test_the_check_passes_a_fresh_record_and_reports_an_edited_strategy(
 ) -> None:
     suite_path = tmp_path / "cur.toml"
     suite_path.write_text(
-        f'name = "cur"\\ncorpora = ["{tiny_corpus.parent}"]\\nbudgets = ["full"]\\n\\n[[run]]\\nstrategy = "rag"\\n'
+        f'name = "cur"\ncorpora = ["{tiny_corpus.parent}"]\nbudgets = ["full"]\n\n[[run]]\nstrategy = "rag"\n'
     )
     results = tmp_path / "results"
     run_suite(read_suite(str(suite_path)), results_dir=results, progress=False)
@@ -83,7 +83,7 @@ def test_the_check_passes_a_fresh_record_and_reports_an_edited_strategy(
     for folder in fingerprint.FOLDERS.values():
         shutil.copytree(folder, root / folder.name, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(fingerprint, "FOLDERS", {n: root / f.name for n, f in fingerprint.FOLDERS.items()})
-    (root / "strategies" / "rag.py").write_text((root / "strategies" / "rag.py").read_text() + "\\nEDITED = 1\\n")
+    (root / "strategies" / "rag.py").write_text((root / "strategies" / "rag.py").read_text() + "\nEDITED = 1\n")
     fingerprint.forget()
     problems = stale_records(cells, lambda _: read_suite(str(suite_path)), None)
     fingerprint.forget()
