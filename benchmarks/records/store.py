@@ -2,11 +2,10 @@
 
 One policy for a record that cannot be trusted (its checksum fails, it is not JSON, or it does
 not fit records/schema.CellRecord under a valid checksum: a missing field, NaN, a wrong type):
-reading it is an error that names the file and the field. ``recommend`` and ``report`` refuse it
-(exit 2), and ``compare`` counts
-it as a failing cell (exit 1, naming the file) rather than silently skipping it, which once let a
-regression through the gate; ``bench`` never reads a results record, it recomputes any cell whose
-cached copy fails these checks and overwrites the results file.
+reading it is an error that names the file and the field. ``recommend`` and ``report`` refuse
+it (exit 2), and ``compare`` counts it as a failing cell (exit 1, naming the file) rather than
+silently skipping it, which once let a regression through the gate; ``bench`` recomputes any
+cell whose cached copy (or results file) fails these checks and overwrites the results file.
 
 Every record read here carries current metrics (:func:`scored`): a record holds predictions and
 what scoring needs, and score/record.py computes the metrics from it, so report, recommend and

@@ -3,7 +3,9 @@
 A cell's record is cached under a key of everything that can change its numbers (run/key.py:
 effective options, strategy version and code, model weights, corpus checksums, test items,
 package versions). A cached record is used only when its stored ``key_parts`` equal the cell's
-current ones; otherwise the cell is recomputed and the log says which parts changed. A finished
+current ones (in the cache, or else the suite's own results file, so a fresh clone's current
+records are used as they are); otherwise the cell is recomputed and the log says which parts
+changed. Metrics are computed here from each record (score/record.py), never inside a cell. A finished
 cell is written atomically before the next starts, so a killed run loses at most the cell in
 flight, and a re-run recomputes nothing that finished.
 
