@@ -42,7 +42,7 @@ def test_serving_timing_repeats_single_queries_and_batches(monkeypatch: pytest.M
         time.sleep(0.002 + 0.0005 * len(texts))
         return ["x"] * len(texts)
 
-    t = measure.serving_timing(predict, measure.timed_sample([f"q{i}" for i in range(10)]))
+    t = measure.serving_timing(predict, measure.timed_sample([f"q{i}" for i in range(10)], 64))
     lat = t["latency_ms"]
     assert lat["n_queries"] == 64 and lat["repeats"] == 3 and lat["n_distinct"] == 10
     assert t["serving_batch_size"] == 32
