@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, NonNegativeInt, PositiveInt
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from ragorft import strategies
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.names import NAME_PATTERN, check_name, is_name
@@ -91,7 +100,17 @@ def _timed(value: int) -> int:
 MIN_TIMED_QUERIES = 8
 RunName = Annotated[str, _name("run name")]
 SuiteName = Annotated[str, _name("suite name")]
-BudgetValue = PositiveInt | Literal["full"]  # examples per class, or the whole training split
+
+
+def _one_budget_message(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError('budget must be a positive integer (examples per class) or "full"') from None
+
+
+#: examples per class, or the whole training split
+BudgetValue = Annotated[PositiveInt | Literal["full"], WrapValidator(_one_budget_message)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
 TimedQueries = Annotated[NonNegativeInt, AfterValidator(_timed)]
 

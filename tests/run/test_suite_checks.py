@@ -125,3 +125,31 @@ def test_budget_options_are_range_checked_too(tmp_path: Path, tiny_corpus: Path)
 def test_unknown_strategy_gets_a_did_you_mean(tmp_path: Path, tiny_corpus: Path) -> None:
     text = _refused(_suite(tmp_path, tiny_corpus, run='strategy = "raglm"'), "unknown strategy 'raglm'")
     assert "did you mean 'rag_lm'?" in text
+
+
+def test_a_strategy_on_a_corpus_of_another_task_is_refused(tmp_path: Path, tiny_corpus: Path) -> None:
+    """A QA strategy on an intent corpus: refused when the suite is read, naming the run."""
+    path = _suite(tmp_path, tiny_corpus, run='strategy = "rag_qa"\nname = "kb"')
+    _refused(path, "run[0] (kb): strategy 'rag_qa' serves task 'qa', corpus 'tiny' is task 'classification'")
+
+
+@pytest.mark.parametrize(
+    ("top", "message"),
+    [
+        ("seeds = [4294967296]", "seeds[0]: Input should be less than or equal to 4294967295"),
+        ("max_test_items = -1", "max_test_items: Input should be greater than or equal to 0"),
+        ("colour = 1", "colour: unknown field"),
+    ],
+)
+def test_suite_table_is_a_strict_schema(tmp_path: Path, tiny_corpus: Path, top: str, message: str) -> None:
+    _refused(_suite(tmp_path, tiny_corpus, top=top), message)
+
+
+def test_run_table_is_a_strict_schema(tmp_path: Path, tiny_corpus: Path) -> None:
+    for budgets in ('["all"]', "[true]", "[0]", "[2.0]"):
+        _refused(
+            _suite(tmp_path, tiny_corpus, run=f'strategy = "rag"\nbudgets = {budgets}'),
+            "run[0].budgets[0]: Value error, budget must be a positive integer",
+        )
+    _refused(_suite(tmp_path, tiny_corpus, run='strategy = "rag"\nk = 3'), "run[0].k: unknown field")
+    _refused(_suite(tmp_path, tiny_corpus, run='strategy = "rag"\noptions = { k_grid = [1, 2.5] }'), "k_grid[1]")
