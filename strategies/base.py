@@ -6,6 +6,34 @@ serves, its role in the decision, the option naming its base model), is fitted o
 budget, asked for labels, and asked what it cost. The runner
 times fit and predict and samples memory itself, so a strategy cannot misreport those; what only
 the strategy knows (parameters trained, LM tokens, training curves) it returns in ``report()``.
+
+A new strategy, in full (``strategies/majority.py``; the registry imports every module here)::
+
+    from ragorft.strategies import register
+    from ragorft.strategies.base import Strategy, StrategyOptions
+
+
+    class MajorityOptions(StrategyOptions):
+        pass
+
+
+    @register
+    class Majority(Strategy):
+        # always the most frequent training label: the floor every strategy must beat
+        name = "majority"
+        Options = MajorityOptions
+        task = "classification"
+        role = "retrieval"
+        base_model_option = None
+        adapter = False
+
+        def fit(self, train):
+            from collections import Counter
+
+            self.label = Counter(ex.label for ex in train).most_common(1)[0][0]
+
+        def predict(self, texts):
+            return [self.label] * len(texts)
 """
 
 from __future__ import annotations
