@@ -17,25 +17,23 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import NonNegativeInt, PositiveInt
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.ct2_engine import ENGINES, STORAGE, CT2Engine
 from ragorft.benchmarks.models.label_decoding import GreedyWalk, LabelTrie, TrieWalk
-from ragorft.strategies.base import Report, Strategy
+from ragorft.strategies.base import Report, Strategy, StrategyOptions
 
 PROMPTS_FILE = Path(__file__).with_name("prompts") / "intent.toml"
 INVALID_EXAMPLES_KEPT = 10
 
 
-@dataclass
-class PromptedLMOptions:
+class PromptedLMOptions(StrategyOptions):
     model: str = "SmolLM2-135M-Instruct"
     #: a table of strategies/prompts/intent.toml
     prompt: str = "intent"
@@ -45,19 +43,19 @@ class PromptedLMOptions:
     measure_unconstrained: bool = True
     #: ... on the first N distinct texts scored (0: all), a stratified prefix of the shared order:
     #: a weak prompt's free answers run to the length limit (1-shot SmolLM2: 4 of 11 minutes)
-    unconstrained_items: int = option(0, ge=0)
+    unconstrained_items: NonNegativeInt = 0
     #: queries decoded together in one forward pass per step (1: one at a time). 1 by default:
     #: on 2 CPU cores batching measured 0.57x for few_shot on Banking77 (every row still reads and
     #: copies the 3,000-token prefix cache; only weight reads are shared) and ~1.0x for rag_lm
     #: (its ~300-token suffixes are compute-bound), results/bench/. It pays where a forward pass
     #: is bound by weight reads, i.e. short prompts on a GPU.
-    batch_size: int = option(1, ge=1)
+    batch_size: PositiveInt = 1
     #: "ctranslate2" (int8 weights, static prompt cache; benchmarks/models/ct2_engine.py) or
     #: "transformers" (fp32/bf16, the reference the engine is tested against)
-    engine: str = option("ctranslate2", choices=ENGINES)
+    engine: Literal[ENGINES] = "ctranslate2"  # type: ignore[valid-type]
     #: the ctranslate2 compute type: "int8" (CPU default), "float32" (logits equal to the
     #: reference's up to rounding), "int8_float16" / "int8_bfloat16" / "bfloat16" (CUDA)
-    compute_type: str = option("int8", choices=tuple(STORAGE))
+    compute_type: Literal[tuple(STORAGE)] = "int8"  # type: ignore[valid-type]
 
 
 @cache
@@ -196,6 +194,10 @@ class PrefixCachedLM:
 class PromptedLM(Strategy):
     """Base of the LM strategies: subclasses choose the prefix demos and per-query demos."""
 
+    task = "classification"
+    role = "prompting"
+    base_model_option = "model"
+    adapter = False
     peak_memory_mb = 2500
     data_files = (PROMPTS_FILE,)
 

@@ -157,7 +157,7 @@ class Candidate:
     def bytes_per_param(self) -> tuple[float, str]:
         """(bytes per stored base weight, where it came from) from the record's precision or dtype."""
         extra = self.record.get("report") or {}
-        if extra.get("kind") == "qlora":
+        if self.record["strategy_meta"]["quantized"]:
             return BYTES_PER_PARAM["nf4"], "nf4 base (qlora): 0.5 + fp32 absmax per 64 weights"
         for key in ("precision", "dtype"):
             value = str(extra.get(key) or (self.record.get("options") or {}).get(key) or "").lower()

@@ -253,7 +253,7 @@ def test_suite_requirement_must_be_a_table(tmp_path, capsys, suites_here):
     suite.write_text('name = "mini"\nrequirement = 5\ncorpora = ["banking77"]\n[[run]]\nstrategy = "rag"\n')
     assert main(["recommend", "--suite", "mini", "--results-dir", str(tmp_path / "results")]) == 2
     err = capsys.readouterr().err
-    assert "[requirement] must be a table, got 5" in err and err.count("\n") == 1
+    assert "mini.toml: requirement: Input should be a valid dictionary (got 5)" in err and err.count("\n") == 1
 
 
 def test_ship_with_many_tasks_says_what_the_tasks_share():
