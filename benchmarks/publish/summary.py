@@ -259,11 +259,11 @@ def references(corpus: str, source: str | None = None) -> pd.DataFrame:
         return pd.DataFrame()
     return pd.DataFrame(
         {
-            "system": [x["system"] for x in refs],
-            "budget": [x.get("budget", "") for x in refs],
-            "metric": [x.get("metric", "accuracy") for x in refs],
-            "value %": [pct(x["accuracy"]) for x in refs],
-            "source (not produced here)": [x["source"] for x in refs],
+            "system": [x.system for x in refs],
+            "budget": [x.budget for x in refs],
+            "metric": [x.metric for x in refs],
+            "value %": [pct(x.accuracy) for x in refs],
+            "source (not produced here)": [x.source for x in refs],
         }
     )
 

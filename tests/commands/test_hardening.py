@@ -61,11 +61,19 @@ def test_a_run_name_escaping_the_results_folder_is_refused(tmp_path: Path, capsy
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('train = "train.csv"', "train = 5", "[splits] train must be a file name"),
-        ("[splits]", '[costs]\nmonthly_queries = "abc"\n\n[splits]', "[costs] monthly_queries must be a non-negative"),
-        ('path = "train.csv"', 'path = "train.csv"\nurl = 5', "files[0]: 'url' must be a string, got 5"),
-        ('path = "train.csv"', 'path = "train.csv"\nurl = "file:///etc/passwd"', "'url' must be an https:// URL"),
-        ('name = "tiny"', 'name = "/etc"', "corpus name must match"),
+        ('train = "train.csv"', "train = 5", "splits.train: must be a file name"),
+        (
+            "[splits]",
+            '[costs]\nmonthly_queries = "abc"\n\n[splits]',
+            "costs.monthly_queries: Input should be a valid number",
+        ),
+        ('path = "train.csv"', 'path = "train.csv"\nurl = 5', "files[0].url: Input should be a valid string (got 5)"),
+        (
+            'path = "train.csv"',
+            'path = "train.csv"\nurl = "file:///etc/passwd"',
+            "files[0].url: must be an https:// URL",
+        ),
+        ('name = "tiny"', 'name = "/etc"', "name: corpus name must match"),
     ],
 )
 def test_bad_card_fields_are_one_line_exit_2(capsys, tiny_corpus: Path, old: str, new: str, message: str) -> None:
