@@ -16,7 +16,7 @@ it) is appended to the start tokens and greedy generation resumes. A query whose
 answers a label costs one generation; each divergence costs one more pass over the query suffix
 (the prefix stays cached). The result is the same label the transformers walk picks from the same
 logits; differences come only from the logits themselves (int8 vs fp32), measured by
-``benchmarks/tools/bench_engine.py``.
+``tools/bench_engine.py``.
 """
 
 from __future__ import annotations
