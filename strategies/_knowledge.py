@@ -10,8 +10,8 @@ The strategies differ in where the facts come from, and in nothing else:
 - ``ft_rag``: a fine-tuned model (on documents or QA pairs) with retrieval.
 
 Retrieval is langchain's pipeline, not a re-implementation: ``RecursiveCharacterTextSplitter``
-chunks the documents (each chunk keeps its document id), ``HuggingFaceEmbeddings`` embeds them with
-the local sentence-transformers model from the registry, and langchain-community's ``FAISS`` store
+chunks the documents (each chunk keeps its document id), ``SentenceEmbeddings`` (models/lc_embeddings.py)
+embeds them with the local sentence-transformers model from the registry, and langchain-community's ``FAISS`` store
 (inner product over normalised vectors = cosine) returns the top k. What was retrieved for each
 question goes into the report, where the scorer computes recall@k and ragas' context metrics.
 """
@@ -81,21 +81,19 @@ class DocumentIndex:
     """The documents chunked, embedded and stored in a langchain FAISS vector store."""
 
     def __init__(self, documents: Sequence[Any], options: RetrievalOptions, device: str):
-        from langchain_community.embeddings import HuggingFaceEmbeddings
         from langchain_community.vectorstores import FAISS
         from langchain_community.vectorstores.utils import DistanceStrategy
         from langchain_core.documents import Document
         from langchain_text_splitters import RecursiveCharacterTextSplitter
+        from ragorft.benchmarks.models.lc_embeddings import SentenceEmbeddings
 
         if not documents:
             raise RagorftError("retrieval needs a corpus with documents (task = 'qa')")
         splitter = RecursiveCharacterTextSplitter(chunk_size=options.chunk_size, chunk_overlap=options.chunk_overlap)
         docs = [Document(page_content=d.text, metadata={"doc_id": d.id}) for d in documents]
         self.chunks = splitter.split_documents(docs)
-        embeddings = HuggingFaceEmbeddings(
-            model_name=resolve(options.embedding_model),
-            model_kwargs={"device": device},
-            encode_kwargs={"normalize_embeddings": True},
+        embeddings = SentenceEmbeddings(
+            resolve(options.embedding_model), device=device, encode_kwargs={"normalize_embeddings": True}
         )
         self.store = FAISS.from_documents(self.chunks, embeddings, distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
         self.k = options.k

@@ -20,7 +20,8 @@ from ragorft.benchmarks.data.cards import recorded_card
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.models.registry import nominal_params
 from ragorft.benchmarks.records.store import corpus_source
-from ragorft.benchmarks.score.costs import CostBreakdown, Prices, cost_breakdown
+from ragorft.benchmarks.score.costs import CostBreakdown, cost_breakdown
+from ragorft.benchmarks.score.pricing import Prices
 from ragorft.benchmarks.score.stats import item_correctness, seeds_items_ci
 
 # Bytes per stored weight by the record's precision. NF4 packs two weights per byte plus one fp32

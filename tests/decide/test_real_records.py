@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ragorft.benchmarks.decide import Requirement, recommend
 from ragorft.benchmarks.records.store import load_cells
-from ragorft.benchmarks.score.costs import load_prices
+from ragorft.benchmarks.score.pricing import load_prices
 
 from tests.helpers.records import strategy_meta
 

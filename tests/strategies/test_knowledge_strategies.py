@@ -85,7 +85,7 @@ def test_ctranslate2_answers_equal_the_transformers_reference(
     """float32 compute: the same ids in, the same greedy answers out, for the base model (cached
     conversion) and for a model trained in the cell (converted in fit), in batches over the cached
     prefix or, for prompts cut to ``max_prompt_tokens``, whole; int8 is measured by
-    benchmarks/tools/bench_engine.py, not asserted."""
+    tools/bench_engine.py, not asserted."""
     card, model = bios
     data = load_corpus_data(str(card.parent), None)
     records = {}

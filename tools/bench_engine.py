@@ -9,9 +9,9 @@ rounding) and each engine's accuracy on the items, so a speed-up never hides an 
 The knowledge strategies (``closed_book``, ``rag_qa``) are compared the same way on a QA corpus:
 the same answer text, and exact match (max over the gold answers) as the accuracy.
 
-    python -m ragorft.benchmarks.tools.bench_engine --model Qwen2.5-Coder-0.5B-Instruct \\
+    python -m tools.bench_engine --model Qwen2.5-Coder-0.5B-Instruct \\
         --strategy rag_lm --corpus banking77 --items 40 --threads 1 --out results/bench/engine-0.5b.json
-    python -m ragorft.benchmarks.tools.bench_engine --strategy rag_qa --corpus synthetic_bios_para --budget full \\
+    python -m tools.bench_engine --strategy rag_qa --corpus synthetic_bios_para --budget full \\
         --items 60 --threads 2 --out results/bench/engine-smollm2-rag_qa-synthetic_bios_para.json
 """
 
@@ -31,8 +31,9 @@ from ragorft.benchmarks.models.ct2_engine import STORAGE
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run.cell import load_corpus_data
 from ragorft.benchmarks.score.qa import best_over_golds, exact_match
-from ragorft.benchmarks.tools.bench_prefix_cache import fitted
-from ragorft.benchmarks.tools.common import publish
+
+from tools.bench_prefix_cache import fitted
+from tools.common import publish
 
 #: roles that serve the base model untrained (the trained ones convert in fit, the same engine path)
 UNTRAINED_ROLES = ("prompting", "closed_book", "rag")
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = compare(args)
     publish(
         result,
-        module=__spec__.name if __spec__ else "ragorft.benchmarks.tools.bench_engine",
+        module=__spec__.name if __spec__ else "tools.bench_engine",
         argv=argv,
         out=args.out,
         summary=f"ctranslate2 ({args.compute_type}) / transformers: {result['speedup']:.2f}x faster per query "
