@@ -124,5 +124,5 @@ def nightly(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     session.install("-c", "constraints.txt", "ruff")
-    session.run("ruff", "check", "benchmarks", "strategies", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "benchmarks", "strategies", "tests", "noxfile.py")
+    session.run("ruff", "check", "benchmarks", "strategies", "tools", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "benchmarks", "strategies", "tools", "tests", "noxfile.py")

@@ -13,9 +13,9 @@ import pkgutil
 from importlib.metadata import entry_points
 
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.strategies.base import FitContext, Report, Strategy
+from ragorft.strategies.base import FitContext, Report, Strategy, StrategyOptions, check_metadata
 
-__all__ = ["FitContext", "Report", "Strategy", "get", "names", "register"]
+__all__ = ["FitContext", "Report", "Strategy", "StrategyOptions", "get", "names", "register"]
 
 ENTRY_POINT_GROUP = "ragorft.strategies"
 _REGISTRY: dict[str, type[Strategy]] = {}
@@ -23,7 +23,8 @@ _discovered = False
 
 
 def register(cls: type[Strategy]) -> type[Strategy]:
-    """Class decorator: make ``cls`` available under ``cls.name``."""
+    """Class decorator: make ``cls`` available under ``cls.name``; it must say what it is."""
+    check_metadata(cls)
     existing = _REGISTRY.get(cls.name)
     if existing is not None and existing is not cls:
         raise RagorftError(f"strategy name '{cls.name}' registered twice ({existing.__module__}, {cls.__module__})")
@@ -42,6 +43,7 @@ def _discover() -> None:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         cls = ep.load()
         if ep.name not in _REGISTRY:
+            check_metadata(cls)
             _REGISTRY[ep.name] = cls
 
 

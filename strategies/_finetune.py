@@ -26,6 +26,10 @@ class FinetuneStrategy(AbstainingClassifier, Strategy):
     """
 
     kind: ClassVar[str]
+    task = "classification"
+    role = "fine-tune"
+    base_model_option = "model"
+    adapter = False
     devices = ("cuda", "cpu")
     peak_memory_mb = 3000
     data_files = (PROBE_FILE,)

@@ -10,8 +10,8 @@ The strategies differ in where the facts come from, and in nothing else:
 - ``ft_rag``: a fine-tuned model (on documents or QA pairs) with retrieval.
 
 Retrieval is langchain's pipeline, not a re-implementation: ``RecursiveCharacterTextSplitter``
-chunks the documents (each chunk keeps its document id), ``HuggingFaceEmbeddings`` embeds them with
-the local sentence-transformers model from the registry, and langchain-community's ``FAISS`` store
+chunks the documents (each chunk keeps its document id), ``SentenceEmbeddings`` (models/lc_embeddings.py)
+embeds them with the local sentence-transformers model from the registry, and langchain-community's ``FAISS`` store
 (inner product over normalised vectors = cosine) returns the top k. What was retrieved for each
 question goes into the report, where the scorer computes recall@k and ragas' context metrics.
 """
@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
+from pydantic import NonNegativeInt, PositiveInt, model_validator
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import torch_threads
 from ragorft.benchmarks.models.ct2_engine import ENGINES, STORAGE, CT2Engine, convert_trained
@@ -40,61 +39,61 @@ from ragorft.benchmarks.models.qa_lm import (
     train_causal,
 )
 from ragorft.benchmarks.models.registry import resolve
-from ragorft.strategies.base import Report, Strategy
+from ragorft.strategies.base import Report, Strategy, StrategyOptions
+
+Engine = Literal[ENGINES]  # type: ignore[valid-type]
+Storage = Literal[tuple(STORAGE)]  # type: ignore[valid-type]
 
 
-@dataclass
-class QAOptions:
+class QAOptions(StrategyOptions):
     model: str = "SmolLM2-135M-Instruct"
     #: answers are short phrases; a longer answer only costs time (and lowers EM)
-    max_new_tokens: int = 16
-    batch_size: int = 8
+    max_new_tokens: PositiveInt = 16
+    batch_size: PositiveInt = 8
     #: a longer prompt keeps its end (the question); RAG's k chunks must fit
-    max_prompt_tokens: int = 1536
+    max_prompt_tokens: PositiveInt = 1536
     #: "plain" (text completion) or "chat" (the model's chat template); see qa_lm.build_prompt
-    prompt_style: str = "plain"
+    prompt_style: Literal["plain", "chat"] = "plain"
     #: "ctranslate2" (the prompting strategies' fast engine: int8 weights, the shared prompt
     #: prefix cached; benchmarks/models/ct2_engine.py) or "transformers" (the reference)
-    engine: str = option("ctranslate2", choices=ENGINES)
+    engine: Engine = "ctranslate2"
     #: the ctranslate2 compute type. float32 here, not int8 as for the label-constrained strategies:
     #: free text compounds int8's rounding (int8 changed a third of SmolLM2's rag_qa answers and
     #: cost EM; float32 changed none): README's engine table, results/bench/engine-smollm2-*
-    compute_type: str = option("float32", choices=tuple(STORAGE))
-
-    def __post_init__(self) -> None:
-        """Refused when the suite is read, not an hour into a run."""
-        if self.prompt_style not in ("plain", "chat"):
-            raise RagorftError(f"prompt_style must be 'plain' or 'chat', not {self.prompt_style!r}")
+    compute_type: Storage = "float32"
 
 
-@dataclass
-class RetrievalOptions:
-    k: int = 3
+class RetrievalOptions(StrategyOptions):
+    k: PositiveInt = 3
     embedding_model: str = "all-MiniLM-L6-v2"
     #: characters per chunk (RecursiveCharacterTextSplitter); a synthetic biography is ~400
-    chunk_size: int = 600
-    chunk_overlap: int = 60
+    chunk_size: PositiveInt = 600
+    chunk_overlap: NonNegativeInt = 60
+
+    @model_validator(mode="after")
+    def _overlap_within_chunk(self) -> RetrievalOptions:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be below chunk_size ({self.chunk_size})")
+        return self
 
 
 class DocumentIndex:
     """The documents chunked, embedded and stored in a langchain FAISS vector store."""
 
     def __init__(self, documents: Sequence[Any], options: RetrievalOptions, device: str):
-        from langchain_community.embeddings import HuggingFaceEmbeddings
         from langchain_community.vectorstores import FAISS
         from langchain_community.vectorstores.utils import DistanceStrategy
         from langchain_core.documents import Document
         from langchain_text_splitters import RecursiveCharacterTextSplitter
+        from ragorft.benchmarks.models.lc_embeddings import SentenceEmbeddings
 
         if not documents:
             raise RagorftError("retrieval needs a corpus with documents (task = 'qa')")
         splitter = RecursiveCharacterTextSplitter(chunk_size=options.chunk_size, chunk_overlap=options.chunk_overlap)
         docs = [Document(page_content=d.text, metadata={"doc_id": d.id}) for d in documents]
         self.chunks = splitter.split_documents(docs)
-        embeddings = HuggingFaceEmbeddings(
-            model_name=resolve(options.embedding_model),
-            model_kwargs={"device": device},
-            encode_kwargs={"normalize_embeddings": True},
+        embeddings = SentenceEmbeddings(
+            resolve(options.embedding_model), device=device, encode_kwargs={"normalize_embeddings": True}
         )
         self.store = FAISS.from_documents(self.chunks, embeddings, distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
         self.k = options.k
@@ -105,8 +104,8 @@ class DocumentIndex:
 
 
 def options_of(cls: type, options: Any) -> Any:
-    """The part of a strategy's options that belongs to ``cls`` (a dataclass it inherits from)."""
-    return cls(**{f.name: getattr(options, f.name) for f in fields(cls)})
+    """The part of a strategy's options that belongs to ``cls`` (an options schema it inherits from)."""
+    return cls.model_validate({name: getattr(options, name) for name in cls.model_fields})
 
 
 class QAStrategy(Strategy):
@@ -115,6 +114,9 @@ class QAStrategy(Strategy):
     Subclasses add facts: ``train_pairs`` (fine-tuning in ``fit``) and/or retrieval (``retrieve``).
     """
 
+    task = "qa"
+    base_model_option = "model"
+    adapter = False
     devices = ("cuda", "cpu")
     peak_memory_mb = 3000
     #: "lora" or "full" for strategies that train; None for those that do not

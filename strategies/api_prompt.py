@@ -14,37 +14,35 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from ragorft.benchmarks.core.options import option
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.openai_backend import OpenAIChat
 from ragorft.strategies import register
 from ragorft.strategies._retrieval import NearestExamples
-from ragorft.strategies.base import Report, Strategy
+from ragorft.strategies.base import Report, Strategy, StrategyOptions
 from ragorft.strategies.few_shot import select_demos
 from ragorft.strategies.prompted_lm import INVALID_EXAMPLES_KEPT, PROMPTS_FILE, prompt_templates
 
 
-@dataclass
-class ApiPromptOptions:
+class ApiPromptOptions(StrategyOptions):
     api_model: str = "gpt-4o-mini"
     #: "" = the provider's default endpoint
-    base_url: str = option("", pattern=r"(https?://[^\s/]+(/\S*)?)?")
+    base_url: str = Field("", pattern=r"^(https?://[^\s/]+(/\S*)?)?$")
     #: the environment variable holding the key (the key itself never goes in a suite)
     api_key_env: str = "OPENAI_API_KEY"
     prompt: str = "intent"
     #: 0: fixed seeded demos (few_shot); k > 0: the k nearest training examples per query (rag_lm)
-    k: int = option(0, ge=0)
-    demos_per_label: int = option(1, ge=1)
-    order: str = option("shuffled", choices=("shuffled", "grouped"))
+    k: NonNegativeInt = 0
+    demos_per_label: PositiveInt = 1
+    order: Literal["shuffled", "grouped"] = "shuffled"
     embedding_model: str = "all-MiniLM-L6-v2"
-    max_concurrency: int = option(4, ge=1)
-    max_retries: int = option(4, ge=0)
-    max_tokens: int = option(16, ge=1)
+    max_concurrency: PositiveInt = 4
+    max_retries: NonNegativeInt = 4
+    max_tokens: PositiveInt = 16
     #: dollars one cell may spend; reaching it stops the run with a one-line error
-    budget_usd: float = option(1.0, gt=0)
+    budget_usd: PositiveFloat = 1.0
 
 
 def to_label(answer: str, labels: Sequence[str], by_lower: dict[str, str]) -> tuple[str, bool]:
@@ -60,6 +58,10 @@ def to_label(answer: str, labels: Sequence[str], by_lower: dict[str, str]) -> tu
 class ApiPrompt(Strategy):
     name = "api_prompt"
     Options = ApiPromptOptions
+    task = "classification"
+    role = "prompting"
+    base_model_option = "api_model"
+    adapter = False
     peak_memory_mb = 1200
     data_files = (PROMPTS_FILE,)
 

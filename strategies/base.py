@@ -1,14 +1,43 @@
 """The one protocol every strategy implements, and what the runner hands it.
 
-A strategy is configured by a dataclass of options (filled from the suite TOML; an unknown option
-is an error), fitted on a training budget, asked for labels, and asked what it cost. The runner
+A strategy is configured by a pydantic options schema (filled from the suite TOML; an unknown or
+ill-typed option is an error when the suite is read), says what it is on the class (the task it
+serves, its role in the decision, the option naming its base model), is fitted on a training
+budget, asked for labels, and asked what it cost. The runner
 times fit and predict and samples memory itself, so a strategy cannot misreport those; what only
 the strategy knows (parameters trained, LM tokens, training curves) it returns in ``report()``.
+
+A new strategy, in full (``strategies/majority.py``; the registry imports every module here)::
+
+    from ragorft.strategies import register
+    from ragorft.strategies.base import Strategy, StrategyOptions
+
+
+    class MajorityOptions(StrategyOptions):
+        pass
+
+
+    @register
+    class Majority(Strategy):
+        # always the most frequent training label: the floor every strategy must beat
+        name = "majority"
+        Options = MajorityOptions
+        task = "classification"
+        role = "retrieval"
+        base_model_option = None
+        adapter = False
+
+        def fit(self, train):
+            from collections import Counter
+
+            self.label = Counter(ex.label for ex in train).most_common(1)[0][0]
+
+        def predict(self, texts):
+            return [self.label] * len(texts)
 """
 
 from __future__ import annotations
 
-import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,9 +45,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.options import check_value
-from ragorft.benchmarks.data.cards import Example
+from ragorft.benchmarks.core.schema import validate
+from ragorft.benchmarks.core.strategy_options import StrategyOptions
+from ragorft.benchmarks.data.cards import TASKS, Example
 from ragorft.benchmarks.models.embeddings import Embedder
+
+__all__ = ["FitContext", "Report", "Strategy", "StrategyOptions", "ROLES", "TASKS", "check_metadata"]
+
+#: the roles a strategy may play, per task: what the decision compares it as
+ROLES: dict[str, tuple[str, ...]] = {
+    "classification": ("retrieval", "probe", "prompting", "fine-tune"),
+    "qa": ("closed_book", "rag", "ft_docs", "ft_qa", "ft_rag"),
+}
 
 
 @dataclass
@@ -53,10 +91,25 @@ class Report:
 
 
 class Strategy(ABC):
-    """Base class for strategies; subclasses set ``name`` and an ``Options`` dataclass."""
+    """Base class for strategies; subclasses set ``name``, an ``Options`` schema and their metadata.
+
+    The metadata (``task``, ``role``, ``base_model_option``, ``adapter``) is what the suite reader,
+    the decision and the tables read instead of a list of strategy names kept elsewhere: a new
+    strategy declares it once here, and :func:`ragorft.strategies.register` refuses one that does not.
+    """
 
     name: ClassVar[str]
-    Options: ClassVar[type]
+    Options: ClassVar[type[StrategyOptions]]
+    #: the corpus task it serves (a card's ``task``): "classification" or "qa"
+    task: ClassVar[str]
+    #: what the decision compares it as (``ROLES[task]``)
+    role: ClassVar[str]
+    #: the option that names the base model, None when it has none
+    base_model_option: ClassVar[str | None]
+    #: True when it trains adapters on a frozen base
+    adapter: ClassVar[bool]
+    #: True when the base it trains on is quantised (QLoRA's 4-bit NF4)
+    quantized: ClassVar[bool] = False
     #: expected peak resident memory in MiB, so a scheduler never runs more than fits
     peak_memory_mb: ClassVar[int] = 2048
     #: devices the strategy can use; the runner picks the first available
@@ -75,38 +128,27 @@ class Strategy(ABC):
         self.ctx = ctx
 
     @classmethod
-    def parse_options(cls, raw: dict[str, Any], *, where: str = "") -> Any:
-        """Build the Options dataclass from a TOML table; unknown, ill-typed or out-of-range keys are errors.
-
-        Ranges are declared on the fields (``benchmarks.core.options.option``), so a suite is
-        refused when it is read, not when a cell reaches the bad value.
-        """
-        known = {f.name: f for f in dataclasses.fields(cls.Options)}
-        unknown = sorted(set(raw) - set(known))
-        if unknown:
-            raise RagorftError(
-                f"strategy '{cls.name}' has no option(s) {', '.join(unknown)} (options: {', '.join(known)})",
-                path=where or None,
-            )
-        defaults = cls.Options()
-        for key, value in raw.items():
-            default = getattr(defaults, key)
-            numeric = isinstance(default, int | float) and not isinstance(default, bool)
-            if default is not None and (
-                (not isinstance(value, type(default)) and not (isinstance(default, float) and isinstance(value, int)))
-                or (numeric and isinstance(value, bool))  # TOML true is no count
-            ):
-                raise RagorftError(
-                    f"option '{key}' of '{cls.name}' must be {type(default).__name__}, got {value!r}",
-                    path=where or None,
-                )
-            check_value(known[key], value, cls.name, where or None)
-        return cls.Options(**raw)
+    def parse_options(cls, raw: dict[str, Any], *, where: str | Path = "", prefix: str = "options") -> Any:
+        """The ``Options`` schema from a TOML table: one line naming ``where`` (the file) and the
+        bad option as ``prefix.name`` (a suite passes ``run[i].options``)."""
+        return validate(cls.Options, raw, path=where or None, prefix=prefix)
 
     @classmethod
     def config(cls, options: Any) -> dict[str, Any]:
         """The effective options (defaults filled in) as plain data: the cache key and the record."""
-        return dataclasses.asdict(options)
+        return options.model_dump(mode="json")
+
+    @classmethod
+    def describe(cls, options: Any) -> dict[str, Any]:
+        """What this strategy is, with these options: the ``strategy_meta`` of every record."""
+        base = getattr(options, cls.base_model_option) if cls.base_model_option else None
+        return {
+            "task": cls.task,
+            "role": cls.role,
+            "base_model": base,
+            "adapter": cls.adapter,
+            "quantized": cls.quantized,
+        }
 
     def prepare(self, train: Sequence[Example]) -> None:
         """Untimed work whose result is cached across cells (e.g. embedding the training texts).
@@ -125,3 +167,22 @@ class Strategy(ABC):
 
     def report(self) -> Report:
         return Report()
+
+
+def check_metadata(cls: type[Strategy]) -> None:
+    """Refuse a strategy class that does not say what it is (see :class:`Strategy`)."""
+    name = getattr(cls, "name", None)
+    missing = [a for a in ("name", "Options", "task", "role", "base_model_option", "adapter") if not hasattr(cls, a)]
+    if missing:
+        raise RagorftError(f"strategy {name or cls.__qualname__!r} must declare {', '.join(missing)} on its class")
+    if not (isinstance(cls.Options, type) and issubclass(cls.Options, StrategyOptions)):
+        raise RagorftError(f"strategy '{name}': Options must subclass StrategyOptions, got {cls.Options!r}")
+    if cls.task not in ROLES:
+        raise RagorftError(f"strategy '{name}': task must be one of {', '.join(ROLES)}, got {cls.task!r}")
+    if cls.role not in ROLES[cls.task]:
+        allowed = ", ".join(ROLES[cls.task])
+        raise RagorftError(f"strategy '{name}': role for task {cls.task!r} must be one of {allowed}, got {cls.role!r}")
+    if cls.base_model_option is not None and cls.base_model_option not in cls.Options.model_fields:
+        raise RagorftError(f"strategy '{name}': base_model_option {cls.base_model_option!r} is not one of its options")
+    if not isinstance(cls.adapter, bool) or not isinstance(cls.quantized, bool):
+        raise RagorftError(f"strategy '{name}': adapter and quantized must be True or False")

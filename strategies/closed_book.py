@@ -6,13 +6,10 @@ strategy above it has injected knowledge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ragorft.strategies import register
 from ragorft.strategies._knowledge import QAOptions, QAStrategy
 
 
-@dataclass
 class ClosedBookOptions(QAOptions):
     pass
 
@@ -21,3 +18,4 @@ class ClosedBookOptions(QAOptions):
 class ClosedBook(QAStrategy):
     name = "closed_book"
     Options = ClosedBookOptions
+    role = "closed_book"

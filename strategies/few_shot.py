@@ -18,30 +18,27 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Literal
 
+from pydantic import NonNegativeInt
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.strategies import register
 from ragorft.strategies.base import Report
 from ragorft.strategies.prompted_lm import PromptedLM, PromptedLMOptions
 
 
-@dataclass
 class FewShotOptions(PromptedLMOptions):
     #: 0 = every example of the budget (N-shot means N demos per label); else at most this many
-    demos_per_label: int = option(0, ge=0)
+    demos_per_label: NonNegativeInt = 0
     #: "shuffled": demos in a seeded random order; "grouped": in label order
-    order: str = option("shuffled", choices=("shuffled", "grouped"))
+    order: Literal["shuffled", "grouped"] = "shuffled"
 
 
 def select_demos(
     train: Sequence[Example], labels: Sequence[str], per_label: int, order: str, seed: int
 ) -> list[Example]:
     """Seeded choice of ``per_label`` demos per label (fewer where the budget has fewer)."""
-    if order not in ("shuffled", "grouped"):
-        raise ValueError(f"few_shot: order must be 'shuffled' or 'grouped', not {order!r}")
     rng = random.Random(f"few_shot:{seed}")
     by_label: dict[str, list[Example]] = defaultdict(list)
     for ex in train:

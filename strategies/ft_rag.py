@@ -7,27 +7,19 @@ continued pre-training on the documents, Ovadia et al.'s FT+RAG. ``tune`` is "lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any, Literal
 
-from ragorft.benchmarks.core.errors import RagorftError
+from pydantic import PositiveFloat, PositiveInt
 from ragorft.benchmarks.models.qa_lm import CausalTrainOptions
 from ragorft.strategies import register
 from ragorft.strategies._knowledge import QAOptions, QAStrategy, RetrievalOptions
 
 
-@dataclass
 class FTRagOptions(QAOptions, RetrievalOptions, CausalTrainOptions):
-    learning_rate: float = 5e-4
-    epochs: int = 2
-    tune: str = "lora"
-    train_on: str = "qa"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.tune not in ("lora", "full"):
-            raise RagorftError(f"ft_rag: tune must be 'lora' or 'full', not {self.tune!r}")
-        if self.train_on not in ("qa", "documents"):
-            raise RagorftError(f"ft_rag: train_on must be 'qa' or 'documents', not {self.train_on!r}")
+    learning_rate: PositiveFloat = 5e-4
+    epochs: PositiveInt = 2
+    tune: Literal["lora", "full"] = "lora"
+    train_on: Literal["qa", "documents"] = "qa"
 
 
 @register
@@ -36,7 +28,13 @@ class FTRag(QAStrategy):
     #: every weight trains: fp32 weights + gradients + AdamW moments of a 135M model, plus activations
     peak_memory_mb = 5000
     Options = FTRagOptions
+    role = "ft_rag"
+    adapter = True  # with the default ``tune = "lora"``; describe() reads the options
     retrieves = True
+
+    @classmethod
+    def describe(cls, options: Any) -> dict[str, Any]:
+        return super().describe(options) | {"adapter": options.tune == "lora"}
 
     def method_name(self) -> str | None:
         return self.options.tune

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from pydantic import PositiveFloat, PositiveInt
 from ragorft.benchmarks.models.qa_lm import CausalTrainOptions
 from ragorft.strategies import register
 from ragorft.strategies._knowledge import QAOptions, QAStrategy
 
 
-@dataclass
 class FullFTDocsOptions(QAOptions, CausalTrainOptions):
-    learning_rate: float = 5e-5
-    epochs: int = 5
+    learning_rate: PositiveFloat = 5e-5
+    epochs: PositiveInt = 5
 
 
 @register
@@ -21,5 +19,6 @@ class FullFTDocs(QAStrategy):
     #: every weight trains: fp32 weights + gradients + AdamW moments of a 135M model, plus activations
     peak_memory_mb = 5000
     Options = FullFTDocsOptions
+    role = "ft_docs"
     method = "full"
     train_on = "documents"

@@ -11,34 +11,36 @@ abstains below a dev-calibrated probability (``strategies._abstain``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.models.tuning import best_trial, positive_grid, tuning_dev, tuning_report
+from ragorft.benchmarks.models.tuning import best_trial, tuning_dev, tuning_report
 from ragorft.strategies import register
 from ragorft.strategies._abstain import AbstainingClassifier
-from ragorft.strategies.base import Report, Strategy
+from ragorft.strategies.base import Report, Strategy, StrategyOptions
 
 
-@dataclass
-class LinearProbeOptions:
+class LinearProbeOptions(StrategyOptions):
     model: str = "all-MiniLM-L6-v2"
     #: inverse L2 regularisation strengths tried on dev; embeddings are unit vectors, so useful
     #: values are large (weak regularisation) compared with scikit-learn's default of 1
-    c_grid: list = field(default_factory=lambda: [1.0, 10.0, 100.0, 1000.0])
-    max_iter: int = option(3000, ge=1)
+    c_grid: list[PositiveFloat] = Field([1.0, 10.0, 100.0, 1000.0], min_length=1)
+    max_iter: PositiveInt = 3000
     #: 0 = the whole dev split; otherwise a stratified subset (>= 5 per class, see models.tuning)
-    max_dev_examples: int = option(0, ge=0)
+    max_dev_examples: NonNegativeInt = 0
 
 
 @register
 class LinearProbe(AbstainingClassifier, Strategy):
     name = "linear_probe"
     Options = LinearProbeOptions
+    task = "classification"
+    role = "probe"
+    base_model_option = "model"
+    adapter = False
     peak_memory_mb = 1500
 
     def prepare(self, train: Sequence[Example]) -> None:
@@ -52,7 +54,7 @@ class LinearProbe(AbstainingClassifier, Strategy):
 
     def fit(self, train: Sequence[Example]) -> None:
         o = self.options
-        grid = positive_grid("linear_probe", "c_grid", o.c_grid)
+        grid = [float(c) for c in o.c_grid]
         if not self.ctx.dev:
             raise RagorftError("linear_probe needs a dev split to choose C (the runner passes ctx.dev)")
         label_id = {lab: i for i, lab in enumerate(self.ctx.labels)}

@@ -16,3 +16,4 @@ class Lora(FinetuneStrategy):
     name = "lora"
     kind = "lora"
     Options = LoraOptions
+    adapter = True

@@ -6,22 +6,22 @@ question is seen. On the paraphrased corpus variant each fact is trained on in K
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from pydantic import PositiveFloat, PositiveInt
 from ragorft.benchmarks.models.qa_lm import CausalTrainOptions
 from ragorft.strategies import register
 from ragorft.strategies._knowledge import QAOptions, QAStrategy
 
 
-@dataclass
 class LoraDocsOptions(QAOptions, CausalTrainOptions):
-    learning_rate: float = 1e-3
-    epochs: int = 5
+    learning_rate: PositiveFloat = 1e-3
+    epochs: PositiveInt = 5
 
 
 @register
 class LoraDocs(QAStrategy):
     name = "lora_docs"
     Options = LoraDocsOptions
+    role = "ft_docs"
+    adapter = True
     method = "lora"
     train_on = "documents"

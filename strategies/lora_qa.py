@@ -7,22 +7,22 @@ should stay near closed-book; with retrieval (``ft_rag``) it may use the context
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from pydantic import PositiveFloat, PositiveInt
 from ragorft.benchmarks.models.qa_lm import CausalTrainOptions
 from ragorft.strategies import register
 from ragorft.strategies._knowledge import QAOptions, QAStrategy
 
 
-@dataclass
 class LoraQAOptions(QAOptions, CausalTrainOptions):
-    learning_rate: float = 5e-4
-    epochs: int = 2
+    learning_rate: PositiveFloat = 5e-4
+    epochs: PositiveInt = 2
 
 
 @register
 class LoraQA(QAStrategy):
     name = "lora_qa"
     Options = LoraQAOptions
+    role = "ft_qa"
+    adapter = True
     method = "lora"
     train_on = "qa"

@@ -2,10 +2,10 @@
 
 A prompt is a *prefix* that is the same for every query (instruction + label set, and for
 few_shot the fixed demonstrations) and a per-query *suffix* (rag_lm's retrieved demonstrations,
-then the query). The prefix is run through the model once; its KV cache is reused for each query
-and cropped back to the prefix afterwards (transformers 5 ``DynamicCache.crop`` takes a negative
-count of tokens to remove; layers with a sliding window cannot be rewound, so for those models
-the prefix cache is deep-copied per query instead).
+then the query). The prefix is run through the model once and its KV cache reused for each
+query, by the engine the ``engine`` option picks: transformers (``benchmarks/models/hf_engine.py``)
+or ctranslate2 (``benchmarks/models/ct2_engine.py``), both a ``LabelEngine``
+(``benchmarks/models/engine.py``). This module holds the strategy only.
 
 The answer is decoded under the label trie (benchmarks.label_decoding), so every prediction is a
 label. What unconstrained greedy decoding would have answered (on the distinct texts predicted,
@@ -15,27 +15,26 @@ the scoring pass's own generation (the walk's greedy run continued), elsewhere f
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import NonNegativeInt, PositiveInt
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.models.ct2_engine import ENGINES, STORAGE, CT2Engine
-from ragorft.benchmarks.models.label_decoding import GreedyWalk, LabelTrie, TrieWalk
-from ragorft.strategies.base import Report, Strategy
+from ragorft.benchmarks.models.ct2_engine import ENGINES, STORAGE, CT2Engine, max_positions, shared_ct2
+from ragorft.benchmarks.models.engine import LabelEngine
+from ragorft.benchmarks.models.hf_engine import PrefixCachedLM, TransformersEngine, shared_lm
+from ragorft.benchmarks.models.label_decoding import LabelTrie
+from ragorft.strategies.base import Report, Strategy, StrategyOptions
 
 PROMPTS_FILE = Path(__file__).with_name("prompts") / "intent.toml"
 INVALID_EXAMPLES_KEPT = 10
 
 
-@dataclass
-class PromptedLMOptions:
+class PromptedLMOptions(StrategyOptions):
     model: str = "SmolLM2-135M-Instruct"
     #: a table of strategies/prompts/intent.toml
     prompt: str = "intent"
@@ -45,19 +44,19 @@ class PromptedLMOptions:
     measure_unconstrained: bool = True
     #: ... on the first N distinct texts scored (0: all), a stratified prefix of the shared order:
     #: a weak prompt's free answers run to the length limit (1-shot SmolLM2: 4 of 11 minutes)
-    unconstrained_items: int = option(0, ge=0)
+    unconstrained_items: NonNegativeInt = 0
     #: queries decoded together in one forward pass per step (1: one at a time). 1 by default:
     #: on 2 CPU cores batching measured 0.57x for few_shot on Banking77 (every row still reads and
     #: copies the 3,000-token prefix cache; only weight reads are shared) and ~1.0x for rag_lm
     #: (its ~300-token suffixes are compute-bound), results/bench/. It pays where a forward pass
     #: is bound by weight reads, i.e. short prompts on a GPU.
-    batch_size: int = option(1, ge=1)
+    batch_size: PositiveInt = 1
     #: "ctranslate2" (int8 weights, static prompt cache; benchmarks/models/ct2_engine.py) or
     #: "transformers" (fp32/bf16, the reference the engine is tested against)
-    engine: str = option("ctranslate2", choices=ENGINES)
+    engine: Literal[ENGINES] = "ctranslate2"  # type: ignore[valid-type]
     #: the ctranslate2 compute type: "int8" (CPU default), "float32" (logits equal to the
     #: reference's up to rounding), "int8_float16" / "int8_bfloat16" / "bfloat16" (CUDA)
-    compute_type: str = option("int8", choices=tuple(STORAGE))
+    compute_type: Literal[tuple(STORAGE)] = "int8"  # type: ignore[valid-type]
 
 
 @cache
@@ -68,134 +67,13 @@ def prompt_templates(name: str) -> dict[str, str]:
     return table[name]
 
 
-@cache
-def shared_lm(name: str, device: str) -> tuple[Any, Any]:
-    """One copy per process of a model used for inference only (prompting never modifies it)."""
-    import torch
-    from ragorft.benchmarks.models.lm import load_causal_lm
-
-    torch.set_num_threads(min(torch.get_num_threads(), 2))
-    return load_causal_lm(name, device)
-
-
-@cache
-def shared_ct2(name: str, compute_type: str) -> tuple[str, Any, int]:
-    """(transformers folder, tokenizer, parameter count) without loading the torch weights."""
-    from ragorft.benchmarks.models.ct2_engine import checkpoint_params, ct2_folder
-    from ragorft.benchmarks.models.lm import causal_lm_folder, load_tokenizer
-
-    folder = causal_lm_folder(name)
-    ct2_folder(folder, compute_type)  # convert once, before any timing
-    return folder, load_tokenizer(folder), checkpoint_params(folder)
-
-
-class TransformersEngine:
-    """The reference engine: transformers forward passes over a ``PrefixCachedLM``, one query at a
-    time or batched (``batch_size``), driving the label-trie walk or plain greedy decoding."""
-
-    def __init__(self, runner: PrefixCachedLM, model: Any, pad_id: int, batch_size: int):
-        self.runner, self.model, self.pad_id, self.batch_size = runner, model, pad_id, batch_size
-
-    def _batches(self, suffixes: Sequence[Sequence[int]]) -> list[list[int]]:
-        """Indices in batches of similar suffix length (left-padding wastes the least)."""
-        order = sorted(range(len(suffixes)), key=lambda i: len(suffixes[i]))
-        size = max(1, self.batch_size)
-        return [order[i : i + size] for i in range(0, len(order), size)]
-
-    def _decode(self, suffixes: Sequence[Sequence[int]], make_walk: Any) -> list[Any]:
-        """Run ``make_walk(rows)`` walks over every suffix; return (walk, row) per suffix.
-
-        Batched where ``batch_size`` > 1 and the model's cache allows it, one query at a time
-        otherwise; the walks are the same either way.
-        """
-        from ragorft.benchmarks.models.batched_decoding import decode_batch
-        from ragorft.benchmarks.models.label_decoding import decode_one
-
-        walks: list[Any] = [None] * len(suffixes)
-        if not (self.batch_size > 1 and self.runner.batchable):
-            for i, suffix in enumerate(suffixes):
-                walk = make_walk(1)
-                cache_, logits = self.runner.start(list(suffix))
-                decode_one(walk, logits, lambda ids, c=cache_: self.runner.step(c, ids))
-                walks[i] = (walk, 0)
-            return walks
-        cache_, prefix_len = self.runner.prefix_state()
-        for rows in self._batches(suffixes):
-            walk = make_walk(len(rows))
-            feeds = [self.runner.first_feed(list(suffixes[i])) for i in rows]
-            decode_batch(self.model, cache_, prefix_len, feeds, walk, self.pad_id)
-            for j, i in enumerate(rows):
-                walks[i] = (walk, j)
-        return walks
-
-    def labels(self, suffixes: Sequence[Sequence[int]], trie: LabelTrie) -> list[tuple[str, int]]:
-        return [(w.labels[j], w.generated[j]) for w, j in self._decode(suffixes, lambda n: TrieWalk(trie, n))]
-
-    def greedy_all(self, suffixes: Sequence[Sequence[int]], stop: set[int], limit: int) -> list[list[int]]:
-        return [w.tokens[j] for w, j in self._decode(suffixes, lambda n: GreedyWalk(n, stop, limit))]
-
-
-class PrefixCachedLM:
-    """Run prompts that share a prefix, with or without reusing the prefix's KV cache."""
-
-    def __init__(self, model: Any, prefix_ids: list[int], use_cache: bool):
-        import torch
-        from transformers import DynamicCache
-        from transformers.cache_utils import DynamicLayer
-
-        self.model, self.prefix_ids, self.use_cache = model, prefix_ids, use_cache
-        self.torch = torch
-        self.new_cache = lambda: DynamicCache(config=model.config)
-        self.cache = None
-        if use_cache:
-            self.cache = self.new_cache()
-            with torch.inference_mode():
-                model(input_ids=torch.tensor([prefix_ids]), past_key_values=self.cache, use_cache=True)
-            self.croppable = all(type(layer) is DynamicLayer for layer in self.cache.layers)
-
-    @property
-    def batchable(self) -> bool:
-        """Batched decoding masks padding inside the cache: fine for full-attention layers only."""
-        return not self.use_cache or self.croppable
-
-    def prefix_state(self) -> tuple[Any | None, int]:
-        """(the prefix's cache rewound to the prefix, its length), or (None, 0) without a cache."""
-        if not self.use_cache:
-            return None, 0
-        extra = self.cache.get_seq_length() - len(self.prefix_ids)
-        if extra:
-            self.cache.crop(-extra)
-        return self.cache, len(self.prefix_ids)
-
-    def first_feed(self, suffix_ids: list[int]) -> list[int]:
-        return list(suffix_ids) if self.use_cache else self.prefix_ids + list(suffix_ids)
-
-    def start(self, suffix_ids: list[int]) -> tuple[Any, Any]:
-        """Feed prefix (cached or not) + suffix; return (cache to extend, logits of the last position)."""
-        if self.use_cache:
-            cache_ = self.prefix_state()[0] if self.croppable else copy.deepcopy(self.cache)
-            ids = suffix_ids
-        else:
-            cache_, ids = self.new_cache(), self.prefix_ids + suffix_ids
-        return cache_, self.step(cache_, ids)[-1]
-
-    def step(self, cache_: Any, ids: list[int]) -> Any:
-        """Feed ``ids``; return the logits of the last position only (shape ``[1, vocab]``).
-
-        Only the last position's logits are ever read, and the LM head over a 49k vocabulary
-        costs about a quarter of the forward pass per position: ``logits_to_keep=1`` skips it
-        for the rest of a ~300-token rag_lm suffix.
-        """
-        with self.torch.inference_mode():
-            out = self.model(
-                input_ids=self.torch.tensor([ids]), past_key_values=cache_, use_cache=True, logits_to_keep=1
-            )
-        return out.logits[0].float()
-
-
 class PromptedLM(Strategy):
     """Base of the LM strategies: subclasses choose the prefix demos and per-query demos."""
 
+    task = "classification"
+    role = "prompting"
+    base_model_option = "model"
+    adapter = False
     peak_memory_mb = 2500
     data_files = (PROMPTS_FILE,)
 
@@ -267,17 +145,18 @@ class PromptedLM(Strategy):
             self.max_positions = getattr(self.model.config, "max_position_embeddings", None)
         else:
             folder, self.tokenizer, self.n_params = shared_ct2(o.model, o.compute_type)
-            self.max_positions = _max_positions(folder)
+            self.max_positions = max_positions(folder)
         self.load_seconds = time.perf_counter() - t0
         self._setup_prompt()
         self.prefix_demos = self.fixed_demos(train)
         self.prefix_text = self._render(self.prefix_demos, None, system=True)
         prefix_ids = self.tokenizer.encode(self.prefix_text, add_special_tokens=False)
+        self.engine: LabelEngine
         if o.engine == "transformers":
             self.runner = PrefixCachedLM(self.model, prefix_ids, o.prefix_cache)
             tok = self.tokenizer
             pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-            self.engine: Any = TransformersEngine(self.runner, self.model, pad, o.batch_size)
+            self.engine = TransformersEngine(self.runner, self.model, pad, o.batch_size)
         else:
             self.runner = self.engine = CT2Engine(
                 folder,
@@ -301,7 +180,7 @@ class PromptedLM(Strategy):
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         suffixes = self._suffixes(texts)
-        if self.options.measure_unconstrained and isinstance(self.engine, CT2Engine):
+        if self.options.measure_unconstrained and self.engine.answers_while_scoring:  # a ScoringAnswerEngine
             decoded = self._labels_and_answers(texts, suffixes)
         else:
             decoded = self.engine.labels(suffixes, self.trie)
@@ -389,12 +268,3 @@ class PromptedLM(Strategy):
             tokens_out=self.tokens_out,
             extra=extra,
         )
-
-
-def _max_positions(hf_folder: Any) -> int | None:
-    """The model's context length from its converted checkpoint's config (the ctranslate2 path has no torch model)."""
-    import json
-    from pathlib import Path
-
-    config = json.loads((Path(hf_folder) / "config.json").read_text(encoding="utf-8"))
-    return config.get("max_position_embeddings") or (config.get("text_config") or {}).get("max_position_embeddings")

@@ -17,4 +17,6 @@ class QLora(FinetuneStrategy):
     name = "qlora"
     kind = "qlora"
     Options = LoraOptions
+    adapter = True
+    quantized = True
     peak_memory_mb = 2000

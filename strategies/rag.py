@@ -17,33 +17,36 @@ similarity among the winning label's neighbours is below a threshold calibrated 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
+from pydantic import PositiveInt
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.models.tuning import best_trial, positive_grid, tuning_report
+from ragorft.benchmarks.models.tuning import best_trial, tuning_report
 from ragorft.strategies import register
 from ragorft.strategies._abstain import AbstainingClassifier
 from ragorft.strategies._retrieval import NearestExamples
-from ragorft.strategies.base import Report, Strategy
+from ragorft.strategies.base import Report, Strategy, StrategyOptions
 
 
-@dataclass
-class RagOptions:
-    k: int = option(10, ge=1)
+class RagOptions(StrategyOptions):
+    k: PositiveInt = 10
     embedding_model: str = "all-MiniLM-L6-v2"
     #: "similarity": each neighbour votes with its cosine similarity; "uniform": one vote each
-    weighting: str = option("similarity", choices=("similarity", "uniform"))
+    weighting: Literal["similarity", "uniform"] = "similarity"
     #: candidate k values chosen on the whole dev split (empty: ``k`` as given, untuned)
-    k_grid: list = field(default_factory=list)
+    k_grid: list[PositiveInt] = []
 
 
 @register
 class Rag(AbstainingClassifier, Strategy):
     name = "rag"
     Options = RagOptions
+    task = "classification"
+    role = "retrieval"
+    base_model_option = "embedding_model"
+    adapter = False
     peak_memory_mb = 1500
 
     def prepare(self, train: Sequence[Example]) -> None:
@@ -64,9 +67,6 @@ class Rag(AbstainingClassifier, Strategy):
         dev = self.ctx.dev
         if not dev:
             raise RagorftError("rag: k_grid needs a dev split to choose k (the runner passes ctx.dev)")
-        positive_grid("rag", "k_grid", self.options.k_grid)
-        if any(not isinstance(k, int) for k in self.options.k_grid):
-            raise RagorftError(f"rag: k_grid must list whole numbers, not {self.options.k_grid!r}")
         grid = list(self.options.k_grid)
         texts, gold = [ex.text for ex in dev], np.array([self.label_ids.get(ex.label, -1) for ex in dev])
         sims, idx = self.nearest.search(texts, min(max(grid), self.n_train))

@@ -9,18 +9,16 @@ and the query are the per-query suffix. "GPT-4 + RAG(20)" of Loukas et al. 2023,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from ragorft.benchmarks.core.options import option
+from pydantic import PositiveInt
 from ragorft.benchmarks.data.cards import Example
 from ragorft.strategies import register
 from ragorft.strategies._retrieval import NearestExamples
 from ragorft.strategies.prompted_lm import PromptedLM, PromptedLMOptions
 
 
-@dataclass
 class RagLMOptions(PromptedLMOptions):
-    k: int = option(10, ge=1)
+    k: PositiveInt = 10
     embedding_model: str = "all-MiniLM-L6-v2"
 
 

@@ -6,13 +6,10 @@ cost; each query embeds the question and searches the store, the serving path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ragorft.strategies import register
 from ragorft.strategies._knowledge import QAOptions, QAStrategy, RetrievalOptions
 
 
-@dataclass
 class RagQAOptions(QAOptions, RetrievalOptions):
     pass
 
@@ -21,4 +18,5 @@ class RagQAOptions(QAOptions, RetrievalOptions):
 class RagQA(QAStrategy):
     name = "rag_qa"
     Options = RagQAOptions
+    role = "rag"
     retrieves = True

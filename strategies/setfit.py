@@ -19,47 +19,44 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.options import option
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import torch_threads
 from ragorft.benchmarks.models.registry import resolve
 from ragorft.benchmarks.models.tuning import (
     best_trial,
     learning_rate_grid,
-    positive_grid,
     still_rising,
     tuning_dev,
     tuning_report,
 )
 from ragorft.strategies import register
 from ragorft.strategies._abstain import AbstainingClassifier
-from ragorft.strategies.base import Report, Strategy
+from ragorft.strategies.base import Report, Strategy, StrategyOptions
 
 
-@dataclass
-class SetFitOptions:
+class SetFitOptions(StrategyOptions):
     model: str = "all-MiniLM-L6-v2"
     #: the maximum number of body epochs (early stopping on dev decides how many run)
-    epochs: int = option(3, ge=1)
-    patience: int = option(1, ge=1)
+    epochs: PositiveInt = 3
+    patience: PositiveInt = 1
     #: body learning-rate grid chosen on dev; empty = [learning_rate]
-    learning_rate: float = option(2e-5, gt=0)
-    learning_rates: list = field(default_factory=list)
+    learning_rate: PositiveFloat = 2e-5
+    learning_rates: list[NonNegativeFloat] = []
     #: pairs per training example per epoch (setfit's ``num_iterations``; 20 in the paper)
-    num_iterations: int = option(5, ge=1)
+    num_iterations: PositiveInt = 5
     #: 0 = every drawn pair; otherwise at most this many optimiser steps per epoch (CPU budgets)
-    max_steps_per_epoch: int = option(0, ge=0)
-    batch_size: int = option(16, ge=1)
-    max_length: int = option(64, ge=1)
+    max_steps_per_epoch: NonNegativeInt = 0
+    batch_size: PositiveInt = 16
+    max_length: PositiveInt = 64
     #: 0 = the whole dev split; otherwise a stratified subset (>= 5 per class, see models.tuning)
-    max_dev_examples: int = option(0, ge=0)
+    max_dev_examples: NonNegativeInt = 0
     #: the logistic-regression head's C, chosen on dev after each epoch (as linear_probe's)
-    head_c_grid: list = field(default_factory=lambda: [10.0, 100.0, 1000.0])
+    head_c_grid: list[PositiveFloat] = Field([10.0, 100.0, 1000.0], min_length=1)
 
 
 def _dataset(texts: Sequence[str], labels: Sequence[int]) -> Any:
@@ -72,6 +69,10 @@ def _dataset(texts: Sequence[str], labels: Sequence[int]) -> Any:
 class SetFit(AbstainingClassifier, Strategy):
     name = "setfit"
     Options = SetFitOptions
+    task = "classification"
+    role = "fine-tune"
+    base_model_option = "model"
+    adapter = False
     devices = ("cuda", "cpu")
     peak_memory_mb = 3000
 
@@ -152,8 +153,7 @@ class SetFit(AbstainingClassifier, Strategy):
         o = self.options
         if not self.ctx.dev:
             raise RagorftError("setfit needs a dev split for early stopping (the runner passes ctx.dev)")
-        grid = learning_rate_grid("setfit", o.learning_rates, o.learning_rate)
-        positive_grid("setfit", "head_c_grid", o.head_c_grid)
+        grid = learning_rate_grid(o.learning_rates, o.learning_rate)
         torch_threads()
         label_id = {lab: i for i, lab in enumerate(self.ctx.labels)}
         data = _dataset([ex.text for ex in train], [label_id[ex.label] for ex in train])

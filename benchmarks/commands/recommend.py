@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ragorft.benchmarks.publish.summary import Pricing
+    from ragorft.benchmarks.decide import Pricing
 
 REQUIREMENT_FLAGS = (
     "accuracy_bar",
@@ -45,14 +45,13 @@ def requirement_args(r: argparse.ArgumentParser) -> None:
         "--accuracy-on", choices=("all", "in_scope"), help="judge the bar on all items or in-scope ones only"
     )
     r.add_argument("--min-oos-recall", help="lowest acceptable out-of-scope recall (lower bound), e.g. 40%%")
-    r.add_argument("--prices", help="prices TOML (default: benchmarks/prices.toml)")
+    r.add_argument("--prices", help="prices TOML (default: benchmarks/core/prices.toml)")
 
 
 def pricing_from_args(args: argparse.Namespace, suite_requirement: dict[str, Any], source: str) -> Pricing:
     """The suite's [requirement] overridden by the flags, and the prices; an unknown machine fails here."""
-    from ragorft.benchmarks.decide import Requirement
-    from ragorft.benchmarks.publish.summary import Pricing
-    from ragorft.benchmarks.score.costs import load_prices
+    from ragorft.benchmarks.decide import Pricing, Requirement
+    from ragorft.benchmarks.score.pricing import load_prices
 
     base = Requirement.from_mapping(suite_requirement, source=source)
     req = base.merged({name: getattr(args, name, None) for name in REQUIREMENT_FLAGS})

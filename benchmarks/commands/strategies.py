@@ -1,4 +1,4 @@
-"""`ragorft strategies`: list the registered strategies."""
+"""`ragorft strategies`: list the registered strategies with what each says it is (task, role)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def cmd_strategies(args: argparse.Namespace) -> int:
     for name in strategies.names():
         cls = strategies.get(name)
         doc = (sys.modules[cls.__module__].__doc__ or "").strip().splitlines()[0]
-        print(f"{name}\t{doc}")
+        print(f"{name}\t{cls.task}\t{cls.role}\t{doc}")
     return 0
 
 

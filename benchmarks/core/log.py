@@ -79,6 +79,8 @@ def quiet_libraries(debug: bool = False) -> None:
     # deprecation notices of the libraries' own internals are for their maintainers, not a bench
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    for category in (FutureWarning, DeprecationWarning):  # ...but ragorft's own deprecations always show
+        warnings.filterwarnings("default", category=category, module=r"ragorft\.")
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.ERROR)
     # setfit sets its root logger to INFO when setfit.trainer is imported (inside a cell, after

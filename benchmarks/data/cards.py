@@ -21,17 +21,13 @@ from typing import Any
 
 from ragorft.benchmarks.core.atomic import sha256_bytes, sha256_file, sha256_text, write_bytes
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.names import check_name
 from ragorft.benchmarks.core.paths import CORPORA_DIR, cache_root, inside
+from ragorft.benchmarks.core.schema import validate
 from ragorft.benchmarks.core.tomlio import read_toml
-from ragorft.benchmarks.data import card_fields as cf
-from ragorft.benchmarks.data.card_fields import FileSpec, SplitSpec
+from ragorft.benchmarks.data.card_schema import CardSchema, FileSpec, Reference, SplitSpec
+from ragorft.benchmarks.data.synthetic import BiosParams
 
 __all__ = ["Corpus", "CorpusCard", "Example", "FileSpec", "SplitSpec", "load_corpus", "read_card", "recorded_card"]
-
-FORMATS = ("csv", "clinc-json", "jsonl", "qa-json", "squad-json")
-TASKS = ("classification", "qa")
-QA_FORMATS = ("qa-json", "squad-json")  # the formats of task = "qa" (benchmarks/data/qa.py)
 
 
 @dataclass(frozen=True)
@@ -59,10 +55,10 @@ class CorpusCard:
     out_of_scope_label: str | None = None
     monthly_queries: float = 1_000_000
     cost_per_error: float | None = None  # [costs] cost_per_error: USD one wrong answer costs; None: not priced
-    references: list[dict[str, Any]] = field(default_factory=list)
-    #: task "qa": the [format] table's extra keys (squad-json's article split) and [generator]
+    references: list[Reference] = field(default_factory=list)
+    #: task "qa": the [format] table's squad-json keys (its article split) and [generator]
     format_options: dict[str, Any] = field(default_factory=dict)
-    generator: dict[str, Any] | None = None
+    generator: BiosParams | None = None
 
     @property
     def card_path(self) -> Path:
@@ -96,49 +92,34 @@ def find_card(name_or_path: str | Path) -> Path:
 
 
 def read_card(name_or_path: str | Path) -> CorpusCard:
+    """The card, validated by :class:`CardSchema`: one line naming the card and the field on any bad value."""
     path = find_card(name_or_path)
-    raw = read_toml(path)
-    name = check_name(cf.require(raw, "name", str, path), "corpus name", path=path)
-    if name != path.parent.name:  # the mirror and cache are laid out by name: one name, one folder
-        raise RagorftError(f"corpus name '{name}' differs from its folder's name '{path.parent.name}'", path=path)
-    task = cf.require(raw, "task", str, path)
-    if task not in TASKS:
-        raise RagorftError(f"task '{task}' not supported (supported: {', '.join(TASKS)})", path=path)
-    files = cf.files(raw, path)
-    fmt = cf.require(raw, "format", dict, path)
-    kind = cf.require(fmt, "kind", str, path)
-    if kind not in FORMATS:
-        raise RagorftError(f"format '{kind}' unknown (known: {', '.join(FORMATS)})", path=path)
-    for key in ("text_column", "label_column"):
-        if not isinstance(fmt.get(key, ""), str):
-            raise RagorftError(f"[format] {key} must be a string, got {fmt[key]!r}", path=path)
-    oos = raw.get("out_of_scope_label")
-    if oos is not None and not isinstance(oos, str):
-        raise RagorftError(f"out_of_scope_label must be a string, got {oos!r}", path=path)
-    if (task == "qa") != (kind in QA_FORMATS):
+    spec = validate(CardSchema, read_toml(path), path=path)
+    if spec.name != path.parent.name:  # the mirror and cache are laid out by name: one name, one folder
         raise RagorftError(
-            f"format '{kind}' does not fit task '{task}' (qa formats: {', '.join(QA_FORMATS)})", path=path
+            f"name: corpus name '{spec.name}' differs from its folder's name '{path.parent.name}'", path=path
         )
-    generator = raw.get("generator")
-    if generator is not None and not isinstance(generator, dict):
-        raise RagorftError("[generator] must be a table", path=path)
+    dup = spec.duplicate_file()
+    if dup is not None:
+        raise RagorftError(f"files[{dup[0]}].path: '{dup[1]}' is listed twice in [[files]]", path=path)
+    fmt = spec.format
     return CorpusCard(
-        name=name,
-        task=task,
+        name=spec.name,
+        task=spec.task,
         folder=path.parent,
-        licence=str(raw.get("licence", "unknown")),
-        citation=str(raw.get("citation", "")),
-        files=files,
-        format=kind,
-        splits=cf.splits(raw, files, path),
-        text_column=str(fmt.get("text_column", "text")),
-        label_column=str(fmt.get("label_column", "label")),
-        out_of_scope_label=oos,
-        monthly_queries=cf.monthly_queries(raw, path),
-        cost_per_error=cf.cost_per_error(raw, path),
-        references=cf.references(raw, path),
-        format_options={k: v for k, v in fmt.items() if k not in ("kind", "text_column", "label_column")},
-        generator=generator,
+        licence=spec.licence,
+        citation=spec.citation,
+        files={f.path: f for f in spec.files},
+        format=fmt.kind,
+        splits=dict(spec.splits),
+        text_column=fmt.text_column,
+        label_column=fmt.label_column,
+        out_of_scope_label=spec.out_of_scope_label,
+        monthly_queries=spec.costs.monthly_queries,
+        cost_per_error=spec.costs.cost_per_error,
+        references=list(spec.references),
+        format_options=fmt.options,
+        generator=spec.generator,
     )
 
 

@@ -154,22 +154,10 @@ def squad_split(path: Path, text: str, split: SquadSplit) -> tuple[list[Document
     return docs, rows
 
 
-def _squad_options(options: dict[str, Any], path: Path) -> SquadSplit:
-    known = set(SquadSplit.__dataclass_fields__)
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise RagorftError(
-            f"[format] has unknown key(s) {', '.join(unknown)} (squad-json: {', '.join(known)})", path=path
-        )
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in options.values()):
-        raise RagorftError("[format] test_articles, train_articles and seed must be non-negative integers", path=path)
-    return SquadSplit(**options)
-
-
 def split_rows(path: Path, text: str, fmt: str, options: dict[str, Any], keys: tuple[str, ...]) -> list[QARow]:
     """The questions of one split (the lists named by ``keys``) of a qa-json or squad-json file."""
     if fmt == "squad-json":
-        _, rows = squad_split(path, text, _squad_options(options, path))
+        _, rows = squad_split(path, text, SquadSplit(**options))
         out = [r for k in keys for r in rows.get(k, [])]
     else:
         ids = {d.id for d in read_documents(path, text)}
@@ -181,5 +169,5 @@ def split_rows(path: Path, text: str, fmt: str, options: dict[str, Any], keys: t
 
 def documents(path: Path, text: str, fmt: str, options: dict[str, Any]) -> list[Document]:
     if fmt == "squad-json":
-        return squad_split(path, text, _squad_options(options, path))[0]
+        return squad_split(path, text, SquadSplit(**options))[0]
     return read_documents(path, text)

@@ -23,14 +23,16 @@ The output is a qa-json file (``benchmarks/data/qa.py``), the same bytes for the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import ConfigDict, Field, Strict
 from ragorft.benchmarks.core.atomic import sha256_bytes, write_bytes
+from ragorft.benchmarks.core.constrained import Fraction, NonNegInt, PosInt
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.log import get_logger
+from ragorft.benchmarks.core.schema import Schema, validate
 
 log = get_logger(__name__)
 
@@ -85,14 +87,24 @@ QUESTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class BiosParams:
-    entities: int = 200
-    paraphrases: int = 1
-    seed: int = 0
+class BiosParams(Schema):
+    """The generator's parameters; a card's ``[generator]`` table is read as :class:`GeneratorTable`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["bios"] = "bios"
+    entities: Annotated[int, Strict(), Field(ge=10)] = 200  # fewer people leave a split empty
+    paraphrases: PosInt = 1
+    seed: NonNegInt = 0
     #: shares of the people whose questions go to dev and test (the rest: QA training)
-    dev_fraction: float = 0.1
-    test_fraction: float = 0.4
+    dev_fraction: Fraction = 0.1
+    test_fraction: Fraction = 0.4
+
+
+class GeneratorTable(BiosParams):
+    """A card's ``[generator]``: ``kind`` is required there, so a table of another kind is refused."""
+
+    kind: Literal["bios"]
 
 
 def _word(rng: np.random.Generator, syllables: int) -> str:
@@ -146,8 +158,6 @@ def _render(person: dict[str, Any], rng: np.random.Generator, permute: bool) -> 
 
 def generate_bios(p: BiosParams) -> dict[str, Any]:
     """The corpus as a qa-json object (documents, train, dev, test)."""
-    if p.entities < 10 or p.paraphrases < 1:
-        raise ValueError(f"need at least 10 entities and 1 paraphrase, got {p.entities} and {p.paraphrases}")
     rng = np.random.default_rng([p.seed, 1])
     people = _people(p, rng)
     docs = []
@@ -161,7 +171,7 @@ def generate_bios(p: BiosParams) -> dict[str, Any]:
     n_test = max(1, round(p.test_fraction * len(people)))
     n_dev = max(1, round(p.dev_fraction * len(people)))
     groups = {"test": order[:n_test], "dev": order[n_test : n_test + n_dev], "train": order[n_test + n_dev :]}
-    out: dict[str, Any] = {"documents": docs, "generator": {"kind": "bios", **p.__dict__}}
+    out: dict[str, Any] = {"documents": docs, "generator": p.model_dump()}
     doc_ids: dict[str, list[str]] = {}
     for d in docs:
         doc_ids.setdefault(d["id"].split("#")[0], []).append(d["id"])
@@ -183,38 +193,17 @@ def bios_bytes(p: BiosParams) -> bytes:
 
 
 def params_from(table: dict[str, Any], card: Path) -> BiosParams:
-    """A card's ``[generator]`` table as parameters (``kind = "bios"``); any other key is an error."""
-    table = dict(table)
-    kind = table.pop("kind", None)
-    if kind != "bios":
-        raise RagorftError(f"[generator] kind must be 'bios', got {kind!r}", path=card)
-    known = set(BiosParams.__dataclass_fields__)
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise RagorftError(
-            f"[generator] has unknown key(s) {', '.join(unknown)} (known: {', '.join(known)})", path=card
-        )
-    defaults = BiosParams()
-    for key, value in table.items():
-        if not isinstance(value, type(getattr(defaults, key))) or isinstance(value, bool):
-            raise RagorftError(f"[generator] {key} must be {type(getattr(defaults, key)).__name__}", path=card)
-    try:
-        return BiosParams(**table)
-    except ValueError as exc:
-        raise RagorftError(str(exc), path=card) from exc
+    """A card's ``[generator]`` table as parameters (``kind = "bios"``); one line naming the card otherwise."""
+    return validate(GeneratorTable, table, path=card, prefix="generator")
 
 
-def generate_into(table: dict[str, Any], dest: Path, sha256: str, card: Path) -> None:
+def generate_into(params: BiosParams, dest: Path, sha256: str, card: Path) -> None:
     """Generate the card's corpus into the cache, refusing output whose checksum the card does not name.
 
     A mismatch means the generator changed (or the card's parameters did): the numbers would no
     longer be comparable with earlier records, so it is an error, not a silent regeneration.
     """
-    params = params_from(table, card)
-    try:
-        data = bios_bytes(params)
-    except ValueError as exc:
-        raise RagorftError(str(exc), path=card) from exc
+    data = bios_bytes(params)
     got = sha256_bytes(data)
     if got != sha256:
         raise RagorftError(f"generated corpus has sha256 {got}, the card says {sha256}", path=card)

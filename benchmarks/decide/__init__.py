@@ -7,12 +7,13 @@ from ragorft.benchmarks.decide.candidates import (
     requirement_cost,
 )
 from ragorft.benchmarks.decide.render import Decision, Step
-from ragorft.benchmarks.decide.requirement import Requirement
+from ragorft.benchmarks.decide.requirement import Pricing, Requirement
 from ragorft.benchmarks.decide.tree import recommend, recommend_all
 
 __all__ = [
     "Candidate",
     "Decision",
+    "Pricing",
     "Requirement",
     "Step",
     "cost_per_error_for",

@@ -20,7 +20,8 @@ from ragorft.benchmarks.data.cards import recorded_card
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.models.registry import nominal_params
 from ragorft.benchmarks.records.store import corpus_source
-from ragorft.benchmarks.score.costs import CostBreakdown, Prices, cost_breakdown
+from ragorft.benchmarks.score.costs import CostBreakdown, cost_breakdown
+from ragorft.benchmarks.score.pricing import Prices
 from ragorft.benchmarks.score.stats import item_correctness, seeds_items_ci
 
 # Bytes per stored weight by the record's precision. NF4 packs two weights per byte plus one fp32
@@ -157,7 +158,7 @@ class Candidate:
     def bytes_per_param(self) -> tuple[float, str]:
         """(bytes per stored base weight, where it came from) from the record's precision or dtype."""
         extra = self.record.get("report") or {}
-        if extra.get("kind") == "qlora":
+        if self.record["strategy_meta"]["quantized"]:
             return BYTES_PER_PARAM["nf4"], "nf4 base (qlora): 0.5 + fp32 absmax per 64 weights"
         for key in ("precision", "dtype"):
             value = str(extra.get(key) or (self.record.get("options") or {}).get(key) or "").lower()

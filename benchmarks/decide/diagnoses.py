@@ -248,5 +248,6 @@ class Diagnoses:
 
 def _is_adapter(c: Candidate) -> bool:
     cost = c.record.get("cost") or {}
-    kind = (c.record.get("report") or {}).get("kind")
-    return kind in ("lora", "qlora") or 0 < int(cost.get("params_trained") or 0) < int(cost.get("params_total") or 0)
+    return bool(c.record["strategy_meta"]["adapter"]) or (
+        0 < int(cost.get("params_trained") or 0) < int(cost.get("params_total") or 0)
+    )

@@ -24,14 +24,12 @@ from typing import Any
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.score.stats import PairedComparison, compare, significant
 
-ROLES = {
-    "closed_book": "closed",
-    "rag_qa": "rag",
-    "lora_docs": "ft_docs",
-    "full_ft_docs": "ft_docs",
-    "lora_qa": "ft_qa",
-    "ft_rag": "ft_rag",
-}
+#: the roles the branch compares (a strategy's ``role`` on its class, carried in every record)
+ROLE_NAMES = ("closed_book", "rag", "ft_docs", "ft_qa", "ft_rag")
+
+
+def role_of(record: dict[str, Any]) -> str:
+    return record["strategy_meta"]["role"]
 
 
 @dataclass
@@ -52,7 +50,7 @@ def _better(c: PairedComparison) -> bool:
 
 
 def _members(records: dict[str, dict[str, Any]], role: str) -> list[tuple[str, dict[str, Any]]]:
-    return sorted((n, r) for n, r in records.items() if ROLES.get(r.get("strategy", "")) == role)
+    return sorted((n, r) for n, r in records.items() if role_of(r) == role)
 
 
 def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> KnowledgeVerdict:
@@ -63,10 +61,16 @@ def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> Kn
     accurate run on the test set first and then testing only that one would be a selection the
     p-values do not account for.
     """
-    members = {role: _members(records, role) for role in set(ROLES.values())}
+    members = {role: _members(records, role) for role in ROLE_NAMES}
     steps: list[Step] = []
 
-    questions = [("rag", "closed"), ("ft_docs", "closed"), ("rag", "ft_docs"), ("ft_qa", "closed"), ("ft_rag", "rag")]
+    questions = [
+        ("rag", "closed_book"),
+        ("ft_docs", "closed_book"),
+        ("rag", "ft_docs"),
+        ("ft_qa", "closed_book"),
+        ("ft_rag", "rag"),
+    ]
     raw: dict[tuple[str, str, str, str], PairedComparison] = {}
     for a, b in questions:
         for na, ra in members[a]:
@@ -103,10 +107,12 @@ def knowledge_branch(records: dict[str, dict[str, Any]], *, seed: int = 0) -> Kn
         named = [(n, r) for n, r in members[role] if n in among]
         return max(named, key=lambda nr: nr[1]["metrics"]["accuracy"])[0]
 
-    lacks = ask("K1", "Does the model lack the facts (RAG beats closed-book)?", "rag", "closed")
-    ask("K2", "Does fine-tuning on the documents inject them (FT-docs beats closed-book)?", "ft_docs", "closed")
+    lacks = ask("K1", "Does the model lack the facts (RAG beats closed-book)?", "rag", "closed_book")
+    ask("K2", "Does fine-tuning on the documents inject them (FT-docs beats closed-book)?", "ft_docs", "closed_book")
     ask("K2b", "Is RAG better than fine-tuning on the documents?", "rag", "ft_docs", every=True)
-    form = ask("K3", "Is format the obstacle (FT on QA pairs of other entities beats closed-book)?", "ft_qa", "closed")
+    form = ask(
+        "K3", "Is format the obstacle (FT on QA pairs of other entities beats closed-book)?", "ft_qa", "closed_book"
+    )
     both = ask("K4", "Does FT+RAG beat RAG?", "ft_rag", "rag", every=True)
     if lacks and both:
         best = most_accurate("ft_rag", both)
@@ -139,7 +145,7 @@ def add_knowledge_branch(decision: Decision, records: dict[str, dict[str, Any]])
     if chosen and chosen != verdict.recommended:
         named = f" ({verdict.recommended})" if verdict.recommended else ""
         reason += f"{named}; the tree ships {chosen}, the cheapest candidate that clears the bar"
-        role = ROLES.get((records.get(chosen) or {}).get("strategy", ""))
+        role = role_of(records[chosen]) if chosen in records else None
         if verdict.reason.startswith("the model lacks the facts") and role in ("rag", "ft_rag"):
             reason += ", and it retrieves too"
     decision.steps.append(Step("K", "Knowledge: facts, format or both?", f"{which}: {reason}"))

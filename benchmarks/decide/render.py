@@ -7,7 +7,7 @@ carries every pair.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -96,7 +96,7 @@ class Decision:
         return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        req = {f.name: getattr(self.requirement, f.name) for f in fields(self.requirement)}
+        req = self.requirement.model_dump()
         return {
             "corpus": self.corpus,
             "requirement": {**req, "monthly_queries": self.monthly_queries, "cost_per_error": self.cost_per_error},

@@ -4,76 +4,78 @@
 of it): the runs at that budget are the candidates to ship; smaller budgets only feed the learning
 curve. ``accuracy_on = "in_scope"`` judges the bar on in-scope accuracy (a corpus with an
 out-of-scope label), with ``min_oos_recall`` as the second half of that requirement.
+
+One typed schema for both sources (a suite's ``[requirement]`` table and the command-line flags):
+numbers may be written as people write them (``10M``, ``92%``), and any bad value is one line
+naming the file (or "command line") and the field. :class:`Pricing` bundles a requirement with
+the prices every cost is computed for, so ``recommend``, the report and the tables agree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+from ragorft.benchmarks.core.constrained import Fraction, NonNegFloat, PosFloat, PosInt, Text
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.schema import Schema, validate
 from ragorft.benchmarks.score.costs import DEFAULT_HORIZON_MONTHS, parse_fraction, parse_quantity
+from ragorft.benchmarks.score.pricing import Prices, load_prices
+
+__all__ = ["Pricing", "Requirement", "normalise_budget"]
 
 
-@dataclass
-class Requirement:
+def _human(parse: Any) -> Any:
+    """A before-validator: ``parse`` a human number, its complaint becoming the field's error."""
+
+    def run(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            out = parse(value, what="value")
+        except RagorftError as exc:
+            raise PydanticCustomError("human_number", str(exc).removeprefix("value: ")) from None
+        return int(out) if parse is parse_quantity and out.is_integer() else out  # tasks = 2.0 is 2
+
+    return BeforeValidator(run)
+
+
+def _budget(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return normalise_budget(value)
+    except RagorftError as exc:
+        raise PydanticCustomError("budget", str(exc).removeprefix("requirement: ")) from None
+
+
+Quantity = Annotated[NonNegFloat, _human(parse_quantity)]
+
+
+class Requirement(Schema):
     """What the user needs; every field optional except what a comparison cannot do without."""
 
-    accuracy_bar: float | None = None
-    monthly_queries: float | None = None  # None: the corpus card's volume
-    cost_per_error: float | None = None  # None: the corpus card's [costs] cost_per_error, else $0
-    max_latency_ms: float | None = None
-    tasks: int = 1
-    hardware: str | None = None  # price every strategy on this machine instead of where it ran
-    horizon_months: float = DEFAULT_HORIZON_MONTHS
-    budget: str | None = None  # the user's training budget as a budget name ("full", "30shot"); None: largest
-    accuracy_on: str = "all"  # "all" test items, or "in_scope" (out-of-scope items judged by min_oos_recall)
-    min_oos_recall: float | None = None
+    accuracy_bar: Annotated[Fraction, _human(parse_fraction)] | None = None
+    monthly_queries: Quantity | None = None  # None: the corpus card's volume
+    cost_per_error: Quantity | None = None  # None: the corpus card's [costs] cost_per_error, else $0
+    max_latency_ms: Quantity | None = None
+    tasks: Annotated[PosInt, _human(parse_quantity)] = 1
+    hardware: Text | None = None  # price every strategy on this machine instead of where it ran
+    horizon_months: Annotated[PosFloat, _human(parse_quantity)] = DEFAULT_HORIZON_MONTHS
+    budget: Annotated[Text, BeforeValidator(_budget)] | None = None  # "full", "30shot"; None: the largest
+    accuracy_on: Literal["all", "in_scope"] = "all"  # out-of-scope items then judged by min_oos_recall
+    min_oos_recall: Annotated[Fraction, _human(parse_fraction)] | None = None
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any], *, source: str = "requirement") -> Requirement:
         """Build from a ``[requirement]`` TOML table or CLI values; human numbers (10M) allowed."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise RagorftError(
-                f"[requirement]: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})", path=source
-            )
-        req = cls()
-        try:
-            if raw.get("accuracy_bar") is not None:
-                req.accuracy_bar = parse_fraction(raw["accuracy_bar"], what="accuracy_bar")
-            if raw.get("monthly_queries") is not None:
-                req.monthly_queries = parse_quantity(raw["monthly_queries"], what="monthly_queries")
-            if raw.get("cost_per_error") is not None:
-                req.cost_per_error = parse_quantity(raw["cost_per_error"], what="cost_per_error")
-            if raw.get("max_latency_ms") is not None:
-                req.max_latency_ms = parse_quantity(raw["max_latency_ms"], what="max_latency_ms")
-            if raw.get("horizon_months") is not None:
-                req.horizon_months = parse_quantity(raw["horizon_months"], what="horizon_months")
-                if req.horizon_months <= 0:
-                    raise RagorftError("horizon_months must be positive")
-            if raw.get("tasks") is not None:
-                tasks = parse_quantity(raw["tasks"], what="tasks")
-                if tasks < 1 or tasks != int(tasks):
-                    raise RagorftError(f"tasks must be a whole number >= 1, got {raw['tasks']!r}")
-                req.tasks = int(tasks)
-            if raw.get("min_oos_recall") is not None:
-                req.min_oos_recall = parse_fraction(raw["min_oos_recall"], what="min_oos_recall")
-        except RagorftError as exc:
-            raise RagorftError(str(exc), path=source) from None
-        if raw.get("hardware") is not None:
-            req.hardware = str(raw["hardware"])
-        if raw.get("budget") is not None:
-            req.budget = normalise_budget(raw["budget"], source)
-        if raw.get("accuracy_on") is not None:
-            if raw["accuracy_on"] not in ("all", "in_scope"):
-                raise RagorftError(f"accuracy_on must be 'all' or 'in_scope', got {raw['accuracy_on']!r}", path=source)
-            req.accuracy_on = str(raw["accuracy_on"])
-        return req
+        return validate(cls, raw, path=source, prefix="requirement")
 
     def merged(self, overrides: dict[str, Any]) -> Requirement:
-        base = {f.name: getattr(self, f.name) for f in fields(self)}
+        """This requirement with the flags that were given (not None) replacing its values."""
+        base = self.model_dump()
         base.update({k: v for k, v in overrides.items() if v is not None})
         return Requirement.from_mapping(base, source="command line")
 
@@ -87,3 +89,19 @@ def normalise_budget(value: Any, source: str = "requirement") -> str:
     if digits.isdigit() and int(digits) > 0:
         return f"{int(digits)}shot"
     raise RagorftError(f"budget must be 'full' or examples per class (30 or 30shot), got {value!r}", path=source)
+
+
+@dataclass
+class Pricing:
+    """The requirement and prices every cost in the report is computed for (``ragorft recommend``'s)."""
+
+    requirement: Requirement = field(default_factory=Requirement)
+    prices: Prices = field(default_factory=load_prices)
+
+    def machine_rule(self) -> str:
+        """How a cell's machine is chosen, in words, for the report's header."""
+        hw = self.requirement.hardware
+        if hw:
+            return f"every cell priced on {hw} at ${self.prices.machine(hw).usd_per_hour:g}/h (--hardware)"
+        cpu = self.prices.hardware[self.prices.default_cpu]
+        return f"the machine the cell ran on (its GPU by name; CPU as {cpu.name} at ${cpu.usd_per_hour:g}/h)"

@@ -36,7 +36,8 @@ from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowled
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.records.store import check_scored, corpus_source
-from ragorft.benchmarks.score.costs import BreakEven, Prices, break_even, load_prices
+from ragorft.benchmarks.score.costs import BreakEven, break_even
+from ragorft.benchmarks.score.pricing import Prices, load_prices
 from ragorft.benchmarks.score.stats import PairedComparison, compare, significant
 
 

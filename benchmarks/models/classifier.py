@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ragorft.benchmarks.core.options import option
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from ragorft.benchmarks.core.strategy_options import StrategyOptions
 
 #: encoder families (a sentence encoder with a classification head); anything else is a causal LM
 ENCODER_FAMILIES = ("bert", "mpnet")
@@ -22,40 +22,39 @@ LORA_TARGETS = {
 }
 
 
-@dataclass
-class FinetuneOptions:
+class FinetuneOptions(StrategyOptions):
     """Options shared by every fine-tuning strategy (the suite TOML fills them)."""
 
     model: str = "all-MiniLM-L6-v2"
-    epochs: int = option(4, ge=1)
-    learning_rate: float = option(1e-4, gt=0)
-    #: the learning-rate grid chosen on dev (benchmarks.models.tuning); empty = [learning_rate]
-    learning_rates: list = field(default_factory=list)
-    batch_size: int = option(32, ge=1)
-    max_length: int = option(64, ge=1)
-    warmup_ratio: float = option(0.1, ge=0, le=1)
-    weight_decay: float = option(0.01, ge=0)
+    epochs: PositiveInt = 4
+    learning_rate: PositiveFloat = 1e-4
+    #: the learning-rate grid chosen on dev (benchmarks.models.tuning); empty = [learning_rate].
+    #: Zero is allowed: a run that cannot move (the tests' planted plateau)
+    learning_rates: list[NonNegativeFloat] = []
+    batch_size: PositiveInt = 32
+    max_length: PositiveInt = 64
+    warmup_ratio: float = Field(0.1, ge=0, le=1)
+    weight_decay: NonNegativeFloat = 0.01
     #: epochs without dev-accuracy improvement before stopping (the best epoch is restored);
     #: ``epochs`` is then a maximum, not a fixed count
-    patience: int = option(1, ge=1)
+    patience: PositiveInt = 1
     #: 0 = every training example; otherwise a seeded stratified subset of this many
-    max_train_examples: int = option(0, ge=0)
+    max_train_examples: NonNegativeInt = 0
     #: 0 = the whole dev split; otherwise a seeded stratified subset (dev is evaluated every epoch)
-    max_dev_examples: int = option(0, ge=0)
+    max_dev_examples: NonNegativeInt = 0
     #: "dynamic" pads each batch to its longest text; "max_length" pads everything to max_length
-    padding: str = option("dynamic", choices=("dynamic", "max_length"))
+    padding: Literal["dynamic", "max_length"] = "dynamic"
     group_by_length: bool = True
     #: 0 = one output per label; larger pads the head so adapters of tasks with different label
     #: counts share one base shape (``ragorft adapters``); padded outputs are never predicted
-    head_size: int = option(0, ge=0)
+    head_size: NonNegativeInt = 0
 
 
-@dataclass
 class LoraOptions(FinetuneOptions):
-    learning_rate: float = option(2e-4, gt=0)
-    rank: int = option(16, ge=1)
-    alpha: int = option(16, ge=1)
-    dropout: float = option(0.05, ge=0, lt=1)
+    learning_rate: PositiveFloat = 2e-4
+    rank: PositiveInt = 16
+    alpha: PositiveInt = 16
+    dropout: float = Field(0.05, ge=0, lt=1)
 
 
 def torch_threads() -> None:

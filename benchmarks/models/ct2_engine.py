@@ -16,7 +16,7 @@ it) is appended to the start tokens and greedy generation resumes. A query whose
 answers a label costs one generation; each divergence costs one more pass over the query suffix
 (the prefix stays cached). The result is the same label the transformers walk picks from the same
 logits; differences come only from the logits themselves (int8 vs fp32), measured by
-``benchmarks/tools/bench_engine.py``.
+``tools/bench_engine.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,8 @@ class CT2Engine:
     #: one query per generation: batching variable-length suffixes would feed the tail of the
     #: longer ones token by token (ctranslate2 forwards only the common length at once)
     batchable = False
+    #: the scoring pass also keeps each text's unconstrained answer (``label_and_answer``)
+    answers_while_scoring = True
 
     def __init__(
         self,
@@ -367,3 +370,19 @@ class _StepWalk:
         if self.node.label is not None:
             self.done = True
         return self.done
+
+
+@cache
+def shared_ct2(name: str, compute_type: str) -> tuple[str, Any, int]:
+    """(transformers folder, tokenizer, parameter count) without loading the torch weights."""
+    from ragorft.benchmarks.models.lm import causal_lm_folder, load_tokenizer
+
+    folder = causal_lm_folder(name)
+    ct2_folder(folder, compute_type)  # convert once, before any timing
+    return folder, load_tokenizer(folder), checkpoint_params(folder)
+
+
+def max_positions(hf_folder: Any) -> int | None:
+    """The model's context length from its converted checkpoint's config (the ctranslate2 path has no torch model)."""
+    config = json.loads((Path(hf_folder) / "config.json").read_text(encoding="utf-8"))
+    return config.get("max_position_embeddings") or (config.get("text_config") or {}).get("max_position_embeddings")

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def cache_key(kind: str, folder: str, options: FinetuneOptions, labels: list[str
     parts = {
         "kind": kind,
         "base": folder,
-        "options": asdict(options),
+        "options": options.model_dump(mode="json"),
         "labels": labels,
         "train": sha256_text(canonical_json([[ex.text, ex.label] for ex in train])),
     }
@@ -89,11 +89,9 @@ def finetune(
 ) -> FinetuneResult:
     """Train a ``kind`` (full / lora / qlora) classifier per learning rate of the grid, keep the
     best on dev (``benchmarks.models.tuning``), save it content-addressed, report curves and tuning."""
-    if options.padding not in ("dynamic", "max_length"):
-        raise RagorftError(f"padding must be 'dynamic' or 'max_length', not {options.padding!r}")
     if not dev:
         raise RagorftError("fine-tuning needs a dev split for early stopping (the runner passes ctx.dev)")
-    grid = learning_rate_grid("fine-tuning", options.learning_rates, options.learning_rate)
+    grid = learning_rate_grid(options.learning_rates, options.learning_rate)
     torch_threads()
     folder, family = model_source(options.model)
     train = subset(train, options.max_train_examples, seed)
@@ -159,7 +157,7 @@ def _grid(
     for lr in grid:
         trial = train_one(
             kind,
-            replace(options, learning_rate=lr),
+            options.model_copy(update={"learning_rate": lr}),
             folder,
             family,
             train,
@@ -209,7 +207,7 @@ def save_finetuned(
         "base": base,
         "family": family,
         "labels": list(labels),
-        "options": asdict(options),
+        "options": options.model_dump(mode="json"),
     }
     write_json(tmp / MANIFEST, manifest)
     if folder.exists():

@@ -23,10 +23,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.log import get_logger
+
+if TYPE_CHECKING:
+    from ragorft.benchmarks.models.registry import PartsTemplate
 
 log = get_logger(__name__)
 
@@ -40,15 +43,12 @@ class Part:
     file: str
 
 
-def parts_of(spec: dict[str, Any]) -> list[Part]:
-    """The ordered parts a card's ``parts`` template names."""
-    try:
-        count = int(spec["count"])
-        return [
-            Part(*(spec[k].format(i=i, j=i - 1) for k in ("package", "module", "file"))) for i in range(1, count + 1)
-        ]
-    except (KeyError, ValueError, IndexError) as exc:
-        raise RagorftError(f"bad 'parts' table {spec!r}: needs package, module, file and count ({exc})") from None
+def parts_of(spec: PartsTemplate) -> list[Part]:
+    """The ordered parts a card's ``parts`` template names (validated with the card)."""
+    return [
+        Part(*(getattr(spec, k).format(i=i, j=i - 1) for k in ("package", "module", "file")))
+        for i in range(1, spec.count + 1)
+    ]
 
 
 def install_command(parts: list[Part]) -> str:

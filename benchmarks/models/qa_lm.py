@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from ragorft.benchmarks.core.log import get_logger
+from ragorft.benchmarks.core.strategy_options import StrategyOptions
 from ragorft.benchmarks.models.classifier import LORA_TARGETS, count_params, torch_threads
 
 log = get_logger(__name__)
@@ -160,22 +162,21 @@ def generate_answers_ct2(
     return Generated(answers, tokens_in, tokens_out)
 
 
-@dataclass
-class CausalTrainOptions:
+class CausalTrainOptions(StrategyOptions):
     """How a knowledge strategy trains its LM (suite options; defaults sized for a 2-core CPU)."""
 
-    epochs: int = 3
-    learning_rate: float = 2e-4
-    train_batch_size: int = 8
-    max_length: int = 256
+    epochs: PositiveInt = 3
+    learning_rate: PositiveFloat = 2e-4
+    train_batch_size: PositiveInt = 8
+    max_length: PositiveInt = 256
     #: QA-pair training only: a seeded subset of this many training questions (0 = all)
-    max_train_examples: int = 0
-    warmup_ratio: float = 0.05
-    weight_decay: float = 0.0
+    max_train_examples: NonNegativeInt = 0
+    warmup_ratio: float = Field(0.05, ge=0, lt=1)
+    weight_decay: NonNegativeFloat = 0.0
     #: LoRA only (``method = "lora"``)
-    rank: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
+    rank: PositiveInt = 16
+    alpha: PositiveInt = 32
+    dropout: float = Field(0.05, ge=0, lt=1)
 
 
 class _Tokenised:

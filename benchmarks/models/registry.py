@@ -10,62 +10,70 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import ConfigDict, Field, Strict
 from ragorft.benchmarks.core.atomic import sha256_file
+from ragorft.benchmarks.core.constrained import PosInt, Text
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.schema import Schema, validate, validate_as
 from ragorft.benchmarks.core.tomlio import read_toml
 
 REGISTRY_FILE = Path(__file__).with_name("models.toml")
 
 
-@dataclass(frozen=True)
-class ModelCard:
-    name: str
-    kind: str
-    licence: str
-    hub_id: str | None = None
-    package: str | None = None
-    module: str | None = None
-    weights_file: str | None = None
-    sha256: str | None = None
-    trust_remote_code: bool = False
-    opt_in: bool = False
+class PartsTemplate(Schema):
+    """A GGUF split over part packages (``benchmarks/models/gguf_parts.py``): ``{i}`` counts from 1."""
+
+    model_config = ConfigDict(frozen=True)
+
+    package: Text
+    module: Text
+    file: Text
+    count: PosInt
+
+
+class ModelCard(Schema):
+    """One ``[models.NAME]`` entry: where the weights come from, their checksum and licence, their size."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Text
+    kind: Literal["sentence-transformer", "causal-lm", "causal-lm-gguf"]
+    licence: Text
+    licence_file: Text | None = None  # a licence text shipped beside models.toml when the package has none
+    hub_id: Text | None = None
+    package: Text | None = None
+    module: Text | None = None
+    weights_file: Text | None = None
+    sha256: Annotated[Text, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    trust_remote_code: Annotated[bool, Strict()] = False
+    opt_in: Annotated[bool, Strict()] = False
     # NOMINAL parameter count of the checkpoint (counted by loading it), the size the decision compares:
     # never a record's params_total, which counts LoRA adapters and 4-bit packing
-    params: int | None = None
-    extra: tuple[tuple[str, Any], ...] = ()
+    params: PosInt | None = None
+    params_loaded: PosInt | None = None  # what the converted checkpoint holds (an untied LM head counts twice)
+    size_bytes: PosInt | None = None
+    #: a GGUF split over part packages (a template), or a zipped checkpoint's part packages in order
+    parts: PartsTemplate | list[Text] | None = None
+    archive_folder: Text | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
-        return dict(self.extra).get(key, default)
-
-
-_FIELDS = {
-    "kind",
-    "licence",
-    "hub_id",
-    "package",
-    "module",
-    "weights_file",
-    "sha256",
-    "trust_remote_code",
-    "opt_in",
-    "params",
-}
+        """An optional field by name, ``default`` when the card leaves it out."""
+        value = getattr(self, key, None)
+        return default if value is None else value
 
 
 @cache
 def registry() -> dict[str, ModelCard]:
-    raw = read_toml(REGISTRY_FILE)
-    cards = {}
-    for name, table in raw.get("models", {}).items():
-        known = {k: v for k, v in table.items() if k in _FIELDS}
-        extra = tuple(sorted((k, v) for k, v in table.items() if k not in _FIELDS))
-        cards[name] = ModelCard(name=name, extra=extra, **known)
-    return cards
+    """Every ``models.toml`` entry, validated: a bad one is one line naming the file and the field."""
+    raw = validate_as(dict[str, dict[str, Any]], read_toml(REGISTRY_FILE).get("models", {}), path=REGISTRY_FILE)
+    return {
+        name: validate(ModelCard, {"name": name, **table}, path=REGISTRY_FILE, prefix=f"models.{name}")
+        for name, table in raw.items()
+    }
 
 
 def card(name: str) -> ModelCard:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.data.sampling import stratified_order
 
@@ -28,25 +27,10 @@ RULE = (
 )
 
 
-def learning_rate_grid(owner: str, grid: Sequence[Any], single: float) -> list[float]:
-    """The learning rates to try: ``grid``, or ``[single]`` when it is empty; each a number >= 0.
-
-    Zero is allowed (a run that cannot move: the tests' planted plateau); a list option has no
-    declared range, so its entries are checked here, before any model loads.
-    """
-    values = list(grid) or [single]
-    if any(isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < float("inf") for v in values):
-        raise RagorftError(f"{owner}: learning_rates must be a list of numbers >= 0, not {list(grid)!r}")
-    return [float(v) for v in values]
-
-
-def positive_grid(owner: str, name: str, values: Sequence[Any]) -> list[float]:
-    """A non-empty list of positive numbers (a regularisation grid), checked before any fit."""
-    if not values or any(
-        isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < float("inf") for v in values
-    ):
-        raise RagorftError(f"{owner}: {name} must be a non-empty list of positive numbers, not {list(values)!r}")
-    return [float(v) for v in values]
+def learning_rate_grid(grid: Sequence[float], single: float) -> list[float]:
+    """The learning rates to try: ``grid``, or ``[single]`` when it is empty (the options schema
+    has already refused negative or non-finite entries)."""
+    return [float(v) for v in (list(grid) or [single])]
 
 
 def tuning_dev(dev: Sequence[Example], max_examples: int, n_labels: int, seed: int) -> list[Example]:

@@ -8,11 +8,10 @@ from typing import Any
 
 import pandas as pd
 from ragorft.benchmarks.core.fmt import command, machine
-from ragorft.benchmarks.decide import Decision
+from ragorft.benchmarks.decide import Decision, Pricing
 from ragorft.benchmarks.publish import plots
 from ragorft.benchmarks.publish.seeds import seed_table
 from ragorft.benchmarks.publish.summary import (
-    Pricing,
     decisions,
     describe_costs,
     display_table,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
+from ragorft.benchmarks.decide import Pricing
 from ragorft.benchmarks.publish.content import (  # FIGURES: re-exported, callers read it here
     CAPTIONS,
     FIGURES,  # noqa: F401
@@ -20,9 +21,6 @@ from ragorft.benchmarks.publish.content import (  # FIGURES: re-exported, caller
 )
 from ragorft.benchmarks.publish.html import html_page
 from ragorft.benchmarks.publish.seeds import table_markdown
-from ragorft.benchmarks.publish.summary import (
-    Pricing,
-)
 from ragorft.benchmarks.publish.tables import write_tables
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -22,7 +22,7 @@ from ragorft.benchmarks.core.paths import display_path
 from ragorft.benchmarks.data.cards import recorded_card
 from ragorft.benchmarks.decide import (
     Decision,
-    Requirement,
+    Pricing,
     cost_per_error_for,
     monthly_queries_for,
     recommend,
@@ -31,25 +31,9 @@ from ragorft.benchmarks.decide import (
 from ragorft.benchmarks.records.frame import frame
 from ragorft.benchmarks.records.store import corpus_source
 from ragorft.benchmarks.score.common import common_accuracy
-from ragorft.benchmarks.score.costs import CostBreakdown, Prices, error_volume, load_prices, machine_of
+from ragorft.benchmarks.score.costs import CostBreakdown, error_volume, machine_of
 from ragorft.benchmarks.score.regression import paired_test
 from ragorft.benchmarks.score.stats import significant
-
-
-@dataclass
-class Pricing:
-    """The requirement and prices every cost in the report is computed for (``ragorft recommend``'s)."""
-
-    requirement: Requirement = field(default_factory=Requirement)
-    prices: Prices = field(default_factory=load_prices)
-
-    def machine_rule(self) -> str:
-        """How a cell's machine is chosen, in words, for the report's header."""
-        hw = self.requirement.hardware
-        if hw:
-            return f"every cell priced on {hw} at ${self.prices.machine(hw).usd_per_hour:g}/h (--hardware)"
-        cpu = self.prices.hardware[self.prices.default_cpu]
-        return f"the machine the cell ran on (its GPU by name; CPU as {cpu.name} at ${cpu.usd_per_hour:g}/h)"
 
 
 @dataclass
@@ -259,11 +243,11 @@ def references(corpus: str, source: str | None = None) -> pd.DataFrame:
         return pd.DataFrame()
     return pd.DataFrame(
         {
-            "system": [x["system"] for x in refs],
-            "budget": [x.get("budget", "") for x in refs],
-            "metric": [x.get("metric", "accuracy") for x in refs],
-            "value %": [pct(x["accuracy"]) for x in refs],
-            "source (not produced here)": [x["source"] for x in refs],
+            "system": [x.system for x in refs],
+            "budget": [x.budget for x in refs],
+            "metric": [x.metric for x in refs],
+            "value %": [pct(x.accuracy) for x in refs],
+            "source (not produced here)": [x.source for x in refs],
         }
     )
 

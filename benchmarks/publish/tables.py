@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
 from ragorft.benchmarks.core.fmt import command, machine, pct, pct_ci
+from ragorft.benchmarks.decide import Pricing
 from ragorft.benchmarks.publish.seeds import seed_markdown
-from ragorft.benchmarks.publish.summary import Pricing, references, summary_frame
+from ragorft.benchmarks.publish.summary import references, summary_frame
 from ragorft.benchmarks.records.frame import frame
 from ragorft.benchmarks.records.store import corpus_source, load_records
 

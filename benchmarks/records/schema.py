@@ -142,9 +142,9 @@ class StrategyMeta(Schema):
 
     task: str
     role: str
-    base_model: str | None = None
-    adapter: bool = False
-    quantized: bool = False
+    base_model: str | None
+    adapter: bool
+    quantized: bool
 
 
 class Retrieved(Schema):
@@ -206,7 +206,7 @@ class CellRecord(Schema):
     provenance: Provenance
     key: str
     key_parts: KeyParts
-    strategy_meta: StrategyMeta | None = None
+    strategy_meta: StrategyMeta
     metrics: Metrics | None = None
     metrics_code: str | None = None
     sha256_: str | None = Field(default=None, alias="_sha256")

@@ -194,6 +194,7 @@ def run_cell(
         "run": cell.run,
         "strategy": cell.strategy,
         "options": cls.config(options),
+        "strategy_meta": cls.describe(options),
         "budget": cell.budget,
         "budget_name": budget_name(cell.budget),
         "seed": cell.seed,

@@ -12,12 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from ragorft import strategies
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.names import check_name
+from ragorft.benchmarks.core.names import NAME_PATTERN, check_name, is_name
 from ragorft.benchmarks.core.paths import CORPORA_DIR, SUITES_DIR, inside
+from ragorft.benchmarks.core.schema import Schema, validate, validate_as
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.cards import read_card
 
@@ -70,94 +81,94 @@ def find_suite(name_or_path: str) -> Path:
     raise RagorftError(f"unknown suite '{name_or_path}' (known: {', '.join(known)})")
 
 
-def _budget(value: Any, path: Path, where: str) -> Budget:
-    if value == "full" or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+def _name(what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not is_name(value):
+            raise ValueError(f"{what} must match {NAME_PATTERN} (lowercase letters, digits, '_', '.', '-')")
         return value
-    raise RagorftError(
-        f'{where}: budget must be a positive integer (examples per class) or "full", got {value!r}', path=path
-    )
+
+    return AfterValidator(check)
 
 
-def _list(table: dict[str, Any], key: str, default: list[Any], path: Path, where: str) -> list[Any]:
-    value = table.get(key, default)
-    if not isinstance(value, list) or not value:
-        raise RagorftError(f"{where}: '{key}' must be a non-empty list", path=path)
+def _timed(value: int) -> int:
+    if 0 < value < MIN_TIMED_QUERIES:
+        raise ValueError(f"timed_queries must be 0 (the default) or at least {MIN_TIMED_QUERIES}")
     return value
 
 
-def _budget_options(
-    run: dict[str, Any], cls: Any, options: dict[str, Any], path: Path, where: str
-) -> dict[str, dict[str, Any]]:
-    """``budget_options``: option overrides for one budget (e.g. fewer epochs on full data).
-
-    Why per budget and not a second run: a run is one row of the results tables; epochs that suit
-    770 examples are wasted compute on 9,000, and splitting the run would split its row.
-    """
-    raw = run.get("budget_options", {})
-    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
-        raise RagorftError(f"{where}: 'budget_options' must map a budget to a table of options", path=path)
-    out = {}
-    for key, table in raw.items():
-        digits = key.removesuffix("shot")
-        name = budget_name(_budget(int(digits) if digits.isdigit() else key, path, where))
-        cls.parse_options(options | table, where=f"{path} {where} budget_options.{key}")
-        out[name] = table
-    return out
-
-
-TOP_KEYS = {"name", "description", "corpora", "budgets", "seeds", "max_test_items", "run", "requirement"}
-TOP_KEYS |= {"test_sample_seed", "timed_queries"}
-RUN_KEYS = {"strategy", "name", "options", "budget_options", "corpora", "budgets", "seeds", "max_test_items"}
-RUN_KEYS |= {"timed_queries"}
 #: fewest timed queries a suite may ask for: p50/p95 need a sample (the CLI's --timed-queries agrees)
 MIN_TIMED_QUERIES = 8
+RunName = Annotated[str, _name("run name")]
+SuiteName = Annotated[str, _name("suite name")]
 
 
-def _non_negative(value: Any, what: str, path: Path) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise RagorftError(f"{what} must be a non-negative integer, got {value!r}", path=path)
-    return value
+def _one_budget_message(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError('budget must be a positive integer (examples per class) or "full"') from None
 
 
-def _timed_queries(value: Any, what: str, path: Path) -> int:
-    if 0 < _non_negative(value, what, path) < MIN_TIMED_QUERIES:
-        raise RagorftError(f"{what} must be 0 (the default) or at least {MIN_TIMED_QUERIES}, got {value!r}", path=path)
-    return value
+#: examples per class, or the whole training split
+BudgetValue = Annotated[PositiveInt | Literal["full"], WrapValidator(_one_budget_message)]
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
+TimedQueries = Annotated[NonNegativeInt, AfterValidator(_timed)]
+
+
+class _Strict(Schema):
+    model_config = ConfigDict(strict=True)
+
+
+class RunTable(_Strict):
+    """One ``[[run]]``: a strategy, its options, and what it overrides of the suite's grid."""
+
+    strategy: str
+    name: RunName | None = None
+    options: dict[str, Any] = {}
+    #: option overrides for one budget (e.g. fewer epochs on full data). Why per budget and not a
+    #: second run: a run is one row of the results tables; epochs that suit 770 examples are
+    #: wasted compute on 9,000, and splitting the run would split its row
+    budget_options: dict[str, dict[str, Any]] = {}
+    corpora: list[str] | None = Field(None, min_length=1)
+    budgets: list[BudgetValue] | None = Field(None, min_length=1)
+    seeds: list[Seed] | None = Field(None, min_length=1)
+    max_test_items: NonNegativeInt | None = None
+    timed_queries: TimedQueries | None = None
+
+
+class SuiteTable(_Strict):
+    """A suite file: the grid every run inherits, and the runs."""
+
+    name: SuiteName | None = None
+    description: str = ""
+    corpora: list[str] = Field(min_length=1)
+    budgets: list[BudgetValue] = Field(["full"], min_length=1)
+    seeds: list[Seed] = Field([0], min_length=1)
+    max_test_items: NonNegativeInt = 0
+    timed_queries: TimedQueries = 0
+    test_sample_seed: Seed = 0
+    #: priced and checked by ``decide.requirement`` when a report is made
+    requirement: dict[str, Any] = {}
+    run: list[RunTable] = Field(min_length=1)
 
 
 def read_suite(name_or_path: str) -> Suite:
     """Read and check a suite file: every name, option and budget is refused here, before any run."""
     path = find_suite(name_or_path)
-    raw = read_toml(path)
-    unknown = set(raw) - TOP_KEYS
-    if unknown:
-        raise RagorftError(f"unknown top-level key(s): {', '.join(sorted(unknown))}", path=path)
-    name = check_name(raw.get("name", path.stem), "suite name", path=path)
-    defaults = {
-        "corpora": _list(raw, "corpora", [], path, "suite"),
-        "budgets": _list(raw, "budgets", ["full"], path, "suite"),
-        "seeds": _list(raw, "seeds", [0], path, "suite"),
-        "max_test_items": _non_negative(raw.get("max_test_items", 0), "max_test_items", path),
-        "timed_queries": _timed_queries(raw.get("timed_queries", 0), "timed_queries", path),
-    }
-    runs = raw.get("run", [])
-    if not isinstance(runs, list) or not runs:
-        raise RagorftError("a suite needs at least one [[run]] table", path=path)
+    table = validate(SuiteTable, read_toml(path), path=path)
+    name = check_name(table.name if table.name is not None else path.stem, "suite name", path=path)
     cells: list[Cell] = []
     seen: dict[str, str] = {}
     cards: dict[str, str] = {}  # corpus name -> where its card is: one card per name in a suite
-    for i, run in enumerate(runs):
-        cells += _run_cells(run, f"run[{i}]", defaults, seen, path, cards)
-    requirement = raw.get("requirement", {})
-    if not isinstance(requirement, dict):  # bench prices its report with it: refuse it before the run
-        raise RagorftError(f"[requirement] must be a table, got {requirement!r}", path=path)
+    for i, run in enumerate(table.run):
+        cells += _run_cells(run, f"run[{i}]", table, seen, path, cards)
     return Suite(
         name=name,
         path=path,
-        description=raw.get("description", ""),
+        description=table.description,
         cells=cells,
-        requirement=requirement,
-        test_sample_seed=_non_negative(raw.get("test_sample_seed", 0), "test_sample_seed", path),
+        requirement=table.requirement,
+        test_sample_seed=table.test_sample_seed,
     )
 
 
@@ -171,8 +182,8 @@ def _distinct(values: list[Any], key: str, where: str, path: Path) -> list[Any]:
     return values
 
 
-def _corpus_source(ref: str, cards: dict[str, str], where: str, path: Path) -> tuple[str, str]:
-    """(corpus name, source): a packaged corpus by its name, any other card by its absolute path.
+def _corpus_source(ref: str, cards: dict[str, str], where: str, path: Path) -> tuple[Any, str]:
+    """(card, source): a packaged corpus by its name, any other card by its absolute path.
 
     The source goes into every record, so ``recommend`` and the report find the same card later;
     two different cards with one name in a suite are refused (corpora are held by name in a run).
@@ -186,42 +197,43 @@ def _corpus_source(ref: str, cards: dict[str, str], where: str, path: Path) -> t
             "rename one card and its folder",
             path=path,
         )
-    return card.name, source
+    return card, source
+
+
+def _budget_options(run: RunTable, cls: Any, path: Path, where: str) -> dict[str, dict[str, Any]]:
+    """``budget_options`` keyed by budget name ("2shot", "full"), each checked with the run's options."""
+    out = {}
+    for key, table in run.budget_options.items():
+        digits = key.removesuffix("shot")
+        value = int(digits) if digits.isdigit() else key
+        budget = validate_as(BudgetValue, value, path=path, prefix=f"{where}.budget_options.{key}")
+        cls.parse_options(run.options | table, where=path, prefix=f"{where}.budget_options.{key}")
+        out[budget_name(budget)] = table
+    return out
 
 
 def _run_cells(
-    run: Any, where: str, defaults: dict[str, Any], seen: dict[str, str], path: Path, cards: dict[str, str]
+    run: RunTable, where: str, suite: SuiteTable, seen: dict[str, str], path: Path, cards: dict[str, str]
 ) -> list[Cell]:
     """The cells of one ``[[run]]`` table: its corpora x budgets x seeds, with its options."""
-    if not isinstance(run, dict) or "strategy" not in run:
-        raise RagorftError(f"{where}: needs 'strategy'", path=path)
-    extra = set(run) - RUN_KEYS
-    if extra:
-        raise RagorftError(f"{where}: unknown key(s) {', '.join(sorted(extra))}", path=path)
-    for key in ("strategy", "name"):
-        if key in run and not isinstance(run[key], str):
-            raise RagorftError(f"{where}: '{key}' must be a string, got {run[key]!r}", path=path)
     try:
-        cls = strategies.get(run["strategy"])
+        cls = strategies.get(run.strategy)
     except RagorftError as exc:
         raise RagorftError(f"{where}: {exc}", path=path) from None
-    options = run.get("options", {})
-    if not isinstance(options, dict):
-        raise RagorftError(f"{where}: 'options' must be a table, got {options!r}", path=path)
-    cls.parse_options(options, where=f"{path} {where}")  # fail now, not mid-run
-    per_budget = _budget_options(run, cls, options, path, where)
-    run_name = check_name(run.get("name", run["strategy"]), f"{where}: run name", path=path)
+    cls.parse_options(run.options, where=path, prefix=f"{where}.options")  # fail now, not mid-run
+    per_budget = _budget_options(run, cls, path, where)
+    run_name = run.name or check_name(run.strategy, f"{where}: run name", path=path)
     if run_name in seen:
         raise RagorftError(
             f"{where}: duplicate run name '{run_name}' (also {seen[run_name]}); give each a 'name'", path=path
         )
     seen[run_name] = where
-    max_items = defaults["max_test_items"]
-    run_items = _non_negative(run.get("max_test_items", max_items), f"{where}: max_test_items", path)
+    max_items = suite.max_test_items
+    run_items = max_items if run.max_test_items is None else run.max_test_items
     if max_items and (run_items == 0 or run_items > max_items):
         run_items = max_items
-    timed = _timed_queries(run.get("timed_queries", defaults["timed_queries"]), f"{where}: timed_queries", path)
-    budgets = [_budget(b, path, where) for b in _list(run, "budgets", defaults["budgets"], path, where)]
+    timed = suite.timed_queries if run.timed_queries is None else run.timed_queries
+    budgets = run.budgets or suite.budgets
     _distinct([budget_name(b) for b in budgets], "budgets", where, path)
     run_budgets = {budget_name(b) for b in budgets}
     if set(per_budget) - run_budgets:
@@ -230,21 +242,22 @@ def _run_cells(
             f"not among this run's budgets ({', '.join(sorted(run_budgets))})",
             path=path,
         )
-    seeds = _distinct(_list(run, "seeds", defaults["seeds"], path, where), "seeds", where, path)
-    for seed in seeds:
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise RagorftError(f"{where}: seed must be a non-negative integer, got {seed!r}", path=path)
+    seeds = _distinct(run.seeds or suite.seeds, "seeds", where, path)
     cells = []
     names: list[str] = []
-    for ref in _list(run, "corpora", defaults["corpora"], path, where):
-        if not isinstance(ref, str):
-            raise RagorftError(f"{where}: corpora must be names or paths (strings), got {ref!r}", path=path)
-        corpus, source = _corpus_source(ref, cards, where, path)
-        names.append(corpus)
+    for ref in run.corpora or suite.corpora:
+        card, source = _corpus_source(ref, cards, where, path)
+        if card.task != cls.task:
+            raise RagorftError(
+                f"{where} ({run_name}): strategy '{run.strategy}' serves task '{cls.task}', "
+                f"corpus '{card.name}' is task '{card.task}'",
+                path=path,
+            )
+        names.append(card.name)
         for budget in budgets:
-            opts = options | per_budget.get(budget_name(budget), {})
+            opts = run.options | per_budget.get(budget_name(budget), {})
             cells += [
-                Cell(corpus, run_name, run["strategy"], opts, budget, seed, run_items, source, timed) for seed in seeds
+                Cell(card.name, run_name, run.strategy, opts, budget, seed, run_items, source, timed) for seed in seeds
             ]
     _distinct(names, "corpora", where, path)
     return cells

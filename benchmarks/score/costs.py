@@ -10,12 +10,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.paths import PRICES_FILE
-from ragorft.benchmarks.core.tomlio import read_toml
+from ragorft.benchmarks.score.pricing import Hardware, Prices
 
 DEFAULT_HORIZON_MONTHS = 12
 
@@ -51,77 +49,6 @@ def parse_fraction(text: str | float | int, *, what: str = "accuracy bar") -> fl
     if not 0.0 <= value <= 1.0:
         raise RagorftError(f"{what}: must be between 0 and 1 (or 0% and 100%), got {text!r}")
     return value
-
-
-@dataclass(frozen=True)
-class Hardware:
-    name: str
-    usd_per_hour: float
-    gpu_match: str | None = None
-
-
-@dataclass(frozen=True)
-class ApiPrice:
-    name: str
-    usd_per_million_in: float
-    usd_per_million_out: float
-
-
-@dataclass
-class Prices:
-    hardware: dict[str, Hardware]
-    api: dict[str, ApiPrice]
-    default_cpu: str
-    source: str
-
-    def machine(self, name: str) -> Hardware:
-        if name not in self.hardware:
-            raise RagorftError(
-                f"unknown hardware '{name}' (known: {', '.join(sorted(self.hardware))})", path=self.source
-            )
-        return self.hardware[name]
-
-    def machine_for(self, provenance: dict[str, Any]) -> Hardware | None:
-        """The priced machine a record ran on: its GPU by name, or the default CPU machine."""
-        if provenance.get("device", "cpu") == "cpu":
-            return self.hardware.get(self.default_cpu)
-        gpu = str((provenance.get("machine") or {}).get("gpu", "")).lower()
-        for hw in self.hardware.values():
-            if hw.gpu_match and hw.gpu_match.lower() in gpu:
-                return hw
-        return None
-
-
-def _price(table: dict[str, Any], key: str, path: Path, where: str) -> float:
-    value = table.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise RagorftError(f"{where}: '{key}' must be a non-negative number, got {value!r}", path=path)
-    return float(value)
-
-
-def load_prices(path: str | Path | None = None) -> Prices:
-    path = Path(path) if path else PRICES_FILE
-    raw = read_toml(path)
-    hardware = {}
-    for name, table in raw.get("hardware", {}).items():
-        if not isinstance(table, dict):
-            raise RagorftError(f"[hardware.{name}] must be a table", path=path)
-        hardware[name] = Hardware(
-            name, _price(table, "usd_per_hour", path, f"[hardware.{name}]"), table.get("gpu_match")
-        )
-    api = {}
-    for name, table in raw.get("api", {}).items():
-        if not isinstance(table, dict):
-            raise RagorftError(f"[api.{name}] must be a table", path=path)
-        api[name] = ApiPrice(
-            name,
-            _price(table, "usd_per_million_in", path, f"[api.{name}]"),
-            _price(table, "usd_per_million_out", path, f"[api.{name}]"),
-        )
-    default_cpu = raw.get("default_cpu", "cpu-2core")
-    if default_cpu not in hardware:
-        raise RagorftError(f"default_cpu '{default_cpu}' is not a [hardware.*] table", path=path)
-    return Prices(hardware, api, default_cpu, str(path))
 
 
 @dataclass

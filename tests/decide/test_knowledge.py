@@ -5,6 +5,8 @@ from __future__ import annotations
 from ragorft.benchmarks.decide.knowledge import is_knowledge, knowledge_branch
 from ragorft.benchmarks.score.qa import qa_metrics
 
+from tests.helpers.records import strategy_meta
+
 N = 60
 GOLDS = [[f"answer {i}"] for i in range(N)]
 
@@ -15,6 +17,7 @@ def record(strategy: str, right: int) -> dict:
     return {
         "cell_id": strategy,
         "strategy": strategy,
+        "strategy_meta": strategy_meta(strategy),
         "test_items": list(range(N)),
         "gold": [g[0] for g in GOLDS],
         "predictions": preds,

@@ -7,7 +7,7 @@ import random
 
 import pytest
 from ragorft.benchmarks.decide import Requirement, recommend
-from ragorft.benchmarks.score.costs import load_prices
+from ragorft.benchmarks.score.pricing import load_prices
 
 from tests.helpers.corpora import write_card, write_csv
 from tests.helpers.records import GOLD, N_ITEMS, record, spread

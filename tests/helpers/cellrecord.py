@@ -46,6 +46,13 @@ def cell_record(
         "memory": {"peak_rss_mb": 100.0},
         "cost": {},
         "report": {},
+        "strategy_meta": {
+            "task": "classification",
+            "role": "retrieval",
+            "base_model": None,
+            "adapter": False,
+            "quantized": False,
+        },
         "provenance": {"device": "cpu"},
         "key": "0" * 24,
         "key_parts": {

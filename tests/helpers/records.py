@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from ragorft import strategies
 from ragorft.benchmarks.score.metrics import _accuracy, bootstrap_ci
 
 from tests.helpers.cellrecord import cell_record
@@ -59,6 +60,23 @@ def accuracy_metrics(gold: list[str], preds: list[str]) -> dict[str, Any]:
     }
 
 
+def strategy_meta(strategy: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``strategy_meta`` a cell would write: a registered strategy's own ``describe``; for the
+    made-up names these tests use ("a", "big"), a plain classification fine-tune."""
+    options = options or {}
+    if strategy not in strategies.names():
+        return {
+            "task": "classification",
+            "role": "fine-tune",
+            "base_model": options.get("model"),
+            "adapter": False,
+            "quantized": False,
+        }
+    cls = strategies.get(strategy)
+    known = {k: v for k, v in options.items() if k in cls.Options.model_fields}
+    return cls.describe(cls.parse_options(known))
+
+
 def record(
     run: str,
     wrong: Iterable[int],
@@ -84,6 +102,7 @@ def record(
     return base | {
         "strategy": run.split("-")[0],
         "options": options or {},
+        "strategy_meta": strategy_meta(run.split("-")[0], options),
         "n_train": n_train,
         "metrics": accuracy_metrics(gold, preds),
         "metrics_code": "tests",  # not today's scoring code: the store rescores on read, to the same numbers

@@ -157,8 +157,9 @@ def test_grid_holds_one_model_and_serves_the_chosen_one(
 
 
 def test_early_stopping_on_planted_plateau(tiny_bert: str, tmp_path: Path) -> None:
-    # learning rate 0: dev loss cannot improve after the first epoch, so patience 1 stops at epoch 2
-    opts = options(LoraOptions, tiny_bert, learning_rate=0.0, patience=1, epochs=6)
+    # learning rate 0 (a grid of one; the single learning_rate option must be > 0): dev loss cannot
+    # improve after the first epoch, so patience 1 stops at epoch 2
+    opts = options(LoraOptions, tiny_bert, learning_rates=[0.0], patience=1, epochs=6)
     result = finetune("lora", opts, intents(0, 6), intents(6, 8), LABELS, seed=SEED, cache_dir=tmp_path)
     assert result.extra["epochs_run"] == 2
     assert result.extra["stopped_early"] is True

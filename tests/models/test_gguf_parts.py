@@ -31,14 +31,14 @@ def _packages(root: Path, chunks: list[bytes], prefix: str) -> None:
 
 def _card(prefix: str, sha256: str, size: int, count: int = 3) -> ModelCard:
     parts = {"package": f"{prefix}{{i}}==1.0", "module": f"{prefix}{{i}}", "file": "data/part{i:02d}.bin"}
-    extra = {"parts": parts | {"count": count}, "size_bytes": size}
     return ModelCard(
         name=f"fake-{prefix}",
         kind="causal-lm-gguf",
         licence="Apache-2.0",
         weights_file="fake.gguf",
         sha256=sha256,
-        extra=tuple(sorted(extra.items())),
+        parts=parts | {"count": count},
+        size_bytes=size,
     )
 
 

@@ -30,7 +30,6 @@ LAYERS = [
     "ragorft.benchmarks.run",
     "ragorft.benchmarks.decide",
     "ragorft.benchmarks.publish",
-    "ragorft.benchmarks.tools",
     "ragorft.benchmarks.commands",
 ]
 MAX_MODULE_LINES = 400

@@ -43,6 +43,9 @@ def test_wheel_has_one_top_level_name_and_the_cards(wheel: Path) -> None:
         assert card in names
     assert "ragorft/benchmarks/suites/default.toml" in names
     assert "ragorft/benchmarks/core/env.toml" in names
+    # benchmark and README-maintenance scripts run from a checkout (tools/): not shipped
+    assert not [n for n in names if n.startswith("ragorft/benchmarks/tools/") or n.startswith("tools/")]
+    assert "ragorft/benchmarks/commands/adapters.py" not in names
 
 
 def test_installed_wheel_validates_banking77_from_a_folder_with_its_own_benchmarks(wheel: Path, tmp_path: Path) -> None:

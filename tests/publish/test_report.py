@@ -23,7 +23,8 @@ from ragorft.benchmarks.decide import Requirement, recommend, requirement_cost
 from ragorft.benchmarks.publish.site import FIGURES
 from ragorft.benchmarks.run.runner import run_suite
 from ragorft.benchmarks.run.suite import read_suite
-from ragorft.benchmarks.score.costs import error_volume, load_prices
+from ragorft.benchmarks.score.costs import error_volume
+from ragorft.benchmarks.score.pricing import load_prices
 
 from tests.helpers.corpora import INTENTS, write_card, write_csv
 

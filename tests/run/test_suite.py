@@ -35,8 +35,8 @@ def test_budget_options_accept_shot_names(tmp_path: Path, tiny_corpus: Path) -> 
     ("extra", "message"),
     [
         ("budget_options = { 30 = { k = 1 } }", "budget_options for 30shot, not among this run's budgets"),
-        ("budget_options = { full = { kk = 1 } }", "no option(s) kk"),
-        ("budget_options = { full = 3 }", "'budget_options' must map a budget to a table"),
+        ("budget_options = { full = { kk = 1 } }", "run[0].budget_options.full.kk: unknown field"),
+        ("budget_options = { full = 3 }", "run[0].budget_options.full: Input should be a valid dictionary"),
     ],
 )
 def test_bad_budget_options_name_the_file(tmp_path: Path, tiny_corpus: Path, extra: str, message: str) -> None:

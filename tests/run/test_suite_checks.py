@@ -57,7 +57,7 @@ def test_run_names_accepted_iff_identifiers(tmp_path_factory, tiny_corpus: Path,
     [
         ("budgets = [2, 2]", "'2shot' appears twice in 'budgets'"),
         ("seeds = [0, 1, 0]", "0 appears twice in 'seeds'"),
-        ("seeds = [-1]", "seed must be a non-negative integer"),
+        ("seeds = [-1]", "seeds[0]: Input should be greater than or equal to 0"),
     ],
 )
 def test_repeated_budgets_and_seeds_are_refused(tmp_path: Path, tiny_corpus: Path, top: str, message: str) -> None:
@@ -87,10 +87,10 @@ def test_two_cards_with_one_name_are_refused(tmp_path: Path, tiny_corpus: Path) 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ("{ k = 0 }", "option 'k' of 'rag' must be >= 1, got 0"),
-        ("{ k = -3 }", "option 'k' of 'rag' must be >= 1, got -3"),
-        ("{ k = true }", "option 'k' of 'rag' must be int, got True"),
-        ('{ weighting = "cubic" }', "option 'weighting' of 'rag' must be one of 'similarity', 'uniform'"),
+        ("{ k = 0 }", "run[0].options.k: Input should be greater than 0 (got 0)"),
+        ("{ k = -3 }", "run[0].options.k: Input should be greater than 0 (got -3)"),
+        ("{ k = true }", "run[0].options.k: Input should be a valid integer (got True)"),
+        ('{ weighting = "cubic" }', "run[0].options.weighting: Input should be 'similarity' or 'uniform'"),
     ],
 )
 def test_rag_options_are_range_checked_at_suite_read(tmp_path: Path, tiny_corpus: Path, options: str, message: str):
@@ -100,15 +100,15 @@ def test_rag_options_are_range_checked_at_suite_read(tmp_path: Path, tiny_corpus
 @pytest.mark.parametrize(
     ("strategy", "options", "message"),
     [
-        ("lora", "{ learning_rate = nan }", "option 'learning_rate' of 'lora' must be finite"),
-        ("lora", "{ learning_rate = 0.0 }", "must be > 0"),
-        ("lora", "{ dropout = 1.0 }", "option 'dropout' of 'lora' must be < 1"),
-        ("full_ft", "{ epochs = 0 }", "option 'epochs' of 'full_ft' must be >= 1"),
-        ("full_ft", '{ padding = "left" }', "must be one of 'dynamic', 'max_length'"),
-        ("few_shot", '{ order = "random" }', "must be one of 'shuffled', 'grouped'"),
-        ("rag_lm", "{ batch_size = 0 }", "option 'batch_size' of 'rag_lm' must be >= 1"),
-        ("api_prompt", '{ base_url = "file:///etc" }', "option 'base_url' of 'api_prompt' must match"),
-        ("api_prompt", "{ budget_usd = inf }", "must be finite"),
+        ("lora", "{ learning_rate = nan }", "run[0].options.learning_rate: Input should be a finite number"),
+        ("lora", "{ learning_rate = 0.0 }", "run[0].options.learning_rate: Input should be greater than 0"),
+        ("lora", "{ dropout = 1.0 }", "run[0].options.dropout: Input should be less than 1"),
+        ("full_ft", "{ epochs = 0 }", "run[0].options.epochs: Input should be greater than 0"),
+        ("full_ft", '{ padding = "left" }', "options.padding: Input should be 'dynamic' or 'max_length'"),
+        ("few_shot", '{ order = "random" }', "options.order: Input should be 'shuffled' or 'grouped'"),
+        ("rag_lm", "{ batch_size = 0 }", "run[0].options.batch_size: Input should be greater than 0"),
+        ("api_prompt", '{ base_url = "file:///etc" }', "run[0].options.base_url: String should match pattern"),
+        ("api_prompt", "{ budget_usd = inf }", "options.budget_usd: Input should be a finite number"),
     ],
 )
 def test_every_strategys_options_are_checked_at_suite_read(
@@ -119,9 +119,37 @@ def test_every_strategys_options_are_checked_at_suite_read(
 
 def test_budget_options_are_range_checked_too(tmp_path: Path, tiny_corpus: Path) -> None:
     path = _suite(tmp_path, tiny_corpus, run='strategy = "rag"\nbudget_options = { 2 = { k = 0 } }')
-    _refused(path, "option 'k' of 'rag' must be >= 1, got 0")
+    _refused(path, "run[0].budget_options.2.k: Input should be greater than 0 (got 0)")
 
 
 def test_unknown_strategy_gets_a_did_you_mean(tmp_path: Path, tiny_corpus: Path) -> None:
     text = _refused(_suite(tmp_path, tiny_corpus, run='strategy = "raglm"'), "unknown strategy 'raglm'")
     assert "did you mean 'rag_lm'?" in text
+
+
+def test_a_strategy_on_a_corpus_of_another_task_is_refused(tmp_path: Path, tiny_corpus: Path) -> None:
+    """A QA strategy on an intent corpus: refused when the suite is read, naming the run."""
+    path = _suite(tmp_path, tiny_corpus, run='strategy = "rag_qa"\nname = "kb"')
+    _refused(path, "run[0] (kb): strategy 'rag_qa' serves task 'qa', corpus 'tiny' is task 'classification'")
+
+
+@pytest.mark.parametrize(
+    ("top", "message"),
+    [
+        ("seeds = [4294967296]", "seeds[0]: Input should be less than or equal to 4294967295"),
+        ("max_test_items = -1", "max_test_items: Input should be greater than or equal to 0"),
+        ("colour = 1", "colour: unknown field"),
+    ],
+)
+def test_suite_table_is_a_strict_schema(tmp_path: Path, tiny_corpus: Path, top: str, message: str) -> None:
+    _refused(_suite(tmp_path, tiny_corpus, top=top), message)
+
+
+def test_run_table_is_a_strict_schema(tmp_path: Path, tiny_corpus: Path) -> None:
+    for budgets in ('["all"]', "[true]", "[0]", "[2.0]"):
+        _refused(
+            _suite(tmp_path, tiny_corpus, run=f'strategy = "rag"\nbudgets = {budgets}'),
+            "run[0].budgets[0]: Value error, budget must be a positive integer",
+        )
+    _refused(_suite(tmp_path, tiny_corpus, run='strategy = "rag"\nk = 3'), "run[0].k: unknown field")
+    _refused(_suite(tmp_path, tiny_corpus, run='strategy = "rag"\noptions = { k_grid = [1, 2.5] }'), "k_grid[1]")

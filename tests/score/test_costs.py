@@ -8,10 +8,10 @@ from ragorft.benchmarks.score.costs import (
     break_even,
     cost_breakdown,
     error_volume,
-    load_prices,
     parse_fraction,
     parse_quantity,
 )
+from ragorft.benchmarks.score.pricing import load_prices
 
 from tests.helpers.records import N_ITEMS, record, spread
 

@@ -59,19 +59,20 @@ def test_strategy_runs_and_is_scored(strategy: str, bios: tuple[Path, Path], tmp
 @pytest.mark.parametrize(
     ("strategy", "options", "message"),
     [
-        ("ft_rag", {"tune": "qlora"}, "tune must be"),
-        ("ft_rag", {"train_on": "web"}, "train_on must be"),
-        ("rag_qa", {"prompt_style": "json"}, "prompt_style must be"),
-        ("lora_docs", {"epochs": "4"}, "must be int"),
-        ("closed_book", {"engine": "llama.cpp"}, "engine"),
+        ("ft_rag", {"tune": "qlora"}, "options.tune: Input should be 'lora' or 'full'"),
+        ("ft_rag", {"train_on": "web"}, "options.train_on: Input should be 'qa' or 'documents'"),
+        ("rag_qa", {"prompt_style": "json"}, "options.prompt_style: Input should be 'plain' or 'chat'"),
+        ("lora_docs", {"epochs": "4"}, "options.epochs: Input should be a valid integer"),
+        ("closed_book", {"engine": "llama.cpp"}, "options.engine: Input should be"),
     ],
 )
 def test_bad_options_are_refused_when_read(strategy: str, options: dict, message: str) -> None:
     from ragorft import strategies
     from ragorft.benchmarks.core.errors import RagorftError
 
-    with pytest.raises(RagorftError, match=message):
+    with pytest.raises(RagorftError) as err:
         strategies.get(strategy).parse_options(options)
+    assert message in str(err.value) and "\n" not in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_ctranslate2_answers_equal_the_transformers_reference(
     """float32 compute: the same ids in, the same greedy answers out, for the base model (cached
     conversion) and for a model trained in the cell (converted in fit), in batches over the cached
     prefix or, for prompts cut to ``max_prompt_tokens``, whole; int8 is measured by
-    benchmarks/tools/bench_engine.py, not asserted."""
+    tools/bench_engine.py, not asserted."""
     card, model = bios
     data = load_corpus_data(str(card.parent), None)
     records = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ragorft.benchmarks.tools import bench_engine
+from tools import bench_engine
 
 
 def test_reports_a_ratio_and_full_agreement_at_float32(tiny_corpus: Path, model_dir: Path, tmp_path: Path) -> None:

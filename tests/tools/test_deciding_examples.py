@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from ragorft.benchmarks.commands.cli import main
-from ragorft.benchmarks.tools import deciding_examples as de
+
+from tools import deciding_examples as de
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +27,7 @@ def test_readme_deciding_block_matches_what_ragorft_recommend_prints(capsys, mon
         assert f"{title}:" in block
         assert shown in block, (
             f"README's '{title}' no longer matches `ragorft {' '.join(argv)}`: regenerate it with "
-            "python -m ragorft.benchmarks.tools.deciding_examples"
+            "python -m tools.deciding_examples"
         )
 
 

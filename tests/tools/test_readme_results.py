@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from ragorft.benchmarks.decide.knowledge import is_knowledge
 from ragorft.benchmarks.records.store import load_records
-from ragorft.benchmarks.tools import readme_results as rr
+
+from tools import readme_results as rr
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results" / "default"
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.skipif(not (RESULTS / "cells").is_dir(), reason="no com
 
 def test_readme_results_table_is_the_records() -> None:
     old, new = rr.rewrite(ROOT / "README.md", RESULTS)
-    assert old == new, "README's results table is stale: python -m ragorft.benchmarks.tools.readme_results"
+    assert old == new, "README's results table is stale: python -m tools.readme_results"
 
 
 def test_every_record_is_a_row_with_its_own_numbers() -> None:
@@ -88,7 +89,7 @@ LADDER = ROOT / "results" / "ladder"
 @pytest.mark.skipif(not (LADDER / "cells").is_dir(), reason="no committed ladder records")
 def test_readme_ladder_table_is_the_records() -> None:
     old, new = rr.rewrite(ROOT / "README.md", LADDER, "ladder")
-    stale = "README's ladder table is stale: python -m ragorft.benchmarks.tools.readme_results --block ladder"
+    stale = "README's ladder table is stale: python -m tools.readme_results --block ladder"
     assert old == new, stale
     table = rr.block(LADDER, "ladder")
     for r in load_records(LADDER):
@@ -105,7 +106,7 @@ KNOWLEDGE = ROOT / "results" / "knowledge"
 @pytest.mark.skipif(not (KNOWLEDGE / "cells").is_dir(), reason="no committed knowledge records")
 def test_readme_knowledge_table_is_the_records() -> None:
     old, new = rr.rewrite(ROOT / "README.md", KNOWLEDGE, "knowledge")
-    stale = "README's knowledge table is stale: python -m ragorft.benchmarks.tools.readme_results --block knowledge"
+    stale = "README's knowledge table is stale: python -m tools.readme_results --block knowledge"
     assert old == new, stale
     table = rr.block(KNOWLEDGE, "knowledge")
     for r in load_records(KNOWLEDGE):
@@ -124,9 +125,7 @@ def test_readme_engine_table_is_the_benchmark_files() -> None:
     import json
 
     old, new = rr.rewrite(ROOT / "README.md", BENCH, "engine")
-    assert old == new, (
-        "README's engine table is stale: python -m ragorft.benchmarks.tools.readme_results --block engine"
-    )
+    assert old == new, "README's engine table is stale: python -m tools.readme_results --block engine"
     table = rr.block(BENCH, "engine")
     for path in BENCH.glob("engine-*.json"):
         d = json.loads(path.read_text(encoding="utf-8"))

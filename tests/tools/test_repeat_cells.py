@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ragorft.benchmarks.tools import repeat_cells
-
 from tests.helpers.runs import suite_file
+from tools import repeat_cells
 
 
 def test_each_repeat_is_a_fresh_computation_and_the_cache_is_untouched(tiny_corpus: Path, tmp_path: Path) -> None:

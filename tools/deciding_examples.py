@@ -5,8 +5,8 @@ and the answer it prints (the header line, the answer paragraph and the RECOMMEN
 each corpus), between the markers below. ``tests/tools/test_deciding_examples.py`` runs the same
 commands through the CLI and fails when the README no longer matches.
 
-    python -m ragorft.benchmarks.tools.deciding_examples            # rewrite README.md's block
-    python -m ragorft.benchmarks.tools.deciding_examples --check    # exit 1 when it is stale
+    python -m tools.deciding_examples            # rewrite README.md's block
+    python -m tools.deciding_examples --check    # exit 1 when it is stale
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ragorft.benchmarks.decide import Decision, Requirement, recommend_all
 from ragorft.benchmarks.records.store import load_cells
 from ragorft.benchmarks.run.suite import read_suite
 
+# the marker still names the pre-move module: it must match README.md, which helper `docs` rewrites
 START = "<!-- deciding-examples:start (python -m ragorft.benchmarks.tools.deciding_examples) -->"
 END = "<!-- deciding-examples:end -->"
 

@@ -9,9 +9,9 @@ rounding) and each engine's accuracy on the items, so a speed-up never hides an 
 The knowledge strategies (``closed_book``, ``rag_qa``) are compared the same way on a QA corpus:
 the same answer text, and exact match (max over the gold answers) as the accuracy.
 
-    python -m ragorft.benchmarks.tools.bench_engine --model Qwen2.5-Coder-0.5B-Instruct \\
+    python -m tools.bench_engine --model Qwen2.5-Coder-0.5B-Instruct \\
         --strategy rag_lm --corpus banking77 --items 40 --threads 1 --out results/bench/engine-0.5b.json
-    python -m ragorft.benchmarks.tools.bench_engine --strategy rag_qa --corpus synthetic_bios_para --budget full \\
+    python -m tools.bench_engine --strategy rag_qa --corpus synthetic_bios_para --budget full \\
         --items 60 --threads 2 --out results/bench/engine-smollm2-rag_qa-synthetic_bios_para.json
 """
 
@@ -31,11 +31,22 @@ from ragorft.benchmarks.models.ct2_engine import STORAGE
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run.cell import load_corpus_data
 from ragorft.benchmarks.score.qa import best_over_golds, exact_match
-from ragorft.benchmarks.tools.bench_prefix_cache import fitted
-from ragorft.benchmarks.tools.common import publish
 
-#: the knowledge strategies that serve the base model (the trained ones convert in fit, the same path)
-QA_STRATEGIES = ("closed_book", "rag_qa")
+from tools.bench_prefix_cache import fitted
+from tools.common import publish
+
+#: roles that serve the base model untrained (the trained ones convert in fit, the same engine path)
+UNTRAINED_ROLES = ("prompting", "closed_book", "rag")
+
+
+def engine_strategies() -> list[str]:
+    """The strategies this compares: those with an ``engine`` option that serve the base model."""
+    out = []
+    for name in strategies.names():
+        cls = strategies.get(name)
+        if "engine" in cls.Options.model_fields and cls.role in UNTRAINED_ROLES:
+            out.append(name)
+    return out
 
 
 def _timed(s: Any, texts: list[str]) -> tuple[list[str], float]:
@@ -57,7 +68,7 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
     texts = [data.corpus.test[i].text for i in items]
     golds = [data.corpus.test[i].answers or [data.corpus.test[i].label] for i in items]
     cls = strategies.get(args.strategy)
-    qa = args.strategy in QA_STRATEGIES
+    qa = cls.task == "qa"
     embed = Embedder(cache_root(), data.corpus.key, progress=False)
     engines = {
         "transformers": {"engine": "transformers"},
@@ -109,7 +120,7 @@ def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="SmolLM2-135M-Instruct")
     p.add_argument("--corpus", default="banking77")
-    p.add_argument("--strategy", default="rag_lm", choices=["few_shot", "rag_lm", *QA_STRATEGIES])
+    p.add_argument("--strategy", default="rag_lm", choices=engine_strategies())
     p.add_argument("--budget", default="10", help="examples per label, or 'full'")
     p.add_argument("--items", type=number(lo=1, integer=True), default=20, help="test items per engine and round")
     p.add_argument("--repeats", type=number(lo=1, integer=True), default=2, help="alternating timed rounds per engine")
@@ -124,7 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = compare(args)
     publish(
         result,
-        module=__spec__.name if __spec__ else "ragorft.benchmarks.tools.bench_engine",
+        module=__spec__.name if __spec__ else "tools.bench_engine",
         argv=argv,
         out=args.out,
         summary=f"ctranslate2 ({args.compute_type}) / transformers: {result['speedup']:.2f}x faster per query "

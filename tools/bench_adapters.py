@@ -1,4 +1,6 @@
-"""`ragorft adapters`: one frozen base serving one LoRA adapter per corpus, vs one full model each.
+"""One frozen base serving one LoRA adapter per corpus, vs one full model each (a benchmark, not a command).
+
+    python -m tools.bench_adapters --corpora banking77 clinc150 --budget 10
 
 Trains (or reuses, content-addressed) a LoRA adapter per corpus on the same base, loads them all
 into one peft model, and measures what the "many tasks -> one base + swappable adapters" branch
@@ -11,12 +13,16 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.commands import data_arg, data_dir
-from ragorft.benchmarks.core.cliargs import number
+from ragorft.benchmarks.core import env
+from ragorft.benchmarks.core.cliargs import OneLineParser, number
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.log import configure
 from ragorft.benchmarks.core.paths import inside
 
 
@@ -158,8 +164,8 @@ def budget_arg(text: str) -> str:
     return text
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("adapters", help="one base + one LoRA adapter per corpus: memory and switch time")
+def parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="tools.bench_adapters", description=__doc__.split("\n\n")[0])
     p.add_argument("--corpora", nargs="+", default=["banking77", "clinc150"])
     p.add_argument("--model", default="all-MiniLM-L6-v2")
     p.add_argument("--budget", type=budget_arg, default="10", help='examples per class, or "full"')
@@ -172,4 +178,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--results-dir", default="results")
     p.add_argument("--cache-dir", help="default: $RAGORFT_CACHE or ~/.cache/ragorft")
     data_arg(p)
-    p.set_defaults(func=cmd_adapters)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; bad input is one line on stderr and exit 2, as with ``ragorft``."""
+    env.apply()
+    args = parser().parse_args(argv)
+    configure()
+    try:
+        return cmd_adapters(args)
+    except RagorftError as exc:
+        print(f"tools.bench_adapters: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,7 +4,7 @@ across the runs (and the within-run spread each record already carries).
 
 For the closing measurement of the "measure like an instrument" issue, on a quiet machine:
 
-    python -m ragorft.benchmarks.tools.repeat_cells --suite default --times 2 \\
+    python -m tools.repeat_cells --suite default --times 2 \\
         --only 'banking77/rag/full/seed0' --only 'banking77/minilm-lora/10shot/seed0' --out repeat.json
 
 Writes nothing under results/ (the records are this tool's output, in ``--out``); the embedding and

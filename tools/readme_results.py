@@ -1,6 +1,6 @@
 """README's headline results table, written from the committed records (never typed by hand).
 
-``python -m ragorft.benchmarks.tools.readme_results`` rewrites the blocks between the markers in
+``python -m tools.readme_results`` rewrites the blocks between the markers in
 README.md: the headline table from ``results/default/cells``, the model-size ladder's from
 ``results/ladder/cells``, the knowledge suite's from ``results/knowledge/cells`` and the engine
 table from the ``bench_engine`` runs in ``results/bench`` (``--block``);
@@ -20,6 +20,7 @@ from ragorft.benchmarks.core.fmt import pct, pct_ci
 from ragorft.benchmarks.decide.knowledge import is_knowledge
 from ragorft.benchmarks.records.store import load_records
 
+# the markers still name the pre-move module: they must match README.md, which helper `docs` rewrites
 START = "<!-- results-table:start (python -m ragorft.benchmarks.tools.readme_results) -->"
 END = "<!-- results-table:end -->"
 #: block name -> (start marker, end marker, default results folder)

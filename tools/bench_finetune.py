@@ -5,9 +5,9 @@ same examples in the same process, alternating the two settings (``--repeats`` r
 load hits both alike. Peak memory needs a clean process per setting, so each memory run is a fresh
 subprocess (spawn) sampling its own RSS.
 
-    python -m ragorft.benchmarks.tools.bench_finetune --corpus banking77 --examples 320 --repeats 2
-    python -m ragorft.benchmarks.tools.bench_finetune --memory-only --model SmolLM2-135M-Instruct --examples 64
-    python -m ragorft.benchmarks.tools.bench_finetune --memory-only --model Qwen2.5-Coder-1.5B-Instruct \
+    python -m tools.bench_finetune --corpus banking77 --examples 320 --repeats 2
+    python -m tools.bench_finetune --memory-only --model SmolLM2-135M-Instruct --examples 64
+    python -m tools.bench_finetune --memory-only --model Qwen2.5-Coder-1.5B-Instruct \
         --examples 16 --max-length 32 --dev-examples 8 --out results/finetune-bench/memory-qwen1.5b.json
 
 The memory runs also time training (examples/s and wall seconds of ``Trainer.train`` in each fresh

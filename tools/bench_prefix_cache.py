@@ -6,7 +6,7 @@ seconds per query is what the cache buys (target >= 5x for few_shot on Banking77
 instruction, label list and demos are far longer than a query), and then what batching adds on
 top. It also reports whether every variant predicted the same labels.
 
-    RAGORFT_DATA=... python -m ragorft.benchmarks.tools.bench_prefix_cache --corpus banking77 --items 16 \
+    RAGORFT_DATA=... python -m tools.bench_prefix_cache --corpus banking77 --items 16 \
         --out results/bench/prefix-cache-banking77-few_shot.json
 """
 
@@ -22,7 +22,8 @@ from ragorft.benchmarks.core.paths import cache_root
 from ragorft.benchmarks.data.sampling import sample_budget
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run.cell import load_corpus_data
-from ragorft.benchmarks.tools.common import publish
+
+from tools.common import publish
 
 
 def fitted(cls: Any, options: dict, data: Any, train: list, dev: list, seed: int, embed: Embedder) -> Any:
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
     result["same_predictions"] = len({tuple(p) for p in predictions.values()}) == 1
     publish(
         result,
-        module=__spec__.name if __spec__ else "ragorft.benchmarks.tools.bench_prefix_cache",
+        module=__spec__.name if __spec__ else "tools.bench_prefix_cache",
         argv=argv,
         out=args.out,
         summary=f"prefix-cache speed-up: {result['speedup']:.1f}x; batching (x{args.batch_size}) on top: "
