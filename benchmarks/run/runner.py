@@ -56,14 +56,16 @@ def cached_record(path: Path, parts: dict[str, Any] | None = None, *, quiet: boo
     return record
 
 
-def _current(cache_dir: Path, out_dir: Path, cell: Cell, key: str, parts: dict[str, Any]) -> dict[str, Any] | None:
+def _current(
+    cache_dir: Path, out_dir: Path, cell: Cell, key: str, parts: dict[str, Any], *, reseed: bool = True
+) -> dict[str, Any] | None:
     """The cell's record made from exactly ``parts``: in the cache, else its results file (a fresh
     clone's committed records are current without a cache)."""
     cached = cache_dir / "cells" / f"{key}.json"
     record = cached_record(cached, parts)
     if record is None:
         record = cached_record(record_path(out_dir, cell), parts, quiet=True)
-        if record is not None:
+        if record is not None and reseed:
             write_json(cached, record)  # the cache holds it again (a damaged or absent entry)
     return record
 
@@ -195,7 +197,7 @@ def plan_suite(
         if cell.corpus not in loaded:
             loaded[cell.corpus] = load_corpus_data(cell.corpus_source, data_dir, suite.test_sample_seed)
         parts = key_parts(cell, loaded[cell.corpus], suite.test_sample_seed)
-        if _current(cache_dir, out_dir, cell, key_of(parts), parts) is not None:
+        if _current(cache_dir, out_dir, cell, key_of(parts), parts, reseed=False) is not None:
             rows.append(PlannedCell(cell.id, "cached", "", None))
             continue
         seconds = estimator.seconds(cell, n_items(cell, loaded[cell.corpus]))
