@@ -111,7 +111,8 @@ def explain(old: dict[str, Any] | None, new: dict[str, Any], limit: int = 6) -> 
         return "the old record has no key parts (made before keys were recorded)"
     a, b = _flat(old), _flat(new)
     changed = []
-    for name in sorted(set(a) | set(b)):
+    # values first (options, schema, versions), then the code fingerprints: what a reader acts on
+    for name in sorted(set(a) | set(b), key=lambda n: (n.startswith(("code.", "harness.")), n)):
         if a.get(name, "<absent>") != b.get(name, "<absent>"):
             short = name.startswith(("code.", "harness."))
             changed.append(name if short else f"{name} {a.get(name, '<absent>')!r} -> {b.get(name, '<absent>')!r}")
