@@ -5,7 +5,8 @@ direction and cycles) and the cell cache key (run/key.py hashes the files a stra
 reaches, so editing that code invalidates exactly the cells that run it, and editing anything
 else, a README or another strategy, invalidates none). The walk is an AST walk over every import
 statement anywhere in a file (function-local and TYPE_CHECKING ones included), resolved to the
-modules that exist, so a lazily imported helper still counts as code the strategy runs.
+modules that exist, so a lazily imported helper still counts as code the strategy runs. A module's
+digest is of its code, not its prose (:func:`module_digest`).
 """
 
 from __future__ import annotations
