@@ -47,7 +47,8 @@ from typing import Any, ClassVar
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.schema import validate
 from ragorft.benchmarks.core.strategy_options import StrategyOptions
-from ragorft.benchmarks.data.cards import TASKS, Example
+from ragorft.benchmarks.data.card_schema import TASKS
+from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.embeddings import Embedder
 
 __all__ = ["FitContext", "Report", "Strategy", "StrategyOptions", "ROLES", "TASKS", "check_metadata"]

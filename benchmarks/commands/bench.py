@@ -26,17 +26,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     # a read-only results folder or cache is found now, not after the first cell is computed
     ensure_writable(inside(Path(args.results_dir), suite.name, "cells", what="suite results"))
     ensure_writable(Path(args.cache_dir or cache_root()) / "cells")
-    if args.timed_queries is not None:
-        # read by run/measure.timing_plan() in this process (the cache key) and in every cell process
-        # it starts (the timing itself), so both agree; the record's command line carries the flag
-        import os
-
-        from ragorft.benchmarks.run.measure import QUERIES_ENV
-
-        os.environ[QUERIES_ENV] = str(int(args.timed_queries))
+    timed = int(args.timed_queries) if args.timed_queries is not None else None  # travels in each cell's job
     only = None
     if args.only:
         only = lambda cell: any(fnmatch.fnmatch(cell.id, pat) for pat in args.only)  # noqa: E731
+    if args.plan:
+        return _print_plan(suite, args, only, timed)
     start = time.perf_counter()
     run_suite(
         suite,
@@ -47,6 +42,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         executor=args.executor,
         ray_address=args.ray_address,
+        timed_queries=timed,
     )
     from ragorft.benchmarks.publish.site import write_report
 
@@ -54,6 +50,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     log.info(
         f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; report in {Path(args.results_dir) / suite.name}"
     )
+    return 0
+
+
+def _print_plan(suite, args: argparse.Namespace, only, timed: int | None) -> int:  # noqa: ANN001
+    """``bench --plan``: every cell cached / stale (why) / new and the ETA, running nothing."""
+    from ragorft.benchmarks.core.fmt import duration
+    from ragorft.benchmarks.run.plan import eta
+    from ragorft.benchmarks.run.runner import plan_suite
+
+    rows = plan_suite(
+        suite,
+        results_dir=Path(args.results_dir),
+        data_dir=data_dir(args),
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        only=only,
+        timed_queries=timed,
+    )
+    for row in rows:
+        when = "" if row.status == "cached" else f"  ~{duration(row.seconds) if row.seconds is not None else 'unknown'}"
+        why = f"  ({row.why})" if row.why else ""
+        print(f"{row.status:<7} {row.cell_id}{when}{why}")
+    todo = [r for r in rows if r.status != "cached"]
+    known, unknown = eta([r.seconds for r in todo])
+    more = f" + {unknown} cells of unknown time" if unknown else ""
+    counts = ", ".join(f"{sum(r.status == s for r in rows)} {s}" for s in ("cached", "stale", "new"))
+    print(f"{suite.name}: {len(rows)} cells ({counts}); ETA {duration(known)}{more}")
     return 0
 
 
@@ -73,6 +95,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--cache-dir", help="default: $RAGORFT_CACHE or ~/.cache/ragorft")
     b.add_argument("--only", action="append", help="run only cells whose id matches this glob (repeatable)")
     b.add_argument("--no-progress", action="store_true")
+    b.add_argument(
+        "--plan",
+        action="store_true",
+        help="run nothing: list every cell as cached / stale (and what changed) / new, with an ETA "
+        "from the previous records' measured cell times",
+    )
     b.add_argument(
         "--timed-queries",
         type=cliargs.number(lo=8, integer=True),

@@ -12,7 +12,8 @@ EXIT_REGRESSION = 1
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ragorft.benchmarks.core.atomic import write_text
-    from ragorft.benchmarks.score.regression import compare_dirs, comparison_table
+    from ragorft.benchmarks.records.compare import compare_dirs
+    from ragorft.benchmarks.score.regression import comparison_table
 
     rows, _, _ = compare_dirs(Path(args.old), Path(args.new), tolerance=args.tolerance / 100, alpha=args.alpha)
     failing = [r for r in rows if r.fails]

@@ -5,7 +5,8 @@ direction and cycles) and the cell cache key (run/key.py hashes the files a stra
 reaches, so editing that code invalidates exactly the cells that run it, and editing anything
 else, a README or another strategy, invalidates none). The walk is an AST walk over every import
 statement anywhere in a file (function-local and TYPE_CHECKING ones included), resolved to the
-modules that exist, so a lazily imported helper still counts as code the strategy runs.
+modules that exist, so a lazily imported helper still counts as code the strategy runs. A module's
+digest is of its code, not its prose (:func:`module_digest`).
 """
 
 from __future__ import annotations
@@ -81,6 +82,26 @@ def file_digest(path: Path) -> str:
     return sha256_bytes(Path(path).read_bytes())[:16]
 
 
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+                if isinstance(body[0].value.value, str):
+                    node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def module_digest(path: Path) -> str:
+    """A module's code without its prose: the AST with docstrings removed (comments never reach it).
+
+    Why not the bytes: a fixed docstring must not make hours of cells stale, while any change to
+    what the code does (a constant, an operator, an import) changes the tree and so the key.
+    """
+    tree = _strip_docstrings(ast.parse(Path(path).read_text(encoding="utf-8")))
+    return sha256_bytes(ast.dump(tree, include_attributes=False).encode())[:16]
+
+
 def code_fingerprint(
     module: str, data_files: Iterable[Path] = (), folders: Mapping[str, Path] | None = None
 ) -> dict[str, str]:
@@ -98,13 +119,13 @@ def code_fingerprint(
         graph = _graph(tuple(sorted((k, str(v)) for k, v in folders.items())))
         for mod in sorted(closure(module, graph)):
             if not mod.startswith(NOT_COMPUTING):
-                out[mod] = file_digest(mods[mod])
+                out[mod] = module_digest(mods[mod])
     else:
         import importlib
 
         file = getattr(importlib.import_module(module), "__file__", None)
         if file:
-            out[module] = file_digest(Path(file))
+            out[module] = module_digest(Path(file)) if file.endswith(".py") else file_digest(Path(file))
     for path in data_files:
         out[f"file:{_display(Path(path), folders)}"] = file_digest(Path(path))
     return dict(sorted(out.items()))

@@ -35,7 +35,7 @@ from ragorft.benchmarks.decide.candidates import (
 from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowledge
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
-from ragorft.benchmarks.records.store import check_record, corpus_source
+from ragorft.benchmarks.records.store import check_scored, corpus_source
 from ragorft.benchmarks.score.costs import BreakEven, break_even
 from ragorft.benchmarks.score.pricing import Prices, load_prices
 from ragorft.benchmarks.score.stats import PairedComparison, compare, significant
@@ -372,7 +372,7 @@ def recommend(
     if not cells:
         raise RagorftError("no results to decide on")
     for source, r in cells:
-        check_record(r, source)
+        check_scored(r, source)
     corpora = sorted({r["corpus"] for _, r in cells})
     if len(corpora) != 1:
         raise RagorftError(f"recommend() decides for one corpus at a time, got {', '.join(corpora)}")

@@ -1,1 +1,1 @@
-"""Layer 5, records: reading cell records (one loader, one corrupt-file policy) and the records frame."""
+"""Layer 6, records: reading cell records (one schema, one loader, metrics attached on read) and the records frame."""

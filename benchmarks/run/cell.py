@@ -1,4 +1,8 @@
-"""One cell: fit a strategy on a budget, score it on the test items, time it, sample its memory.
+"""One cell: fit a strategy on a budget, predict the test items, time it, sample its memory.
+
+The cell does not score: its record keeps the predictions and everything scoring needs (the gold
+labels or every gold answer, the corpus's labels, what a retriever returned), and score/record.py
+computes the metrics from the record alone, so a changed metric never re-runs a cell.
 
 ``run_cell`` is a plain function of its inputs, so any executor (a fresh process per cell, this
 process, Ray) can call it and the records are the same whichever ran them (apart from timings).
@@ -30,10 +34,9 @@ from ragorft.benchmarks.data.sampling import sample_budget, split_dev, stratifie
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run import measure
 from ragorft.benchmarks.run.suite import Cell, budget_name
-from ragorft.benchmarks.score.qa import score_cell
 
-#: 2: key_parts in every record, fresh process per cell, repeated serving timings, common items
-RECORD_SCHEMA = 2
+#: 3: no metrics computed in the cell; a ``scoring`` block holds what score/record.py needs
+RECORD_SCHEMA = 3
 #: packages whose version can change a number a cell computes (scores, timings, memory)
 COMPUTING_PACKAGES = (
     "torch",
@@ -179,10 +182,8 @@ def run_cell(
     if len(predictions) != len(test):
         raise RuntimeError(f"{cell.id}: strategy returned {len(predictions)} predictions for {len(test)} texts")
     report = strategy.report()
-    try:
-        metrics = score_cell(corpus, test, predictions, report.extra, seed=cell.seed)  # by the corpus's task
-    except RuntimeError as exc:
-        raise RuntimeError(f"{cell.id}: {exc}") from exc
+    extra = dict(report.extra)
+    scoring = scoring_inputs(corpus, test, predictions, extra, cell.id)
     gold = [ex.label for ex in test]
     return {
         "schema": RECORD_SCHEMA,
@@ -205,7 +206,7 @@ def run_cell(
         "test_items": items,
         "gold": gold,
         "predictions": predictions,
-        "metrics": metrics,
+        "scoring": scoring,
         "timing": timing,
         "memory": memory,
         "cost": {
@@ -214,9 +215,47 @@ def run_cell(
             "tokens_in": report.tokens_in,
             "tokens_out": report.tokens_out,
         },
-        "report": report.extra,
+        "report": extra,
         "provenance": provenance(device, determinism),
     }
+
+
+def scoring_inputs(corpus: Corpus, test: list, predictions: list[str], extra: dict[str, Any], cell_id: str) -> dict:
+    """What score/record.py needs besides gold and predictions, so scoring never loads the corpus.
+
+    Classification: the corpus's labels (macro-F1 is over all of them) and its out-of-scope label.
+    QA: every gold answer and gold document per item, and for a strategy that retrieved
+    (``extra["retrieval"]``, by question text) the retrieved ids and contexts per item with the
+    gold documents' texts; ``extra["retrieval"]`` then keeps the ids only (one copy of the texts).
+    """
+    if corpus.card.task != "qa":
+        invalid = sorted(set(predictions) - set(corpus.labels))
+        if invalid:
+            raise RuntimeError(f"{cell_id}: strategy predicted labels not in the corpus: {invalid[:5]}")
+        return {
+            "task": corpus.card.task,
+            "labels": list(corpus.labels),
+            "out_of_scope_label": corpus.card.out_of_scope_label,
+        }
+    out: dict[str, Any] = {
+        "task": "qa",
+        "labels": [],
+        "out_of_scope_label": None,
+        "answers": [list(ex.answers) for ex in test],
+        "gold_doc_ids": [list(ex.doc_ids) for ex in test],
+        "retrieved": None,
+        "documents": None,
+    }
+    retrieval = extra.get("retrieval")
+    if retrieval:
+        got = [retrieval.get(ex.text) or {} for ex in test]
+        out["retrieved"] = [
+            {"doc_ids": list(r.get("doc_ids", [])), "contexts": list(r.get("contexts", []))} for r in got
+        ]
+        wanted = {d for ex in test for d in ex.doc_ids}
+        out["documents"] = {d.id: d.text for d in corpus.documents if d.id in wanted}
+        extra["retrieval"] = {q: {"doc_ids": r.get("doc_ids", [])} for q, r in retrieval.items()}
+    return out
 
 
 def _measure(

@@ -17,7 +17,7 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.locks import held
 from ragorft.benchmarks.core.log import get_logger, silence_trainer_printer
 from ragorft.benchmarks.models.embeddings import Embedder
-from ragorft.benchmarks.records.store import check_record
+from ragorft.benchmarks.records.store import parse_record
 from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
 from ragorft.benchmarks.run.suite import Cell
 
@@ -26,7 +26,12 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Job:
-    """Everything a process needs to compute one cell, and nothing that cannot be pickled."""
+    """Everything a process needs to compute one cell, and nothing that cannot be pickled.
+
+    Options of the run travel here, not through the environment: the cell carries its resolved
+    ``timed_queries`` (the suite's, or ``bench --timed-queries``), so the key computed by the
+    driver and the timing measured in a fresh process agree by construction.
+    """
 
     cell: Cell
     key: str
@@ -78,7 +83,7 @@ def compute(job: Job, process_start_mb: float | None = None, started: float | No
     with held(cached):
         if cached.exists():
             try:
-                record = check_record(read_json(cached), cached)
+                record = parse_record(read_json(cached), cached)
                 if record.get("key_parts") == job.key_parts:
                     return record | {"suite": job.suite}
                 log.warning(f"{cached}: made from other inputs; recomputing")

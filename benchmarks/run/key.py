@@ -4,7 +4,8 @@ A key that misses an input serves stale numbers as if they were current (the com
 records once kept ``batch_size = 8`` after the default became 1, because the key hashed the raw
 TOML). So the parts are the *effective* options (the parsed dataclass, defaults filled in), the
 strategy's ``version``, a fingerprint of the code the strategy runs (its module's import closure
-plus the data files it declares) and of the measuring harness (run/cell.py's closure), the model
+plus the data files it declares) and of the measuring harness (run/cell.py's closure, which
+imports nothing of score/: metrics are computed from records, so a metric edit re-keys no cell), the model
 weights' sha256, the corpus checksums, the exact test items, the device and the versions of the
 packages that compute. Each record stores its parts (``record["key_parts"]``); :func:`explain`
 names the parts that differ, so a recomputed cell says what made it stale.
@@ -111,7 +112,8 @@ def explain(old: dict[str, Any] | None, new: dict[str, Any], limit: int = 6) -> 
         return "the old record has no key parts (made before keys were recorded)"
     a, b = _flat(old), _flat(new)
     changed = []
-    for name in sorted(set(a) | set(b)):
+    # values first (options, schema, versions), then the code fingerprints: what a reader acts on
+    for name in sorted(set(a) | set(b), key=lambda n: (n.startswith(("code.", "harness.")), n)):
         if a.get(name, "<absent>") != b.get(name, "<absent>"):
             short = name.startswith(("code.", "harness."))
             changed.append(name if short else f"{name} {a.get(name, '<absent>')!r} -> {b.get(name, '<absent>')!r}")

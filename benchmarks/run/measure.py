@@ -25,8 +25,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import psutil
-from ragorft.benchmarks.score.metrics import percentiles_ms
 
 SERVING_BATCH_SIZE = 32  # the one batch size every strategy's throughput is measured at
 TIMED_QUERIES = 64  # >= 50 single queries for p50/p95; two full serving batches for throughput
@@ -34,17 +34,15 @@ REPEATS = 3  # each timed pass, median kept
 WARMUP_QUERIES = 4  # single queries before timing (lazy loads, allocator, caches)
 #: cores' worth of other work (averaged over a phase) above which a cell's timings are suspect
 OTHER_CPUS_LIMIT = 0.25
-#: fewer timed queries (the fast tests set 8; part of the cache key and recorded as n_queries)
-QUERIES_ENV = "RAGORFT_TIMED_QUERIES"
 
 
 def timing_plan(queries: int = 0) -> dict[str, int]:
     """How serving is timed: part of the cache key, since it changes the timing numbers.
 
-    ``queries`` is what the cell's suite asks for (0: ``TIMED_QUERIES``); the command line's
-    ``--timed-queries`` (``QUERIES_ENV``) overrides every cell, as a user running a suite expects.
+    ``queries`` is what the cell asks for (0: ``TIMED_QUERIES``): its suite's ``timed_queries``,
+    or the command line's ``--timed-queries``, which the runner writes into every cell of its jobs.
     """
-    queries = int(os.environ.get(QUERIES_ENV) or queries or TIMED_QUERIES)
+    queries = int(queries or TIMED_QUERIES)
     return {"queries": queries, "repeats": REPEATS, "serving_batch_size": SERVING_BATCH_SIZE}
 
 
@@ -148,6 +146,13 @@ def timed_sample(texts: Sequence[str], queries: int = 0) -> list[str]:
     if not texts:
         return []
     return [texts[i % len(texts)] for i in range(n)]
+
+
+def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
+    if not seconds:
+        return {}
+    ms = np.asarray(seconds) * 1000
+    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "n": len(ms)}
 
 
 def _spread(values: Sequence[float]) -> list[float]:

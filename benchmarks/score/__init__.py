@@ -1,1 +1,1 @@
-"""Layer 6, score: metrics, paired statistics, costs and the regression gate over records."""
+"""Layer 5, score: metrics (from a record alone), paired statistics, costs and the regression gate."""

@@ -105,10 +105,3 @@ def classification_metrics(
             out["in_scope_accuracy"] = float(correct[~oos].mean())
             out["in_scope_accuracy_ci"] = bootstrap_ci(_accuracy, correct[~oos], seed=seed, vectorized=True)
     return out
-
-
-def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
-    if not seconds:
-        return {}
-    ms = np.asarray(seconds) * 1000
-    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "n": len(ms)}

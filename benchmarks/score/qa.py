@@ -10,8 +10,7 @@ The headline ``accuracy`` of a QA record is **exact match** (so the paired tests
 per-item correctness, mean what they say); token F1 sits in the slot the tables read for F1
 (``macro_f1``, here the mean token F1, not a per-class average) and under its own name ``f1``.
 
-``score_cell`` is the one dispatch the cell runner calls: classification metrics for
-classification corpora, these for QA corpora.
+score/record.py dispatches a record to these or to the classification metrics by its task.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from ragorft.benchmarks.score.metrics import bootstrap_ci, classification_metrics
+from ragorft.benchmarks.score.metrics import bootstrap_ci
 
 _PUNCT = set(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -101,39 +100,3 @@ def retrieval_metrics(
         "k": max((len(r) for r in retrieved), default=0),
         "n_with_gold": len(hits),
     }
-
-
-def score_cell(
-    corpus: Any, test: Sequence[Any], predictions: Sequence[str], report: dict[str, Any], *, seed: int
-) -> dict[str, Any]:
-    """The cell's metrics for its corpus's task (the one place the runner asks for scoring).
-
-    Classification: predictions must be labels of the corpus, then ``classification_metrics``.
-    QA: SQuAD EM/F1 and ragas' answer-similarity metrics; for a strategy that retrieved
-    (``report["retrieval"]``: per question text, the retrieved document ids and contexts),
-    recall@k of the gold document and ragas' offline context-recall metrics; the contexts are
-    then dropped from ``report`` (the record keeps the ids).
-    """
-    if corpus.card.task != "qa":
-        invalid = sorted(set(predictions) - set(corpus.labels))
-        if invalid:
-            raise RuntimeError(f"strategy predicted labels not in the corpus: {invalid[:5]}")
-        gold = [ex.label for ex in test]
-        return classification_metrics(  # macro-F1 over the corpus's full label set (comparable across cells)
-            gold, predictions, labels=corpus.labels, out_of_scope_label=corpus.card.out_of_scope_label, seed=seed
-        )
-    from ragorft.benchmarks.score.ragas_metrics import answer_scores, context_scores
-
-    out = qa_metrics([ex.answers for ex in test], predictions, seed=seed)
-    out["ragas"] = answer_scores(test, predictions)
-    retrieval = report.get("retrieval")
-    if retrieval:
-        got = [retrieval.get(ex.text, {}) for ex in test]
-        out["retrieval"] = retrieval_metrics(
-            [ex.doc_ids for ex in test], [r.get("doc_ids", []) for r in got], seed=seed
-        )
-        texts = {d.id: d.text for d in corpus.documents}
-        out["ragas"] |= context_scores(test, got, texts)
-        # the record keeps what was retrieved (ids), not the chunk texts: records stay small
-        report["retrieval"] = {q: {"doc_ids": r.get("doc_ids", [])} for q, r in retrieval.items()}
-    return out

@@ -11,12 +11,10 @@ and absent from the new one fails too, because a silently dropped cell would hid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.records.store import read_record
 from ragorft.benchmarks.score.stats import mcnemar_exact_p, paired_bootstrap_ci, paired_correct, significant
 
 
@@ -48,16 +46,6 @@ def paired_test(old: dict[str, Any], new: dict[str, Any], *, seed: int = 0, boot
     lo, hi = paired_bootstrap_ci(y, x, seed=seed) if bootstrap else (float("nan"), float("nan"))
     p_value = mcnemar_exact_p(only_old, only_new)
     return PairedTest(len(x), float(x.mean()), float(y.mean()), delta, lo, hi, p_value, only_old, only_new)
-
-
-def cells_dir(path: Path) -> Path:
-    """Accept a suite folder (with ``cells/``) or the ``cells`` folder itself."""
-    path = Path(path)
-    if (path / "cells").is_dir():
-        return path
-    if path.name == "cells" and path.is_dir():
-        return path.parent
-    raise RagorftError("no cells/ folder of records here", path=path)
 
 
 @dataclass(frozen=True)
@@ -103,44 +91,6 @@ def compare_records(
             status = "ok"
         out.append(CellComparison(cid, status, t))
     return out
-
-
-def _read_all(suite_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    """({file name: record}, {file name: why it cannot be read}) for every record file of a run."""
-    good: dict[str, dict[str, Any]] = {}
-    bad: dict[str, str] = {}
-    for path in sorted((cells_dir(suite_dir) / "cells").glob("*.json")):
-        try:
-            good[path.name] = read_record(path)
-        except RagorftError as exc:
-            bad[path.name] = str(exc)
-    return good, bad
-
-
-def compare_dirs(
-    old: Path, new: Path, *, tolerance: float = 0.01, alpha: float = 0.05
-) -> tuple[list[CellComparison], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Compare two runs' record folders; a record file either side cannot read fails, naming the file.
-
-    Why not refuse the whole comparison (exit 2): the gate must fail (exit 1) on a baseline cell
-    it cannot check, and a corrupt new record is exactly what a broken run would produce. The
-    unreadable file's cell is identified by its file name (the runner's ``corpus__run__budget__seedN``),
-    so its readable counterpart on the other side is not reported as merely "new" or "missing".
-    """
-    old_ok, old_bad = _read_all(old)
-    new_ok, new_bad = _read_all(new)
-    if not old_ok and not old_bad:
-        raise RagorftError("the baseline has no cell records", path=cells_dir(old) / "cells")
-    unreadable = [
-        CellComparison(f"{side}/{name}", "unreadable", note=why)
-        for side, bad in (("baseline", old_bad), ("new run", new_bad))
-        for name, why in sorted(bad.items())
-    ]
-    skip = set(old_bad) | set(new_bad)  # judged above, not again as "new" or "missing"
-    old_records = [r for name, r in old_ok.items() if name not in skip]
-    new_records = [r for name, r in new_ok.items() if name not in skip]
-    rows = unreadable + compare_records(old_records, new_records, tolerance=tolerance, alpha=alpha)
-    return rows, list(old_ok.values()), list(new_ok.values())
 
 
 def comparison_table(rows: list[CellComparison]) -> str:

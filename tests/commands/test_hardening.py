@@ -17,6 +17,8 @@ from ragorft.benchmarks.commands.cli import main
 from ragorft.benchmarks.core.atomic import read_json, write_json
 from ragorft.benchmarks.run import job as cell_job
 
+from tests.helpers.cellrecord import cell_record
+
 ONE_CELL = """
 name = "h"
 corpora = ["{card}"]
@@ -162,7 +164,7 @@ def test_cached_record_with_valid_checksum_but_wrong_shape_is_recomputed_not_cop
     write_json(victim, good | {"predictions": "not a list"})  # checksum valid, shape wrong
     with caplog.at_level("WARNING", logger="ragorft"):
         assert _bench(capsys, suite, results)[0] == 0
-    assert any("wrong shape" in r.getMessage() for r in caplog.records)
+    assert any(str(victim) in r.getMessage() and "predictions: " in r.getMessage() for r in caplog.records)
     copied = read_json(results / "h" / "cells" / "tiny__rag__full__seed0.json")
     assert copied["predictions"] == good["predictions"]  # recomputed, the bad one never reached results
     assert read_json(victim)["predictions"] == good["predictions"]
@@ -224,22 +226,11 @@ def test_a_card_given_by_path_keeps_its_costs_and_references(tmp_path: Path, cap
 def test_results_record_with_valid_checksum_but_wrong_shape_is_one_line(tmp_path: Path, capsys) -> None:
     """``report`` and ``recommend`` crashed on it; now it is refused naming the file (exit 2)."""
     bad = tmp_path / "results" / "h" / "cells" / "tiny__rag__full__seed0.json"
-    write_json(
-        bad,
-        {
-            "cell_id": "tiny/rag/full/seed0",
-            "corpus": "tiny",
-            "run": "rag",
-            "budget_name": "full",
-            "test_items": [0, 1],
-            "gold": ["a", "b"],
-            "predictions": ["a", "b"],
-            "metrics": {"accuracy": "1.0", "accuracy_ci": [1.0, 1.0]},  # a string where a number belongs
-            "timing": {"predict_seconds_per_query": 0.01, "train_seconds": 0.1},
-        },
-    )
+    good = cell_record("tiny/rag/full/seed0", ["a", "b"], ["a", "b"])
+    bad_metrics = {"accuracy": "1.0", "accuracy_ci": [1.0, 1.0]}  # a string where a number belongs
+    write_json(bad, good | {"metrics": bad_metrics, "metrics_code": "x"})
     code, _, err = _run(capsys, "report", "--suite", "h", "--results-dir", str(tmp_path / "results"))
-    assert code == 2 and str(bad) in err and "wrong shape (expected: metrics.accuracy in [0, 1])" in err
+    assert code == 2 and str(bad) in err and "metrics.accuracy: Input should be a valid number (got '1.0')" in err
     _one_line(err)
 
 

@@ -73,11 +73,11 @@ def test_edits_change_exactly_the_dependants(tmp_path: Path) -> None:
         return {k for k in before if before[k] != after[k]}
 
     assert changed_after(tmp_path / "README.md", "more\n") == set()
-    assert changed_after(tmp_path / "strategies" / "b.py", "# b only\n") == {"b"}
+    assert changed_after(tmp_path / "strategies" / "b.py", "B_ONLY = 1\n") == {"b"}
     assert changed_after(tmp_path / "benchmarks" / "models" / "util.py", "Y = 2\n") == {"a", "b"}
     assert changed_after(tmp_path / "benchmarks" / "core" / "log.py", "# no numbers here\n") == set()
     assert changed_after(prompt, "Answer with one label.\n") == {"a"}
-    assert changed_after(tmp_path / "strategies" / "__init__.py", "# registry\n") == {"b", "c"}  # b: `from . import`
+    assert changed_after(tmp_path / "strategies" / "__init__.py", "REGISTRY = {}\n") == {"b", "c"}  # b: `from . import`
 
 
 def test_walker_graph_matches_the_layer_view(tmp_path: Path) -> None:
@@ -90,3 +90,29 @@ def test_walker_graph_matches_the_layer_view(tmp_path: Path) -> None:
         "ragorft.benchmarks.models.util",
         "ragorft.benchmarks.core.log",
     }
+
+
+def test_prose_re_keys_nothing_and_code_re_keys(tmp_path: Path) -> None:
+    """Docstrings and comments are prose: editing them leaves the fingerprint; any code edit changes it."""
+    folders = _tree(tmp_path)
+    util = tmp_path / "benchmarks" / "models" / "util.py"
+    util.write_text(
+        '"""Utilities."""\nfrom ragorft.benchmarks.core.log import FORMAT\n\n\n'
+        'def f(x):\n    """Twice."""\n    return 2 * x\n'
+    )
+
+    def fp() -> dict[str, str]:
+        fingerprint.forget()
+        return code_fingerprint("ragorft.strategies.a", folders=folders)
+
+    base = fp()
+    util.write_text(util.read_text().replace('"""Utilities."""', '"""Utilities, said better."""'))
+    util.write_text(util.read_text().replace('"""Twice."""', '"""Twice x.\n\n    Longer."""  # a comment'))
+    util.write_text(util.read_text() + "# a trailing comment\n")
+    assert fp() == base
+    util.write_text(util.read_text().replace("2 * x", "3 * x"))
+    assert fp()["ragorft.benchmarks.models.util"] != base["ragorft.benchmarks.models.util"]
+    changed = fp()
+    # a string that is data, not a docstring
+    util.write_text(util.read_text().replace('"""Twice x.', 'X = """Twice x.'))
+    assert fp()["ragorft.benchmarks.models.util"] != changed["ragorft.benchmarks.models.util"]

@@ -81,7 +81,7 @@ def _bench(suite: Path, results: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != INLINE_ENV}
     cmd = [sys.executable, "-m", "ragorft.benchmarks.commands.cli", "bench", "--suite", str(suite)]
     return subprocess.Popen(
-        [*cmd, "--results-dir", str(results), "--no-progress"],
+        [*cmd, "--results-dir", str(results), "--no-progress", "--timed-queries", "8"],  # conftest's, not inherited
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -88,7 +88,6 @@ def test_a_strategy_version_bump_invalidates_its_cells(keys, monkeypatch: pytest
 def test_a_runs_own_timing_plan_invalidates_only_its_cells(
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("RAGORFT_TIMED_QUERIES", raising=False)  # the command line's override
     data = load_corpus_data(str(tiny_corpus.parent), None)
 
     def suite_keys(text: str) -> dict[str, str]:
@@ -132,7 +131,7 @@ def source_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("strategies/_retrieval.py", RAG),  # imported by rag (and rag_lm), not by few_shot
         ("strategies/prompted_lm.py", FEW_SHOT),
         ("benchmarks/models/label_decoding.py", FEW_SHOT),
-        ("benchmarks/score/metrics.py", RAG | FEW_SHOT),  # the harness scores every cell
+        ("benchmarks/score/metrics.py", set()),  # metrics are computed from records, outside the cell
         ("strategies/lora.py", set()),  # another strategy
         ("benchmarks/publish/html.py", set()),  # reporting, after the numbers
         ("benchmarks/core/log.py", set()),  # infrastructure computes no number
@@ -144,7 +143,7 @@ def test_code_edits_invalidate_exactly_the_cells_that_run_the_code(
 ) -> None:
     before = keys()
     path = source_copy / edited
-    path.write_text(path.read_text() + "\n# an edit\n")
+    path.write_text(path.read_text() + "\nAN_EDIT = 1\n")  # code: a comment alone re-keys nothing
     assert changed(before, keys()) == expected
 
 
@@ -166,3 +165,16 @@ def test_parts_explain_what_changed(tiny_corpus: Path, tmp_path: Path, monkeypat
     monkeypatch.setattr(Rag, "Options", NewDefault)
     assert explain(old, key_parts(cell, data, 0)) == "options.k 10 -> 7"
     assert "no key parts" in explain(None, old)
+
+
+def test_no_key_part_names_a_score_module(tiny_corpus: Path, tmp_path: Path) -> None:
+    """Scoring is outside the cell: editing a metric re-keys nothing (``ragorft rescore`` applies it)."""
+    path = tmp_path / "k.toml"
+    path.write_text(SUITE.format(card=tiny_corpus.parent))
+    data = load_corpus_data(str(tiny_corpus.parent), None)
+    fingerprint.forget()
+    for cell in read_suite(str(path)).cells:
+        parts = key_parts(cell, data, 0)
+        named = [m for part in ("code", "harness") for m in parts[part] if m.startswith("ragorft.benchmarks.score")]
+        assert not named, f"{cell.id}: {named}"
+        assert "ragorft.benchmarks.run.cell" in parts["harness"]

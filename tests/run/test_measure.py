@@ -12,32 +12,29 @@ from ragorft.benchmarks.run import measure
 
 
 def test_default_plan_is_at_least_50_queries_3_repeats_batch_32(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(measure.QUERIES_ENV, raising=False)
+    monkeypatch.setattr(measure, "TIMED_QUERIES", 64)  # conftest's 8 undone: the shipped default
     plan = measure.timing_plan()
     assert plan == {"queries": 64, "repeats": 3, "serving_batch_size": 32}
     assert plan["queries"] >= 50
 
 
-def test_a_suites_timed_queries_size_the_plan_and_the_command_line_overrides_them(
+def test_a_cells_timed_queries_size_the_plan_and_the_environment_does_not(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(measure.QUERIES_ENV, raising=False)
     assert measure.timing_plan(16)["queries"] == 16
     assert len(measure.timed_sample([f"t{i}" for i in range(100)], 16)) == 16
     assert measure.timing_plan(0)["queries"] == measure.TIMED_QUERIES
-    monkeypatch.setenv(measure.QUERIES_ENV, "8")  # what `ragorft bench --timed-queries 8` sets
-    assert measure.timing_plan(16)["queries"] == 8
+    monkeypatch.setenv("RAGORFT_TIMED_QUERIES", "8")  # the old environment path: no longer read
+    assert measure.timing_plan(16)["queries"] == 16
 
 
 def test_timed_sample_is_a_fixed_prefix_cycled_when_short(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(measure.QUERIES_ENV, raising=False)
     assert measure.timed_sample(["a", "b", "c"], 7) == ["a", "b", "c", "a", "b", "c", "a"]
     assert measure.timed_sample([f"t{i}" for i in range(100)], 64) == [f"t{i}" for i in range(64)]
 
 
 def test_serving_timing_repeats_single_queries_and_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """A predictor with a known cost: 2 ms per call plus 0.5 ms per text."""
-    monkeypatch.delenv(measure.QUERIES_ENV, raising=False)
     calls: list[int] = []
 
     def predict(texts: Sequence[str]) -> list[str]:
@@ -45,7 +42,7 @@ def test_serving_timing_repeats_single_queries_and_batches(monkeypatch: pytest.M
         time.sleep(0.002 + 0.0005 * len(texts))
         return ["x"] * len(texts)
 
-    t = measure.serving_timing(predict, measure.timed_sample([f"q{i}" for i in range(10)]))
+    t = measure.serving_timing(predict, measure.timed_sample([f"q{i}" for i in range(10)], 64))
     lat = t["latency_ms"]
     assert lat["n_queries"] == 64 and lat["repeats"] == 3 and lat["n_distinct"] == 10
     assert t["serving_batch_size"] == 32

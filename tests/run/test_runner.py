@@ -71,6 +71,8 @@ def _bench(tmp_path: Path, suite: Path, results: Path) -> subprocess.Popen:
             "--results-dir",
             str(results),
             "--no-progress",
+            "--timed-queries",  # the tests' sample (conftest), which a child process does not inherit
+            "8",
         ],
         env={**os.environ},
         stdout=subprocess.PIPE,

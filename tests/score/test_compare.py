@@ -14,6 +14,8 @@ from ragorft.benchmarks.commands.cli import main
 from ragorft.benchmarks.core.atomic import write_json
 from ragorft.benchmarks.score.regression import compare_records, paired_test
 
+from tests.helpers.cellrecord import cell_record
+
 LABELS = ["a", "b", "c", "d"]
 N_ITEMS = 400
 
@@ -23,22 +25,7 @@ def record(cell_id: str, correct: np.ndarray, items: list[int] | None = None) ->
     items = items if items is not None else list(range(len(correct)))
     gold = [LABELS[i % 4] for i in items]
     pred = [g if ok else LABELS[(LABELS.index(g) + 1) % 4] for g, ok in zip(gold, correct)]
-    corpus, run, budget, seed = cell_id.split("/")
-    return {
-        "cell_id": cell_id,
-        "corpus": corpus,
-        "corpus_key": "k1",
-        "run": run,
-        "strategy": run,
-        "budget_name": budget,
-        "seed": int(seed[4:]),
-        "test_items": items,
-        "gold": gold,
-        "predictions": pred,
-        # what every reader of records checks is present (records.store.REQUIRED)
-        "metrics": {"accuracy": float(np.mean(correct)), "accuracy_ci": [0.0, 1.0]},
-        "timing": {"predict_seconds_per_query": 0.001, "train_seconds": 0.0},
-    }
+    return cell_record(cell_id, gold, pred, labels=LABELS, items=items)
 
 
 def baseline(seed: int = 0, accuracy: float = 0.85) -> np.ndarray:
@@ -142,7 +129,7 @@ def test_valid_checksum_wrong_shape_fails_on_either_side(tmp_path: Path, capsys:
     write_suite(tmp_path / "old", [record(CELLS[0], baseline(0)), bad])
     write_suite(tmp_path / "new", [record(CELLS[0], baseline(0)), record(CELLS[1], baseline(1))])
     status, out = _compare(tmp_path, capsys)
-    assert status == 1 and "wrong shape" in out and "toy__rag__full__seed0.json" in out
+    assert status == 1 and "predictions: Input should be a valid list" in out and "toy__rag__full__seed0.json" in out
     # and a baseline cell the new run cannot score (its record is malformed) fails too
     write_suite(tmp_path / "old", [record(CELLS[0], baseline(0)), record(CELLS[1], baseline(1))])
     write_suite(tmp_path / "new", [record(CELLS[0], baseline(0)), bad | {"metrics": {"accuracy": "high"}}])

@@ -6,7 +6,8 @@ import math
 import random
 
 import numpy as np
-from ragorft.benchmarks.score.metrics import classification_metrics, percentiles_ms
+from ragorft.benchmarks.run.measure import percentiles_ms
+from ragorft.benchmarks.score.metrics import classification_metrics
 from sklearn.metrics import f1_score
 
 

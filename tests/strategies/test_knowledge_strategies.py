@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
 from ragorft.benchmarks.run.suite import Cell
+from ragorft.benchmarks.score.record import score_record  # metrics come from the record, outside the cell
 
 from tests.helpers.knowledge import build_tiny_llama_for_bios, write_bios_corpus
 
@@ -35,7 +36,7 @@ def test_strategy_runs_and_is_scored(strategy: str, bios: tuple[Path, Path], tmp
     cell = Cell("bios", strategy, strategy, options, "full", 0, 6, str(card.parent))
     data = load_corpus_data(str(card.parent), None)
     record = run_cell(cell, data, cache_dir=tmp_path / "cache", progress=False)
-    m = record["metrics"]
+    m = score_record(record)
     assert record["n_test"] == 6 and len(record["predictions"]) == 6
     assert all(isinstance(p, str) for p in record["predictions"])
     assert 0.0 <= m["exact_match"] <= m["f1"] + 1e-12 <= 1.0 + 1e-12

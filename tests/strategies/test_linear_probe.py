@@ -9,6 +9,7 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.models.tuning import RULE
 from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
 from ragorft.benchmarks.run.suite import Cell
+from ragorft.benchmarks.score.record import score_record  # metrics come from the record, outside the cell
 
 
 def test_linear_probe_learns_tiny_intents_and_records_its_tuning(tiny_corpus: Path, tmp_path: Path) -> None:
@@ -17,7 +18,7 @@ def test_linear_probe_learns_tiny_intents_and_records_its_tuning(tiny_corpus: Pa
         "tiny", "linear_probe", "linear_probe", {"c_grid": [0.01, 10.0, 100.0]}, "full", 0, 0, str(tiny_corpus.parent)
     )
     record = run_cell(cell, data, cache_dir=tmp_path / "cache", progress=False)
-    assert record["metrics"]["accuracy"] >= 5 / 6
+    assert score_record(record)["accuracy"] >= 5 / 6
     tuning = record["report"]["tuning"]
     assert tuning["rule"] == RULE and tuning["knob"] == "C" and tuning["grid"] == [0.01, 10.0, 100.0]
     assert [t["C"] for t in tuning["trials"]] == [0.01, 10.0, 100.0]
