@@ -33,7 +33,7 @@ from ragorft.benchmarks.data.cards import Corpus, load_corpus
 from ragorft.benchmarks.data.sampling import sample_budget, split_dev, stratified_order
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run import measure
-from ragorft.benchmarks.run.suite import Cell, budget_name
+from ragorft.benchmarks.run.cellspec import Cell, budget_name
 
 #: 3: no metrics computed in the cell; a ``scoring`` block holds what score/record.py needs
 RECORD_SCHEMA = 3

@@ -25,9 +25,9 @@ from ragorft import strategies
 from ragorft.benchmarks.core import env
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.log import get_logger
+from ragorft.benchmarks.run.cellspec import Cell
 from ragorft.benchmarks.run.job import Job, compute
 from ragorft.benchmarks.run.measure import cell_threads
-from ragorft.benchmarks.run.suite import Cell
 
 EXECUTORS = ("local", "inline", "ray")
 INLINE_ENV = "RAGORFT_INLINE_CELLS"

@@ -19,7 +19,7 @@ from ragorft.benchmarks.core.log import get_logger, silence_trainer_printer
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.records.store import parse_record
 from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
-from ragorft.benchmarks.run.suite import Cell
+from ragorft.benchmarks.run.cellspec import Cell
 
 log = get_logger(__name__)
 

@@ -26,7 +26,7 @@ from ragorft.benchmarks.models import registry as models
 from ragorft.benchmarks.run import measure
 from ragorft.benchmarks.run.cell import RECORD_SCHEMA, CorpusData, pick_device
 from ragorft.benchmarks.run.cell import package_versions as all_versions
-from ragorft.benchmarks.run.suite import Cell
+from ragorft.benchmarks.run.cellspec import Cell
 
 HARNESS_MODULE = "ragorft.benchmarks.run.cell"
 

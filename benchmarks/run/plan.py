@@ -17,7 +17,7 @@ from typing import Any
 from ragorft.benchmarks.core.atomic import CorruptFile, read_json
 from ragorft.benchmarks.run import measure
 from ragorft.benchmarks.run.cell import CorpusData
-from ragorft.benchmarks.run.suite import Cell, budget_name
+from ragorft.benchmarks.run.cellspec import Cell, budget_name
 
 
 def resolve(cell: Cell, timed_queries: int | None = None) -> Cell:

@@ -31,33 +31,7 @@ from ragorft.benchmarks.core.paths import CORPORA_DIR, SUITES_DIR, inside
 from ragorft.benchmarks.core.schema import Schema, validate, validate_as
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.cards import read_card
-
-Budget = int | str  # examples per class, or "full"
-
-
-@dataclass(frozen=True)
-class Cell:
-    corpus: str  # the corpus's name, from its card
-    run: str  # the [[run]] name: a strategy plus options
-    strategy: str
-    options: dict[str, Any]
-    budget: Budget
-    seed: int
-    max_test_items: int  # 0 = the whole test split
-    corpus_ref: str = ""  # where its card is: a packaged corpus by name, any other by its card's absolute path
-    timed_queries: int = 0  # the serving-timing sample (0 = the harness default; run/measure.timing_plan)
-
-    @property
-    def corpus_source(self) -> str:
-        return self.corpus_ref or self.corpus
-
-    @property
-    def id(self) -> str:
-        return f"{self.corpus}/{self.run}/{budget_name(self.budget)}/seed{self.seed}"
-
-
-def budget_name(budget: Budget) -> str:
-    return "full" if budget == "full" else f"{budget}shot"
+from ragorft.benchmarks.run.cellspec import Cell, budget_name
 
 
 @dataclass
