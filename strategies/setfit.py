@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import torch_threads
@@ -46,7 +46,7 @@ class SetFitOptions(StrategyOptions):
     patience: PositiveInt = 1
     #: body learning-rate grid chosen on dev; empty = [learning_rate]
     learning_rate: PositiveFloat = 2e-5
-    learning_rates: list[NonNegativeFloat] = []
+    learning_rates: list[PositiveFloat] = []
     #: pairs per training example per epoch (setfit's ``num_iterations``; 20 in the paper)
     num_iterations: PositiveInt = 5
     #: 0 = every drawn pair; otherwise at most this many optimiser steps per epoch (CPU budgets)

@@ -30,7 +30,7 @@ class FinetuneOptions(StrategyOptions):
     learning_rate: PositiveFloat = 1e-4
     #: the learning-rate grid chosen on dev (benchmarks.models.tuning); empty = [learning_rate].
     #: Zero is allowed: a run that cannot move (the tests' planted plateau)
-    learning_rates: list[NonNegativeFloat] = []
+    learning_rates: list[PositiveFloat] = []
     batch_size: PositiveInt = 32
     max_length: PositiveInt = 64
     warmup_ratio: float = Field(0.1, ge=0, le=1)

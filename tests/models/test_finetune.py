@@ -127,7 +127,7 @@ def test_grid_holds_one_model_and_serves_the_chosen_one(
     import numpy as np
 
     texts = [ex.text for ex in intents(6, 8)]
-    opts = options(LoraOptions, tiny_bert, epochs=8, learning_rates=[1e-2, 0.0] if first_wins else [0.0, 1e-2])
+    opts = options(LoraOptions, tiny_bert, epochs=8, learning_rates=[1e-2, 1e-30] if first_wins else [1e-30, 1e-2])
     watch = _Watch(tiny_bert, texts, opts.max_length)
     result = finetune(
         kind,
@@ -157,9 +157,9 @@ def test_grid_holds_one_model_and_serves_the_chosen_one(
 
 
 def test_early_stopping_on_planted_plateau(tiny_bert: str, tmp_path: Path) -> None:
-    # learning rate 0 (a grid of one; the single learning_rate option must be > 0): dev loss cannot
+    # learning rate 1e-30 (below float32 resolution: no weight moves): dev loss cannot
     # improve after the first epoch, so patience 1 stops at epoch 2
-    opts = options(LoraOptions, tiny_bert, learning_rates=[0.0], patience=1, epochs=6)
+    opts = options(LoraOptions, tiny_bert, learning_rates=[1e-30], patience=1, epochs=6)
     result = finetune("lora", opts, intents(0, 6), intents(6, 8), LABELS, seed=SEED, cache_dir=tmp_path)
     assert result.extra["epochs_run"] == 2
     assert result.extra["stopped_early"] is True
@@ -253,12 +253,12 @@ def test_training_prints_no_log_dicts_without_progress(tiny_bert: str, tmp_path:
 def test_learning_rate_grid_is_chosen_on_dev_and_recorded(tiny_bert: str, tmp_path: Path) -> None:
     from ragorft.benchmarks.models.tuning import RULE
 
-    opts = options(FinetuneOptions, tiny_bert, learning_rates=[0.0, 3e-3], epochs=3, patience=3)
+    opts = options(FinetuneOptions, tiny_bert, learning_rates=[1e-30, 3e-3], epochs=3, patience=3)
     dev = intents(6, 8)
     result = finetune("full", opts, intents(0, 6), dev, LABELS, seed=SEED, cache_dir=tmp_path)
     tuning = result.extra["tuning"]
-    assert tuning["rule"] == RULE and tuning["grid"] == [0.0, 3e-3] and tuning["max_epochs"] == 3
-    assert [t["learning_rate"] for t in tuning["trials"]] == [0.0, 3e-3]
+    assert tuning["rule"] == RULE and tuning["grid"] == [1e-30, 3e-3] and tuning["max_epochs"] == 3
+    assert [t["learning_rate"] for t in tuning["trials"]] == [1e-30, 3e-3]
     best = max(t["dev_accuracy"] for t in tuning["trials"])
     chosen = next(t for t in tuning["trials"] if t["dev_accuracy"] == best)
     assert tuning["chosen"]["learning_rate"] == chosen["learning_rate"]

@@ -16,7 +16,7 @@ import pytest
 from pydantic import BaseModel
 from ragorft import strategies
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.data.cards import TASKS
+from ragorft.benchmarks.data.card_schema import TASKS
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run.cell import load_corpus_data
 from ragorft.strategies.base import ROLES, StrategyOptions
