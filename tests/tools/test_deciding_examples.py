@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from ragorft.benchmarks.commands.cli import main
+
 from tools import deciding_examples as de
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from ragorft.benchmarks.decide.knowledge import is_knowledge
 from ragorft.benchmarks.records.store import load_records
+
 from tools import readme_results as rr
 
 ROOT = Path(__file__).resolve().parents[2]
