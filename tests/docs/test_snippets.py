@@ -344,6 +344,6 @@ def test_the_strategy_table_is_what_the_strategies_declare() -> None:
 
 
 def test_readme_stays_a_first_five_minutes_read() -> None:
-    """README grew to 851 lines of results narrative once; the rest of the documentation is docs/."""
+    """README is what a newcomer reads first, so detail goes to a page in docs/, not into README."""
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 160, f"README.md has {len(lines)} lines: move the detail to a page in docs/"
