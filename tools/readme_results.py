@@ -5,7 +5,8 @@ the tables and never leaves prose behind. ``python -m tools.readme_results``
 rewrites every block between its markers: README's headline table from ``results/default/cells``,
 docs/ladder.md's model-size ladder from ``results/ladder/cells`` and its engine table from the
 ``bench_engine`` runs in ``results/bench``, docs/knowledge.md's table from
-``results/knowledge/cells`` (``--block NAME`` rewrites one). ``--check`` exits 1 when a block is
+``results/knowledge/cells`` (``--block NAME`` rewrites one); a suite without committed records gets
+a line saying how to make them instead of a table. ``--check`` exits 1 when a block is
 stale, and ``tests/tools/test_readme_results.py`` fails on a stale one. Each row names how many
 test items the cell was scored on; cells of one corpus are compared only on the items both scored.
 """
@@ -91,6 +92,17 @@ def block(results: Path, name: str = "results") -> str:
     if name == "engine":
         return engine_block(results)
     start, end, _ = BLOCKS[name]
+    if not any((results / "cells").glob("*.json")):
+        # no records, no numbers: the block says how to make them rather than keep a stale table
+        suite = results.name
+        return "\n".join(
+            [
+                start,
+                f"No records of the {suite} suite are committed: run "
+                f"`nox -s bench -- --suite {suite}`, then `python -m tools.readme_results --block {name}`.",
+                end,
+            ]
+        )
     records = load_records(results)
     corpora = sorted({r["corpus"] for r in records})
     rows: dict[tuple[str, str], dict[str, str]] = {}
