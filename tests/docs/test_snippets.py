@@ -234,6 +234,22 @@ def test_every_ragorft_subcommand_named_exists(doc: Path) -> None:
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_inline_ragorft_commands_parse(doc: Path) -> None:
+    """`ragorft bench --suite default --plan` in the prose parses like a shell block's command;
+    a span with a placeholder (`--suite NAME`) or no arguments names its subcommand only."""
+    bad = []
+    for span in re.findall(r"`ragorft ([^`\n]+)`", prose(doc)):
+        argv = shlex.split(span)
+        if len(argv) < 2 or any(re.fullmatch(r"[A-Z]+", word) for word in argv):
+            continue
+        try:
+            build_parser().parse_args(argv)
+        except SystemExit:
+            bad.append(span)
+    assert not bad, f"{doc.name}: commands that do not parse: {bad}"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
 def test_every_python_module_named_exists(doc: Path) -> None:
     import importlib.util
 
