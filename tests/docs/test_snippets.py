@@ -363,3 +363,11 @@ def test_readme_stays_a_first_five_minutes_read() -> None:
     """README is what a newcomer reads first, so detail goes to a page in docs/, not into README."""
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 160, f"README.md has {len(lines)} lines: move the detail to a page in docs/"
+
+
+def test_every_forwarded_setting_is_documented() -> None:
+    """docs/install.md's environment table covers the settings ragorft forwards to its workers."""
+    raw = tomllib.loads((ROOT / "benchmarks" / "core" / "env.toml").read_text(encoding="utf-8"))
+    text = (ROOT / "docs" / "install.md").read_text(encoding="utf-8")
+    missing = [name for name in raw["passthrough"]["names"] if f"| `{name}" not in text]
+    assert not missing, f"docs/install.md does not describe {missing}"
