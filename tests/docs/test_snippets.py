@@ -371,3 +371,10 @@ def test_every_forwarded_setting_is_documented() -> None:
     text = (ROOT / "docs" / "install.md").read_text(encoding="utf-8")
     missing = [name for name in raw["passthrough"]["names"] if f"| `{name}" not in text]
     assert not missing, f"docs/install.md does not describe {missing}"
+
+
+def test_every_page_is_linked_from_the_readme() -> None:
+    """A page no one can find from README is a page no one keeps current."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    orphans = [d.name for d in DOCS[1:] if f"](docs/{d.name})" not in readme]
+    assert not orphans, f"README.md links no docs/ page {orphans}"
