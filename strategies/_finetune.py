@@ -1,4 +1,4 @@
-"""The shared body of the fine-tuning strategies: fit trains through ``benchmarks.finetune``.
+"""The shared body of the fine-tuning strategies: fit trains through ``ragorft.benchmarks.models.finetune``.
 
 ``full_ft``, ``lora`` and ``qlora`` differ only in which weights train and how the base is
 loaded, so each of those modules is a few lines naming its ``kind`` and its options.

@@ -59,7 +59,7 @@ class QAOptions(StrategyOptions):
     engine: Engine = "ctranslate2"
     #: the ctranslate2 compute type. float32 here, not int8 as for the label-constrained strategies:
     #: free text compounds int8's rounding (int8 changed a third of SmolLM2's rag_qa answers and
-    #: cost EM; float32 changed none): README's engine table, results/bench/engine-smollm2-*
+    #: cost EM; float32 changed none): docs/ladder.md's engine table, results/bench/engine-smollm2-*
     compute_type: Storage = "float32"
 
 

@@ -1,7 +1,7 @@
 """``api_prompt``: few-shot or retrieval-augmented prompting of a remote model over an OpenAI API.
 
 The same prompt as ``few_shot`` / ``rag_lm`` (strategies/prompts), sent as chat messages through
-benchmarks.openai_backend (langchain-openai's ChatOpenAI: any OpenAI-compatible server, vLLM,
+ragorft.benchmarks.models.openai_backend (langchain-openai's ChatOpenAI: any OpenAI-compatible server, vLLM,
 llama.cpp, Ollama or a provider). A remote model cannot be constrained to the label set, so an
 answer that is not a label is counted (``invalid_label_rate``) and mapped to the most similar
 label by string similarity: the accuracy then shows what a deployment would get, and the rate

@@ -72,11 +72,11 @@ class FitContext:
     dev: list[Example] | None = None
     out_of_scope_label: str | None = None
     #: cached, L2-normalised sentence embeddings of corpus texts (``embed(model, texts)``) and
-    #: the uncached serving path (``embed.encode(model, texts)``); see benchmarks.embeddings
+    #: the uncached serving path (``embed.encode(model, texts)``); see ragorft.benchmarks.models.embeddings
     embed: Embedder | None = None
     device: str = "cpu"
     progress: bool = True
-    #: task "qa": the corpus's documents (``benchmarks.data.qa.Document``), the knowledge base
+    #: task "qa": the corpus's documents (``ragorft.benchmarks.data.qa.Document``), the knowledge base
     documents: list[Any] = field(default_factory=list)
 
 

@@ -7,7 +7,7 @@ query, by the engine the ``engine`` option picks: transformers (``benchmarks/mod
 or ctranslate2 (``benchmarks/models/ct2_engine.py``), both a ``LabelEngine``
 (``benchmarks/models/engine.py``). This module holds the strategy only.
 
-The answer is decoded under the label trie (benchmarks.label_decoding), so every prediction is a
+The answer is decoded under the label trie (ragorft.benchmarks.models.label_decoding), so every prediction is a
 label. What unconstrained greedy decoding would have answered (on the distinct texts predicted,
 or the first ``unconstrained_items``) is reported as ``invalid_label_rate``: on ctranslate2 from
 the scoring pass's own generation (the walk's greedy run continued), elsewhere from ``report()``.

@@ -1,8 +1,9 @@
 """``qlora``: LoRA on a base loaded in 4-bit NF4 (bitsandbytes, double quantisation).
 
-The base goes through ``prepare_model_for_kbit_training`` before the adapters are attached. On
-CPU bitsandbytes dequantises on the fly (slower than ``lora``, less memory); on CUDA it is the
-real kernel with bf16 compute.
+The base goes through ``prepare_model_for_kbit_training`` before the adapters are attached. The
+4-bit base saves memory where the weights dominate it, on CUDA, where bitsandbytes runs its real
+kernels with bf16 compute. On CPU it does not save memory: bitsandbytes quantises while loading,
+through the full-precision weights, and dequantises on the fly while training.
 """
 
 from __future__ import annotations

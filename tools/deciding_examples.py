@@ -1,12 +1,13 @@
-"""README's "Deciding" examples, produced from the committed records (nothing is run).
+"""The verdicts in README.md and the examples in docs/deciding.md, produced from the committed records.
 
-Each example is a `ragorft recommend` command on ``results/default``; the README shows the command
-and the answer it prints (the header line, the answer paragraph and the RECOMMENDATION line of
-each corpus), between the markers below. ``tests/tools/test_deciding_examples.py`` runs the same
-commands through the CLI and fails when the README no longer matches.
+Nothing is run. Each example is a `ragorft recommend` command on ``results/default``; the documents
+show the command and the answer it prints (the header line, the answer paragraph and the
+RECOMMENDATION line of each corpus) between their markers, so a verdict in the documentation is
+what the command prints today. ``tests/tools/test_deciding_examples.py`` runs the same commands
+through the CLI and fails when a document no longer matches.
 
-    python -m tools.deciding_examples            # rewrite README.md's block
-    python -m tools.deciding_examples --check    # exit 1 when it is stale
+    python -m tools.deciding_examples            # rewrite both blocks
+    python -m tools.deciding_examples --check    # exit 1 when one is stale
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from ragorft.benchmarks.decide import Decision, Requirement, recommend_all
 from ragorft.benchmarks.records.store import load_cells
 from ragorft.benchmarks.run.suite import read_suite
 
-# the marker still names the pre-move module: it must match README.md, which helper `docs` rewrites
-START = "<!-- deciding-examples:start (python -m ragorft.benchmarks.tools.deciding_examples) -->"
+START = "<!-- deciding-examples:start (python -m tools.deciding_examples) -->"
 END = "<!-- deciding-examples:end -->"
+VERDICTS_START = "<!-- verdicts:start (python -m tools.deciding_examples) -->"
+VERDICTS_END = "<!-- verdicts:end -->"
 
 # (what the example asks, the recommend flags)
 EXAMPLES: list[tuple[str, dict[str, str]]] = [
@@ -39,6 +41,14 @@ EXAMPLES: list[tuple[str, dict[str, str]]] = [
     ),
     ("Three tasks sharing one deployment", {"tasks": "3"}),
 ]
+#: README's headline verdicts: every corpus of the default suite under the suite's own requirement
+VERDICTS: list[tuple[str, dict[str, str]]] = [("Every corpus, the suite's own requirement", {})]
+
+#: block name -> (start marker, end marker, the document that holds it, its examples)
+BLOCKS: dict[str, tuple[str, str, str, list[tuple[str, dict[str, str]]]]] = {
+    "verdicts": (VERDICTS_START, VERDICTS_END, "README.md", VERDICTS),
+    "examples": (START, END, "docs/deciding.md", EXAMPLES),
+}
 
 
 def command(flags: dict[str, str], suite: str = "default") -> list[str]:
@@ -50,7 +60,7 @@ def command(flags: dict[str, str], suite: str = "default") -> list[str]:
 
 
 def excerpt(text: str) -> str:
-    """What the README keeps of `ragorft recommend`'s output: per corpus, its header, answer and verdict line."""
+    """What the documents keep of `ragorft recommend`'s output: per corpus, its header, answer and verdict line."""
     keep: list[str] = []
     lines = text.splitlines()
     for i, line in enumerate(lines):
@@ -73,40 +83,47 @@ def decisions(flags: dict[str, str], results_dir: Path, suite: str = "default") 
     return recommend_all(cells, req)
 
 
-def block(results_dir: Path) -> str:
-    parts = [START, ""]
-    for title, flags in EXAMPLES:
+def block(results_dir: Path, name: str = "examples") -> str:
+    start, end, _, examples = BLOCKS[name]
+    parts = [start, ""]
+    for title, flags in examples:
         text = "\n".join(d.to_text() for d in decisions(flags, results_dir))
         parts += [f"{title}:", "", "```", "$ ragorft " + " ".join(command(flags)), excerpt(text).rstrip(), "```", ""]
-    parts.append(END)
+    parts.append(end)
     return "\n".join(parts)
 
 
-def replace_block(readme: str, new: str) -> str:
-    if START not in readme or END not in readme:
-        raise RagorftError(f"README has no '{START}' ... '{END}' markers")
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
+def replace_block(doc: str, new: str, name: str = "examples") -> str:
+    start, end, path, _ = BLOCKS[name]
+    if start not in doc or end not in doc:
+        raise RagorftError(f"no '{start}' ... '{end}' markers", path=path)
+    head, rest = doc.split(start, 1)
+    _, tail = rest.split(end, 1)
     return head + new + tail
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--readme", default="README.md")
+    p.add_argument("--block", choices=sorted(BLOCKS), help="rewrite only this block (default: both)")
+    p.add_argument("--file", help="the document holding the block (default: the block's own)")
     p.add_argument("--results-dir", default="results")
-    p.add_argument("--check", action="store_true", help="exit 1 when README's block is stale; write nothing")
+    p.add_argument("--check", action="store_true", help="exit 1 when a block is stale; write nothing")
     args = p.parse_args(argv)
-    readme = Path(args.readme)
-    try:
-        old = readme.read_text(encoding="utf-8")
-        new = replace_block(old, block(Path(args.results_dir)))
-    except (OSError, RagorftError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.check:
-        return 0 if new == old else 1
-    write_text(readme, new)
-    return 0
+    if args.file and not args.block:
+        p.error("--file names one block's document: give --block too")
+    stale = False
+    for name in [args.block] if args.block else list(BLOCKS):
+        doc = Path(args.file or BLOCKS[name][2])
+        try:
+            old = doc.read_text(encoding="utf-8")
+            new = replace_block(old, block(Path(args.results_dir), name), name)
+        except (OSError, RagorftError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        stale |= new != old
+        if not args.check:
+            write_text(doc, new)
+    return int(stale and args.check)
 
 
 if __name__ == "__main__":

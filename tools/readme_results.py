@@ -1,12 +1,14 @@
-"""README's headline results table, written from the committed records (never typed by hand).
+"""The results tables of README.md and docs/, written from the committed records (never typed by hand).
 
-``python -m tools.readme_results`` rewrites the blocks between the markers in
-README.md: the headline table from ``results/default/cells``, the model-size ladder's from
-``results/ladder/cells``, the knowledge suite's from ``results/knowledge/cells`` and the engine
-table from the ``bench_engine`` runs in ``results/bench`` (``--block``);
-``--check`` exits 1 when a block is stale, and ``tests/tools/test_readme_results.py`` fails on a
-stale README. Each row names how many test items the cell was scored on; cells of one corpus are
-compared only on the items both scored.
+A number in the documentation is either generated here or absent, so a re-run of a suite changes
+the tables and never leaves prose behind. ``python -m tools.readme_results``
+rewrites every block between its markers: README's headline table from ``results/default/cells``,
+docs/ladder.md's model-size ladder from ``results/ladder/cells`` and its engine table from the
+``bench_engine`` runs in ``results/bench``, docs/knowledge.md's table from
+``results/knowledge/cells`` (``--block NAME`` rewrites one); a suite without committed records gets
+a line saying how to make them instead of a table. ``--check`` exits 1 when a block is
+stale, and ``tests/tools/test_readme_results.py`` fails on a stale one. Each row names how many
+test items the cell was scored on; cells of one corpus are compared only on the items both scored.
 """
 
 from __future__ import annotations
@@ -20,27 +22,33 @@ from ragorft.benchmarks.core.fmt import pct, pct_ci
 from ragorft.benchmarks.decide.knowledge import is_knowledge
 from ragorft.benchmarks.records.store import load_records
 
-# the markers still name the pre-move module: they must match README.md, which helper `docs` rewrites
-START = "<!-- results-table:start (python -m ragorft.benchmarks.tools.readme_results) -->"
+START = "<!-- results-table:start (python -m tools.readme_results) -->"
 END = "<!-- results-table:end -->"
 #: block name -> (start marker, end marker, default results folder)
 BLOCKS = {
     "results": (START, END, "results/default"),
     "ladder": (
-        "<!-- ladder-table:start (python -m ragorft.benchmarks.tools.readme_results --block ladder) -->",
+        "<!-- ladder-table:start (python -m tools.readme_results --block ladder) -->",
         "<!-- ladder-table:end -->",
         "results/ladder",
     ),
     "knowledge": (
-        "<!-- knowledge-table:start (python -m ragorft.benchmarks.tools.readme_results --block knowledge) -->",
+        "<!-- knowledge-table:start (python -m tools.readme_results --block knowledge) -->",
         "<!-- knowledge-table:end -->",
         "results/knowledge",
     ),
     "engine": (
-        "<!-- engine-table:start (python -m ragorft.benchmarks.tools.readme_results --block engine) -->",
+        "<!-- engine-table:start (python -m tools.readme_results --block engine) -->",
         "<!-- engine-table:end -->",
         "results/bench",
     ),
+}
+#: block name -> the document that holds it (relative to the checkout)
+DOCUMENTS = {
+    "results": "README.md",
+    "ladder": "docs/ladder.md",
+    "knowledge": "docs/knowledge.md",
+    "engine": "docs/ladder.md",
 }
 
 
@@ -84,6 +92,17 @@ def block(results: Path, name: str = "results") -> str:
     if name == "engine":
         return engine_block(results)
     start, end, _ = BLOCKS[name]
+    if not any((results / "cells").glob("*.json")):
+        # no records, no numbers: the block says how to make them rather than keep a stale table
+        suite = results.name
+        return "\n".join(
+            [
+                start,
+                f"No records of the {suite} suite are committed: run "
+                f"`nox -s bench -- --suite {suite}`, then `python -m tools.readme_results --block {name}`.",
+                end,
+            ]
+        )
     records = load_records(results)
     corpora = sorted({r["corpus"] for r in records})
     rows: dict[tuple[str, str], dict[str, str]] = {}
@@ -119,9 +138,9 @@ def _time_line(records: list[dict], name: str) -> list[str]:
     return ["", f"{len(records)} cells; " + "; ".join(parts) + "."] if parts else []
 
 
-def rewrite(readme: Path, results: Path, name: str = "results") -> tuple[str, str]:
+def rewrite(doc: Path, results: Path, name: str = "results") -> tuple[str, str]:
     start, end, _ = BLOCKS[name]
-    text = readme.read_text(encoding="utf-8")
+    text = doc.read_text(encoding="utf-8")
     head, rest = text.split(start, 1)
     tail = rest.split(end, 1)[1]
     return text, head + block(results, name) + tail
@@ -129,16 +148,21 @@ def rewrite(readme: Path, results: Path, name: str = "results") -> tuple[str, st
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--readme", default="README.md")
-    p.add_argument("--block", choices=sorted(BLOCKS), default="results")
+    p.add_argument("--block", choices=sorted(BLOCKS), help="rewrite only this block (default: every block)")
+    p.add_argument("--file", help="the document holding the block (default: the block's own, DOCUMENTS)")
     p.add_argument("--results", help="the suite's results folder (default: the block's own)")
-    p.add_argument("--check", action="store_true", help="exit 1 when README's table is stale; write nothing")
+    p.add_argument("--check", action="store_true", help="exit 1 when a block is stale; write nothing")
     args = p.parse_args(argv)
-    old, new = rewrite(Path(args.readme), Path(args.results or BLOCKS[args.block][2]), args.block)
-    if args.check:
-        return int(old != new)
-    Path(args.readme).write_text(new, encoding="utf-8")
-    return 0
+    if (args.file or args.results) and not args.block:
+        p.error("--file and --results name one block's document and records: give --block too")
+    stale = False
+    for name in [args.block] if args.block else list(BLOCKS):
+        doc = Path(args.file or DOCUMENTS[name])
+        old, new = rewrite(doc, Path(args.results or BLOCKS[name][2]), name)
+        stale |= old != new
+        if not args.check:
+            doc.write_text(new, encoding="utf-8")
+    return int(stale and args.check)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ which is the only position whose logits are computed (``logits_to_keep=1``). A f
 feeds padding only. No query position is ever fully masked, because the prefix is real for
 every row.
 
-The row logic is a callback (``benchmarks.label_decoding.Advance``): given a row's next-token
+The row logic is a callback (``ragorft.benchmarks.models.label_decoding.Advance``): given a row's next-token
 logits it returns the tokens to feed next, or None when the row is done. The label-trie walk and
 unconstrained greedy decoding are the two such callbacks, shared with one-at-a-time decoding.
 """

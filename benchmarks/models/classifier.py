@@ -67,7 +67,7 @@ def torch_threads() -> None:
 def model_source(name: str) -> tuple[str, str]:
     """(local folder of HF weights, model family) for a registry name or a local folder.
 
-    Causal LMs shipped as GGUF are converted once by ``benchmarks.lm`` (the language-model
+    Causal LMs shipped as GGUF are converted once by ``ragorft.benchmarks.models.lm`` (the language-model
     strategies' loader); encoders are plain HF folders.
     """
     from ragorft.benchmarks.models.registry import card, registry, resolve

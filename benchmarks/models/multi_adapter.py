@@ -1,6 +1,6 @@
 """Many tasks, one base: a frozen base model serving several LoRA adapters, switched per request.
 
-Each adapter (with its own classification head, saved by ``benchmarks.finetune``) is loaded into
+Each adapter (with its own classification head, saved by ``ragorft.benchmarks.models.finetune``) is loaded into
 the same peft model with ``load_adapter``; ``set_adapter`` picks the task. This is the evidence for
 the "many tasks -> one base + swappable adapters" branch: memory grows by one adapter per task, not
 by one model.

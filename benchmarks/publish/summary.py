@@ -1,8 +1,9 @@
 """The report's tables, computed from cell records only: summary, significance, confusions, references.
 
-Money comes from the scorer's cost model (``benchmarks.costs`` with ``prices.toml``), priced for the
-same requirement as ``ragorft recommend``: a second, simpler model here would print numbers that
-disagree with the recommendation printed beside them. A cell the prices cannot price (a GPU no
+Money comes from the scorer's cost model (``ragorft.benchmarks.score.costs`` with
+``benchmarks/core/prices.toml``), priced for the same requirement as ``ragorft recommend``: a
+second, simpler model here would print numbers that disagree with the recommendation printed
+beside them. A cell the prices cannot price (a GPU no
 ``gpu_match`` names) gets no cost, and the report says which and how to fix it.
 """
 

@@ -36,7 +36,7 @@ class PairedTest:
 def paired_test(old: dict[str, Any], new: dict[str, Any], *, seed: int = 0, bootstrap: bool = True) -> PairedTest:
     """Compare two records on the test items both of them scored (``bootstrap=False``: no interval, NaN).
 
-    The statistics are the scorer's (benchmarks.stats): one implementation of the paired
+    The statistics are the scorer's (ragorft.benchmarks.score.stats): one implementation of the paired
     bootstrap and McNemar's exact test for the report, ``compare`` and ``recommend``.
     """
     x, y, _ = paired_correct(old, new)

@@ -1,4 +1,4 @@
-"""README's "Deciding" examples are what `ragorft recommend` prints on the committed records."""
+"""README's verdicts and docs/deciding.md's examples are what `ragorft recommend` prints on the committed records."""
 
 from __future__ import annotations
 
@@ -14,30 +14,33 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not (ROOT / "results" / "default" / "cells").is_dir(), reason="no committed records")
 
 
-def test_readme_deciding_block_matches_what_ragorft_recommend_prints(capsys, monkeypatch):
+@pytest.mark.parametrize("name", sorted(de.BLOCKS))
+def test_generated_block_matches_what_ragorft_recommend_prints(name, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert de.START in readme and de.END in readme
-    block = readme.split(de.START, 1)[1].split(de.END, 1)[0]
-    for title, flags in de.EXAMPLES:
+    start, end, document, examples = de.BLOCKS[name]
+    text = (ROOT / document).read_text(encoding="utf-8")
+    assert start in text and end in text, document
+    block = text.split(start, 1)[1].split(end, 1)[0]
+    for title, flags in examples:
         argv = de.command(flags)
         assert main(argv) == 0
         printed = capsys.readouterr().out
         shown = f"$ ragorft {' '.join(argv)}\n{de.excerpt(printed).rstrip()}\n```"
         assert f"{title}:" in block
         assert shown in block, (
-            f"README's '{title}' no longer matches `ragorft {' '.join(argv)}`: regenerate it with "
+            f"{document}'s '{title}' no longer matches `ragorft {' '.join(argv)}`: regenerate it with "
             "python -m tools.deciding_examples"
         )
 
 
 def test_check_mode_reports_a_stale_block(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    stale = tmp_path / "README.md"
+    stale = tmp_path / "deciding.md"
     stale.write_text(f"intro\n{de.START}\nold\n{de.END}\noutro\n", encoding="utf-8")
-    assert de.main(["--readme", str(stale), "--check"]) == 1
-    assert de.main(["--readme", str(stale)]) == 0 and de.main(["--readme", str(stale), "--check"]) == 0
+    argv = ["--block", "examples", "--file", str(stale)]
+    assert de.main([*argv, "--check"]) == 1
+    assert de.main(argv) == 0 and de.main([*argv, "--check"]) == 0
     text = stale.read_text(encoding="utf-8")
     assert text.startswith("intro\n") and text.endswith("outro\n") and "$ ragorft recommend" in text
     (tmp_path / "bare.md").write_text("no markers\n", encoding="utf-8")
-    assert de.main(["--readme", str(tmp_path / "bare.md")]) == 2
+    assert de.main(["--block", "examples", "--file", str(tmp_path / "bare.md")]) == 2
