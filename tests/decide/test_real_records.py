@@ -14,8 +14,6 @@ from ragorft.benchmarks.decide import Requirement, recommend
 from ragorft.benchmarks.records.store import load_cells
 from ragorft.benchmarks.score.pricing import load_prices
 
-from tests.helpers.records import strategy_meta
-
 CELLS = Path(__file__).resolve().parents[2] / "results" / "default"
 
 pytestmark = pytest.mark.skipif(not (CELLS / "cells").is_dir(), reason="no committed results/default/cells")
@@ -24,8 +22,6 @@ pytestmark = pytest.mark.skipif(not (CELLS / "cells").is_dir(), reason="no commi
 @pytest.fixture(scope="module")
 def cells():
     loaded = load_cells(CELLS)
-    for _, r in loaded:  # records written before cells carried strategy_meta (until the suite is re-run)
-        r.setdefault("strategy_meta", strategy_meta(r["strategy"], r["options"]))
     return {c: [x for x in loaded if x[1]["corpus"] == c] for c in ("banking77", "clinc150")}
 
 
