@@ -12,13 +12,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, Strict, model_validator
+from ragorft.benchmarks.core.constrained import Fraction, NonNegFloat, NonNegInt, Number
 from ragorft.benchmarks.core.schema import Schema
-
-#: a JSON number (never a string that looks like one), finite: Schema refuses inf and NaN
-Number = Annotated[float, Strict()]
-NonNegativeFloat = Annotated[float, Strict(), Field(ge=0)]
-NonNegativeInt = Annotated[int, Strict(), Field(ge=0)]
-Fraction = Annotated[float, Strict(), Field(ge=0, le=1)]
 
 
 class LatencyMs(Schema):
@@ -28,32 +23,32 @@ class LatencyMs(Schema):
 
 
 class Timing(Schema):
-    train_seconds: NonNegativeFloat
-    predict_seconds_per_query: NonNegativeFloat
+    train_seconds: NonNegFloat
+    predict_seconds_per_query: NonNegFloat
     predict_seconds_per_query_spread: list[Number] = []
-    serving_batch_size: NonNegativeInt | None = None
+    serving_batch_size: NonNegInt | None = None
     latency_ms: LatencyMs = LatencyMs()
-    scoring_seconds: NonNegativeFloat | None = None
-    scoring_items: NonNegativeInt | None = None
+    scoring_seconds: NonNegFloat | None = None
+    scoring_items: NonNegInt | None = None
     load: dict[str, Any] = {}
-    cell_seconds: NonNegativeFloat | None = None
-    predict_seconds: NonNegativeFloat | None = None
+    cell_seconds: NonNegFloat | None = None
+    predict_seconds: NonNegFloat | None = None
 
 
 class Memory(Schema):
-    peak_rss_mb: NonNegativeFloat
+    peak_rss_mb: NonNegFloat
     process_start_rss_mb: Number | None = None
     start_rss_mb: Number | None = None
     peak_increase_mb: Number | None = None
     own_process: bool | None = None
-    cuda_max_allocated_mb: NonNegativeFloat | None = None
+    cuda_max_allocated_mb: NonNegFloat | None = None
 
 
 class Cost(Schema):
-    params_trained: NonNegativeInt = 0
-    params_total: NonNegativeInt = 0
-    tokens_in: NonNegativeInt = 0
-    tokens_out: NonNegativeInt = 0
+    params_trained: NonNegInt = 0
+    params_total: NonNegInt = 0
+    tokens_in: NonNegInt = 0
+    tokens_out: NonNegInt = 0
 
 
 class Provenance(Schema):
@@ -67,7 +62,7 @@ class Provenance(Schema):
 
 
 class TestItemsKey(Schema):
-    n: NonNegativeInt
+    n: NonNegInt
     sha256: str
     sample_seed: int
 
@@ -100,7 +95,7 @@ class Tuning(Schema):
     grid: list[Any]
     trials: list[dict[str, Any]]
     chosen: dict[str, Any]
-    n_dev: NonNegativeInt
+    n_dev: NonNegInt
     dev: str
     max_epochs: int | None = None
     patience: int | None = None
@@ -115,8 +110,8 @@ class Abstention(Schema):
     dev_oos_recall: Number
     dev_in_scope_accuracy_without: Number
     dev_oos_recall_without: Number
-    n_dev_in_scope: NonNegativeInt
-    n_dev_oos: NonNegativeInt
+    n_dev_in_scope: NonNegInt
+    n_dev_oos: NonNegInt
 
 
 class Forgetting(Schema):
@@ -168,7 +163,7 @@ class Metrics(Schema):
     """The headline numbers every reader uses; the rest (per class, QA, ragas) stays open."""
 
     model_config = ConfigDict(extra="allow")
-    n_items: NonNegativeInt | None = None
+    n_items: NonNegInt | None = None
     accuracy: Fraction
     accuracy_ci: tuple[Number, Number]
     macro_f1: Fraction | None = None
@@ -190,12 +185,12 @@ class CellRecord(Schema):
     budget: int | Literal["full"]
     budget_name: str
     seed: Annotated[int, Strict()]
-    n_train: NonNegativeInt
-    n_train_labels: NonNegativeInt
-    n_labels: NonNegativeInt
-    n_dev: NonNegativeInt
-    n_test: NonNegativeInt
-    test_items: list[NonNegativeInt] = Field(min_length=1)
+    n_train: NonNegInt
+    n_train_labels: NonNegInt
+    n_labels: NonNegInt
+    n_dev: NonNegInt
+    n_test: NonNegInt
+    test_items: list[NonNegInt] = Field(min_length=1)
     gold: list[str]
     predictions: list[str]
     scoring: Scoring
@@ -245,7 +240,7 @@ class ScoredView(Schema):
     run: str
     budget_name: str
     seed: int = 0
-    test_items: list[NonNegativeInt] = Field(min_length=1)
+    test_items: list[NonNegInt] = Field(min_length=1)
     gold: list[str]
     predictions: list[str]
     metrics: Metrics
