@@ -57,6 +57,8 @@ __all__ = ["FitContext", "Report", "Strategy", "StrategyOptions", "ROLES", "TASK
 ROLES: dict[str, tuple[str, ...]] = {
     "classification": ("retrieval", "probe", "prompting", "fine-tune"),
     "qa": ("closed_book", "rag", "ft_docs", "ft_qa", "ft_rag"),
+    #: utterance -> JSON frame: a non-LM floor, demos under a template, retrieved demos, trained
+    "structured": ("baseline", "prompting", "rag", "fine-tune"),
 }
 
 
@@ -101,7 +103,7 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     Options: ClassVar[type[StrategyOptions]]
-    #: the corpus task it serves (a card's ``task``): "classification" or "qa"
+    #: the corpus task it serves (a card's ``task``): "classification", "qa" or "structured"
     task: ClassVar[str]
     #: what the decision compares it as (``ROLES[task]``)
     role: ClassVar[str]
@@ -164,7 +166,7 @@ class Strategy(ABC):
 
     @abstractmethod
     def predict(self, texts: Sequence[str]) -> list[str]:
-        """Return one label from ``ctx.labels`` per text."""
+        """Return one label from ``ctx.labels`` per text (task "structured": the raw output, a JSON frame)."""
 
     def report(self) -> Report:
         return Report()

@@ -38,6 +38,8 @@ class Example:
     #: task "qa": every gold answer (``label`` is the first) and the documents that hold them
     answers: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
+    #: task "structured": the gold frame as canonical JSON (``label`` is its intent, so budgets are per intent)
+    target: str = ""
 
 
 @dataclass
@@ -69,8 +71,11 @@ class CorpusCard:
         """Identity of the data: the checksums and how they are read, not where they live."""
         parts = [self.name, self.format, self.text_column, self.label_column]
         parts += [f"{p}={f.sha256}" for p, f in sorted(self.files.items())]
-        parts += [f"{s}={v.file}:{','.join(v.keys)}" for s, v in sorted(self.splits.items())]
+        parts += [
+            f"{s}={'+'.join(v.paths)}:{','.join(v.keys)}" for s, v in sorted(self.splits.items())
+        ]  # one file: the same part as before several were allowed
         parts += [f"{k}={v}" for k, v in sorted(self.format_options.items())]
+        parts += [f"encoding:{p}={f.encoding}" for p, f in sorted(self.files.items()) if f.encoding != "utf-8"]
         return sha256_text("|".join(parts))[:16]
 
 
@@ -118,7 +123,7 @@ def read_card(name_or_path: str | Path) -> CorpusCard:
         monthly_queries=spec.costs.monthly_queries,
         cost_per_error=spec.costs.cost_per_error,
         references=list(spec.references),
-        format_options=fmt.options,
+        format_options=fmt.options | ({"target_column": fmt.target_column} if fmt.kind == "frames-jsonl" else {}),
         generator=spec.generator,
     )
 
@@ -270,6 +275,18 @@ class Corpus:
 
 def read_split(card: CorpusCard, split: str, data_dir: Path | None = None, *, download: bool = True) -> list[Example]:
     spec = card.splits[split]
+    if card.task == "structured":
+        from ragorft.benchmarks.data import structured
+
+        out = []
+        for rel in spec.paths:
+            path = locate_file(card, rel, data_dir, download=download)
+            text = structured.decode(path, path.read_bytes(), card.files[rel].encoding)
+            rows = structured.rows(path, text, card.format, card.text_column, card.format_options)
+            out += [Example(r.text, r.intent, f"{path}:{r.where}", target=r.target) for r in rows]
+        if not out:
+            raise RagorftError(f"split '{split}' has no rows", path=card.card_path)
+        return out
     path = locate_file(card, spec.file, data_dir, download=download)
     if card.task == "qa":
         from ragorft.benchmarks.data import qa
