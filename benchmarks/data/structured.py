@@ -138,7 +138,9 @@ def _jsonl(path: Path, text: str, text_column: str, target_column: str) -> Itera
         except json.JSONDecodeError as exc:
             raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=str(n)) from exc
         if not isinstance(obj, dict) or text_column not in obj or target_column not in obj:
-            raise RagorftError(f"line must be an object with '{text_column}' and '{target_column}'", path=path, where=str(n))
+            raise RagorftError(
+                f"line must be an object with '{text_column}' and '{target_column}'", path=path, where=str(n)
+            )
         if not isinstance(obj[text_column], str):
             raise RagorftError(f"'{text_column}' must be a string", path=path, where=str(n))
         yield _row(path, obj[text_column], obj[target_column], str(n), prefix=target_column)

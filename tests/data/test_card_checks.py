@@ -114,7 +114,10 @@ def test_the_same_file_twice_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("splits", "message"),
     [
-        ('train = 5\ntest = "test.csv"', r"splits\.train: must be a file name, a list of file names or a table with 'file' \(got 5\)"),
+        (
+            'train = 5\ntest = "test.csv"',
+            r"splits\.train: must be a file name, a list of file names or a table with 'file' \(got 5\)",  # noqa: E501,
+        ),
         ('train = { keys = ["a"] }\ntest = "test.csv"', r"splits\.train\.file: Field required"),
         ('train = { file = "train.csv", keys = "a" }\ntest = "test.csv"', r"splits\.train\.keys: .*tuple"),
         ('train = "other.csv"\ntest = "test.csv"', r"splits: split 'train' uses 'other\.csv', which is not in"),
@@ -178,7 +181,11 @@ def test_a_card_given_by_path_keeps_costs_and_references(tmp_path: Path) -> None
     ("old", "new", "message"),
     [
         ('task = "classification"', 'task = "qa"', r"format: format 'csv' does not fit task 'qa'"),
-        ('task = "classification"', 'task = "regression"', r"task: Input should be 'classification', 'qa' or 'structured'"),
+        (
+            'task = "classification"',
+            'task = "regression"',
+            r"task: Input should be 'classification', 'qa' or 'structured'",  # noqa: E501,
+        ),
         ('kind = "csv"', 'kind = "xml"', r"format\.kind: Input should be"),
         ('kind = "csv"', 'kind = "csv"\nseed = 3', r"format: 'seed' is a squad-json key, not one of csv"),
         ('text_column = "text"', "text_column = 3", r"format\.text_column: Input should be a valid string"),
