@@ -17,11 +17,16 @@ Bytes are decoded strictly in the encoding the card declares per file. Latin-1 d
 string, so a UTF-8 file declared Latin-1 would load as mojibake: that is refused, naming the file.
 ``cesu-8`` is UTF-8 that writes a character beyond the BMP as two encoded surrogates (Java's
 habit); the surrogates must pair up.
+
+``parse_output`` reads a model's raw output as a frame, for scoring (score/structured.py) and for
+the strategies' dev checks alike: valid JSON is the whole stripped output parsing as one JSON
+object; slot values compare after casefolding and collapsing whitespace.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +36,7 @@ from pydantic import Field, Strict, StringConstraints
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.schema import Schema, validate
 
-__all__ = ["Frame", "FrameRow", "canonical", "decode", "rows"]
+__all__ = ["Frame", "FrameRow", "ParsedFrame", "canonical", "decode", "parse_output", "rows", "same_frame"]
 
 
 Value = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1)]
@@ -158,3 +163,57 @@ def rows(path: Path, text: str, fmt: str, text_column: str, options: dict[str, A
     if fmt == "snips-json":
         return list(_snips(path, text))
     return list(_jsonl(path, text, text_column, str(options.get("target_column", "target"))))
+
+
+# -- reading a model's output as a frame (scoring and the strategies' dev checks) --------------
+
+INVALID_INTENT = "<no intent>"
+
+
+@dataclass(frozen=True)
+class ParsedFrame:
+    valid_json: bool
+    valid_frame: bool
+    intent: str
+    slots: Counter  # (type, normalised value) -> occurrences
+
+
+def _norm(value: Any) -> str:
+    return " ".join(str(value).casefold().split())
+
+
+def _pairs(slots: Any) -> tuple[Counter, bool]:
+    """(type, value) occurrences of a slots object, and whether it was a well-formed one."""
+    if not isinstance(slots, dict):
+        return Counter(), False
+    out: Counter = Counter()
+    ok = True
+    for kind, value in slots.items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, dict | list) or v is None:
+                ok = False
+                continue
+            ok = ok and isinstance(v, str)
+            if _norm(v):
+                out[(str(kind).strip(), _norm(v))] += 1
+    return out, ok
+
+
+def parse_output(raw: str) -> ParsedFrame:
+    """The frame an output stands for, and whether it was valid JSON and a well-formed frame."""
+    try:
+        obj = json.loads(raw.strip())
+    except (json.JSONDecodeError, ValueError):
+        return ParsedFrame(False, False, INVALID_INTENT, Counter())
+    if not isinstance(obj, dict):
+        return ParsedFrame(True, False, INVALID_INTENT, Counter())
+    intent = obj.get("intent")
+    slots, slots_ok = _pairs(obj.get("slots", {}))
+    good_intent = isinstance(intent, str) and bool(intent.strip())
+    return ParsedFrame(True, good_intent and slots_ok, intent.strip() if good_intent else INVALID_INTENT, slots)
+
+
+def same_frame(a: ParsedFrame, b: ParsedFrame) -> bool:
+    """Whole-frame exact match: the intent and every (type, value) occurrence."""
+    return a.intent == b.intent and a.slots == b.slots

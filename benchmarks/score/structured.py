@@ -23,62 +23,15 @@ other proportion in ragorft; slot F1's interval resamples items and recomputes t
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from ragorft.benchmarks.data.structured import ParsedFrame, parse_output
 from ragorft.benchmarks.score.metrics import bootstrap_ci
 
 __all__ = ["ParsedFrame", "parse_output", "structured_metrics"]
-
-INVALID_INTENT = "<no intent>"
-
-
-@dataclass(frozen=True)
-class ParsedFrame:
-    valid_json: bool
-    valid_frame: bool
-    intent: str
-    slots: Counter  # (type, normalised value) -> occurrences
-
-
-def _norm(value: Any) -> str:
-    return " ".join(str(value).casefold().split())
-
-
-def _pairs(slots: Any) -> tuple[Counter, bool]:
-    """(type, value) occurrences of a slots object, and whether it was a well-formed one."""
-    if not isinstance(slots, dict):
-        return Counter(), False
-    out: Counter = Counter()
-    ok = True
-    for kind, value in slots.items():
-        values = value if isinstance(value, list) else [value]
-        for v in values:
-            if isinstance(v, dict | list) or v is None:
-                ok = False
-                continue
-            ok = ok and isinstance(v, str)
-            if _norm(v):
-                out[(str(kind).strip(), _norm(v))] += 1
-    return out, ok
-
-
-def parse_output(raw: str) -> ParsedFrame:
-    """The frame an output stands for, and whether it was valid JSON and a well-formed frame."""
-    try:
-        obj = json.loads(raw.strip())
-    except (json.JSONDecodeError, ValueError):
-        return ParsedFrame(False, False, INVALID_INTENT, Counter())
-    if not isinstance(obj, dict):
-        return ParsedFrame(True, False, INVALID_INTENT, Counter())
-    intent = obj.get("intent")
-    slots, slots_ok = _pairs(obj.get("slots", {}))
-    good_intent = isinstance(intent, str) and bool(intent.strip())
-    return ParsedFrame(True, good_intent and slots_ok, intent.strip() if good_intent else INVALID_INTENT, slots)
 
 
 def _gold(frame_json: str) -> ParsedFrame:
