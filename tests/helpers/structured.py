@@ -65,3 +65,15 @@ def write_structured_corpus(tmp_path: Path, *, name: str = "tiny_snips", encodin
     card.parent.mkdir(parents=True, exist_ok=True)
     card.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return card
+
+
+def build_tiny_llama_for_frames(folder: Path) -> Path:
+    """A tiny random causal LM whose tokenizer has seen the corpus's utterances and frames."""
+    from tests.helpers.tiny_lm import build_tiny_llama
+
+    texts = []
+    for items in (TRAIN, TEST):
+        for intent, parts in items:
+            texts.append("".join(p if isinstance(p, str) else p[1] for p in parts))
+            texts.append(json.dumps(frame(parts, intent)))
+    return build_tiny_llama(folder, texts)
