@@ -19,6 +19,7 @@ question goes into the report, where the scorer computes recall@k and ragas' con
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -77,8 +78,20 @@ class RetrievalOptions(StrategyOptions):
         return self
 
 
+def entity_of(doc_id: str) -> str:
+    """The entity a document renders: ids ``entity#n`` are renderings of one entity (the paraphrase corpus)."""
+    return doc_id.split("#")[0]
+
+
 class DocumentIndex:
-    """The documents chunked, embedded and stored in a langchain FAISS vector store."""
+    """The documents chunked, embedded and stored in a langchain FAISS vector store.
+
+    The k results are k different entities: renderings of one entity (ids ``entity#n``) count as
+    one document, so retrieval on a corpus with five paraphrases per person faces as many
+    distractor people in its k as on the one-rendering corpus (k - 1 at best), instead of filling
+    the prompt with copies of the right person. Ids without ``#`` (every chunk of SQuAD's
+    paragraphs, the one-rendering corpus) are not merged.
+    """
 
     def __init__(self, documents: Sequence[Any], options: RetrievalOptions, device: str):
         from langchain_community.vectorstores import FAISS
@@ -97,10 +110,20 @@ class DocumentIndex:
         )
         self.store = FAISS.from_documents(self.chunks, embeddings, distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
         self.k = options.k
+        per_entity = Counter(entity_of(c.metadata["doc_id"]) for c in self.chunks if "#" in c.metadata["doc_id"])
+        #: enough nearest chunks that k distinct entities are among them
+        self.fetch = min(len(self.chunks), self.k * max(per_entity.values(), default=1))
 
     def search(self, question: str) -> list[Any]:
-        """The k nearest chunks, nearest first."""
-        return self.store.similarity_search(question, k=self.k)
+        """The k nearest chunks of k different entities, nearest first."""
+        found, seen = [], set()
+        for i, chunk in enumerate(self.store.similarity_search(question, k=self.fetch)):
+            doc_id = chunk.metadata["doc_id"]
+            key = entity_of(doc_id) if "#" in doc_id else f"{doc_id}\0{i}"
+            if key not in seen:
+                seen.add(key)
+                found.append(chunk)
+        return found[: self.k]
 
 
 def options_of(cls: type, options: Any) -> Any:

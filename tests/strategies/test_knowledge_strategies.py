@@ -49,6 +49,12 @@ def test_strategy_runs_and_is_scored(strategy: str, bios: tuple[Path, Path], tmp
         assert m["ragas"]["id_context_recall"] is not None
         # the record keeps retrieved ids, not chunk texts
         assert all(set(v) == {"doc_ids"} for v in record["report"]["retrieval"].values())
+        # renderings of one person (ids person#n) count once: k different people in every prompt
+        for v in record["report"]["retrieval"].values():
+            people = [d.split("#")[0] for d in v["doc_ids"]]
+            assert len(people) == len(set(people)) == 2
+        types = [data.corpus.test[i].qtype for i in record["test_items"]]
+        assert record["scoring"]["question_types"] == types
     if strategy not in ("closed_book", "rag_qa"):
         assert record["cost"]["params_trained"] > 0
         assert record["report"]["train_rows"] > 0
