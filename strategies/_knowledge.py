@@ -70,6 +70,9 @@ class RetrievalOptions(StrategyOptions):
     #: characters per chunk (RecursiveCharacterTextSplitter); a synthetic biography is ~400
     chunk_size: PositiveInt = 600
     chunk_overlap: NonNegativeInt = 60
+    #: the question's gold document in the prompt instead of retrieved chunks (one rendering per
+    #: entity, as retrieval gives): the reader's ceiling, what a perfect retriever would leave
+    oracle: bool = False
 
     @model_validator(mode="after")
     def _overlap_within_chunk(self) -> RetrievalOptions:
@@ -178,7 +181,9 @@ class QAStrategy(Strategy):
         self.engine = self._engine(trained=bool(method))
         self.index = None
         self.retrieved: dict[str, dict[str, list[str]]] = {}
-        if self.retrieves:
+        if self.retrieves and self.options.oracle:
+            self.extra["oracle"] = True
+        elif self.retrieves:
             self.index = DocumentIndex(self.ctx.documents, options_of(RetrievalOptions, self.options), self.ctx.device)
             self.extra["chunks"] = len(self.index.chunks)
 
@@ -230,13 +235,28 @@ class QAStrategy(Strategy):
         return [(build_prompt(self.tokenizer, ex.text, style=style), lead + ex.label) for ex in train]
 
     def contexts(self, question: str) -> list[str]:
-        if self.index is None:
+        if self.retrieves and self.options.oracle:
+            ids = self.oracle_ids(question)
+            texts = {d.id: d.text for d in self.ctx.documents}
+            contexts = [texts[i] for i in ids]
+        elif self.index is None:
             return []
-        chunks = self.index.search(question)
-        contexts = [c.page_content for c in chunks]
+        else:
+            chunks = self.index.search(question)
+            ids, contexts = [c.metadata["doc_id"] for c in chunks], [c.page_content for c in chunks]
         # the scorer reads these (recall@k, ragas) and keeps only the ids in the record
-        self.retrieved[question] = {"doc_ids": [c.metadata["doc_id"] for c in chunks], "contexts": contexts}
+        self.retrieved[question] = {"doc_ids": ids, "contexts": contexts}
         return contexts
+
+    def oracle_ids(self, question: str) -> list[str]:
+        """The question's gold documents, the first rendering of each entity."""
+        gold = self.ctx.gold_doc_ids.get(question)
+        if not gold:
+            raise RagorftError(f"{self.name}: oracle = true needs every test question's gold document")
+        first: dict[str, str] = {}
+        for doc_id in gold:
+            first.setdefault(entity_of(doc_id), doc_id)
+        return list(first.values())
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         o = self.options

@@ -175,6 +175,7 @@ def run_cell(
         device=device,
         progress=progress,
         documents=corpus.documents,
+        gold_doc_ids={ex.text: tuple(ex.doc_ids) for ex in test},
     )
     determinism = seed_everything(cell.seed)
     strategy = cls(options, ctx)
