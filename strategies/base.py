@@ -80,6 +80,9 @@ class FitContext:
     progress: bool = True
     #: task "qa": the corpus's documents (``ragorft.benchmarks.data.qa.Document``), the knowledge base
     documents: list[Any] = field(default_factory=list)
+    #: task "qa": each test question's gold document ids, by question text. Only an oracle reads
+    #: it (``rag_qa``'s ``oracle = true``: the reader's ceiling with the gold document in the prompt)
+    gold_doc_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass

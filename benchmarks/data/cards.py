@@ -40,6 +40,10 @@ class Example:
     doc_ids: tuple[str, ...] = ()
     #: task "structured": the gold frame as canonical JSON (``label`` is its intent, so budgets are per intent)
     target: str = ""
+    #: task "qa": the question's type ("" if the corpus names none) and its sampling stratum
+    #: (type, else article or document): QA is stratified by these, never by the first answer
+    qtype: str = ""
+    stratum: str = ""
 
 
 @dataclass
@@ -292,7 +296,9 @@ def read_split(card: CorpusCard, split: str, data_dir: Path | None = None, *, do
         from ragorft.benchmarks.data import qa
 
         rows = qa.split_rows(path, _read_text(path), card.format, card.format_options, spec.keys or (split,))
-        return [Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids) for r in rows]
+        return [
+            Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids, r.qtype, r.group) for r in rows
+        ]
     if card.format == "csv":
         rows = _rows_csv(card, path)
     elif card.format == "jsonl":
