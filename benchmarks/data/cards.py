@@ -66,8 +66,11 @@ class CorpusCard:
 
     @property
     def key(self) -> str:
-        """Identity of the data: the checksums and how they are read, not where they live."""
-        parts = [self.name, self.format, self.text_column, self.label_column]
+        """Identity of the data and of every card field a cell reads: the checksums, how they are
+        read, the task and the out-of-scope label (a strategy abstains to it, scoring splits on
+        it), not where they live. Costs, references and prose change no cell's numbers."""
+        parts = [self.name, self.task, self.format, self.text_column, self.label_column]
+        parts += [f"out_of_scope_label={self.out_of_scope_label!r}"]
         parts += [f"{p}={f.sha256}" for p, f in sorted(self.files.items())]
         parts += [f"{s}={v.file}:{','.join(v.keys)}" for s, v in sorted(self.splits.items())]
         parts += [f"{k}={v}" for k, v in sorted(self.format_options.items())]
