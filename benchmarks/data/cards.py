@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import urllib.parse
 import urllib.request
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragorft.benchmarks.core.atomic import sha256_bytes, sha256_file, sha256_text, write_bytes
+from ragorft.benchmarks.core.atomic import parse_json, sha256_bytes, sha256_file, sha256_text, write_bytes
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.paths import CORPORA_DIR, cache_root, inside
 from ragorft.benchmarks.core.schema import validate
@@ -72,8 +71,11 @@ class CorpusCard:
 
     @property
     def key(self) -> str:
-        """Identity of the data: the checksums and how they are read, not where they live."""
-        parts = [self.name, self.format, self.text_column, self.label_column]
+        """Identity of the data and of every card field a cell reads: the checksums, how they are
+        read, the task and the out-of-scope label (a strategy abstains to it, scoring splits on
+        it), not where they live. Costs, references and prose change no cell's numbers."""
+        parts = [self.name, self.task, self.format, self.text_column, self.label_column]
+        parts += [f"out_of_scope_label={self.out_of_scope_label!r}"]
         parts += [f"{p}={f.sha256}" for p, f in sorted(self.files.items())]
         parts += [
             f"{s}={'+'.join(v.paths)}:{','.join(v.keys)}" for s, v in sorted(self.splits.items())
@@ -213,6 +215,9 @@ def _rows_csv(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
     for col in (card.text_column, card.label_column):
         if col not in cols:
             raise RagorftError(f"missing column '{col}' (columns: {', '.join(map(repr, cols))})", path=path, where="1")
+    twice = sorted({c for c in cols if cols.count(c) > 1})
+    if twice:  # DictReader would keep the last of them silently
+        raise RagorftError(f"column {twice[0]!r} appears twice in the header", path=path, where="1")
     try:
         for row in reader:
             where = str(reader.line_num)
@@ -227,13 +232,11 @@ def _rows_jsonl(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
     text = _read_text(path)
     if not text.strip():
         raise RagorftError("empty file", path=path)
-    for n, line in enumerate(text.splitlines(), 1):
+    # lines end at "\n" only: str.splitlines also cuts at U+2028 and other separators valid inside a JSON string
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=str(n)) from exc
+        obj = parse_json(line, path=path, line=n)
         if not isinstance(obj, dict):
             raise RagorftError("line is not a JSON object", path=path, where=str(n))
         for col in (card.text_column, card.label_column):
@@ -243,15 +246,14 @@ def _rows_jsonl(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
 
 
 def _rows_clinc(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[str, str, str]]:
-    try:
-        obj = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=f"{exc.lineno}") from exc
+    obj = parse_json(_read_text(path), path=path)
     if not isinstance(obj, dict):
         raise RagorftError("top level must be an object of split lists", path=path)
     for key in keys:
         if key not in obj:
             raise RagorftError(f"missing split list '{key}' (has: {', '.join(obj)})", path=path)
+        if not isinstance(obj[key], list):
+            raise RagorftError(f"'{key}' must be a list of [text, label] items", path=path, where=key)
         for i, item in enumerate(obj[key]):
             if not (isinstance(item, list) and len(item) == 2):
                 raise RagorftError("item must be [text, label]", path=path, where=f"{key}[{i}]")
