@@ -19,13 +19,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from ragorft.benchmarks.core.paths import CORPORA_DIR
-    from ragorft.benchmarks.data.cards import read_card
+    from ragorft.benchmarks.data.cards import known_cards, read_card
 
-    for folder in sorted(CORPORA_DIR.iterdir()):
-        if (folder / "corpus.toml").is_file():
-            card = read_card(folder)
-            print(f"{card.name}\t{card.task}\t{card.licence}\t{card.citation[:70]}")
+    for path in known_cards().values():
+        card = read_card(path)
+        print(f"{card.name}\t{card.task}\t{card.licence}\t{card.citation[:70]}\t{card.folder}")
     return 0
 
 
