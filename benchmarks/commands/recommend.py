@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -82,18 +81,23 @@ def suite_requirement(results_name: str) -> tuple[dict[str, Any], str]:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from ragorft.benchmarks.core.errors import RagorftError
+    from ragorft.benchmarks.commands import suite_results
+    from ragorft.benchmarks.core.errors import RagorftError, did_you_mean
     from ragorft.benchmarks.decide import recommend_all
     from ragorft.benchmarks.records.store import load_cells
     from ragorft.benchmarks.run.suite import read_suite
 
     suite = read_suite(args.suite)
     pricing = pricing_from_args(args, suite.requirement, str(suite.path))
-    cells = load_cells(Path(args.results_dir) / suite.name)
+    cells = load_cells(suite_results(args.results_dir, suite.name))
     if args.corpus:
+        corpora = sorted({c[1]["corpus"] for c in cells})
         cells = [c for c in cells if c[1]["corpus"] == args.corpus]
         if not cells:
-            raise RagorftError(f"no results for corpus '{args.corpus}' in suite '{suite.name}'")
+            hint = did_you_mean(args.corpus, corpora)
+            raise RagorftError(
+                f"no results for corpus '{args.corpus}' in suite '{suite.name}'{hint} (it has: {', '.join(corpora)})"
+            )
     decisions = recommend_all(cells, pricing.requirement, prices=pricing.prices)
     if args.json:
         print(json.dumps([d.to_dict() for d in decisions], indent=2, default=list))

@@ -1,7 +1,8 @@
 """Corpus cards and the loader that turns a card into checked train/dev/test examples.
 
 A corpus is a folder ``corpora/<name>/`` with a ``corpus.toml`` card and no data: the card names
-each file with its public URL and sha256. Files come, in order, from a local mirror
+each file with its public URL and sha256. A user's own corpus (``ragorft corpus init``) keeps its
+files beside its card instead. Files come, in order, from the card's folder, a local mirror
 (``--data-dir`` / ``RAGORFT_DATA``), the user's cache, or a download that is verified before it is
 cached. A file whose checksum differs is an error naming the file: never a silent load.
 """
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.core.atomic import parse_json, sha256_bytes, sha256_file, sha256_text, write_bytes
-from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.paths import CORPORA_DIR, cache_root, inside
+from ragorft.benchmarks.core.errors import RagorftError, did_you_mean
+from ragorft.benchmarks.core.names import is_name
+from ragorft.benchmarks.core.paths import cache_root, corpora_dirs, inside
 from ragorft.benchmarks.core.schema import validate
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.card_schema import CardSchema, FileSpec, Reference, SplitSpec
@@ -85,21 +87,36 @@ class CorpusCard:
         return sha256_text("|".join(parts))[:16]
 
 
+def known_cards() -> dict[str, Path]:
+    """Every card found by name: the user's folders first, then the packaged cards (first of a name wins)."""
+    found: dict[str, Path] = {}
+    for root in corpora_dirs():
+        try:
+            folders = sorted(root.iterdir()) if root.is_dir() else []
+        except OSError:  # an unreadable user folder hides nothing packaged
+            continue
+        for folder in folders:
+            card = folder / "corpus.toml"
+            if is_name(folder.name) and folder.name not in found and card.is_file():
+                found[folder.name] = card
+    return found
+
+
 def find_card(name_or_path: str | Path) -> Path:
-    """Accept a corpus name (``banking77``), a folder, or a card file."""
+    """Accept a corpus name (``banking77``: the user's folders, then the packaged cards), a folder, or a card file."""
     p = Path(name_or_path)
     try:
         if p.is_file():
             return p
         if p.is_dir() and (p / "corpus.toml").is_file():
             return p / "corpus.toml"
-        named = CORPORA_DIR / str(name_or_path) / "corpus.toml"
-        if named.is_file():
-            return named
     except (ValueError, OSError):  # a NUL byte or an over-long name is no corpus either
         pass
-    known = sorted(d.name for d in CORPORA_DIR.iterdir() if (d / "corpus.toml").is_file())
-    raise RagorftError(f"unknown corpus '{name_or_path}' (known: {', '.join(known)})")
+    known = known_cards()
+    if str(name_or_path) in known:
+        return known[str(name_or_path)]
+    hint = did_you_mean(str(name_or_path), known)
+    raise RagorftError(f"unknown corpus '{name_or_path}'{hint} (known: {', '.join(sorted(known))})")
 
 
 def read_card(name_or_path: str | Path) -> CorpusCard:
@@ -174,7 +191,8 @@ def locate_file(card: CorpusCard, rel: str, data_dir: Path | None = None, *, dow
     """Find ``rel`` and verify its checksum; mirror first, then cache, then the card's URL."""
     spec = card.files[rel]
     data_dir = data_dir or default_data_dir()
-    candidates = []
+    # beside the card first: a user's corpus carries its files (a packaged card folder holds none)
+    candidates = [inside(card.folder, rel, what="corpus file")]
     if data_dir is not None:
         candidates.append(inside(Path(data_dir), card.name, rel, what="corpus file"))
     cached = inside(cache_root() / "corpora", card.name, rel, what="corpus file")
