@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -117,7 +118,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         if not cells:
             hint = did_you_mean(args.corpus, corpora)
             raise RagorftError(
-                f"no results for corpus '{args.corpus}' in suite(s) {', '.join(names)}{hint} (they have: {', '.join(corpora)})"
+                f"no results for corpus '{args.corpus}' in suite(s) {', '.join(names)}{hint}"
+                f" (they have: {', '.join(corpora)})"
             )
     decisions = recommend_all(cells, pricing.requirement, prices=pricing.prices)
     if args.json:
