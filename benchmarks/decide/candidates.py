@@ -334,7 +334,7 @@ def _pool_seeds(
 
 def pooling_notes(cands: list[Candidate]) -> list[str]:
     """What pooling several suites did: which suites, and which records counted once."""
-    suites = sorted({c.suite for c in cands})
+    suites = sorted({str(r.get("suite")) for c in cands for r in c.records})
     notes = (
         [f"records of suites {', '.join(suites)}: every record of the corpus is evidence"] if len(suites) > 1 else []
     )

@@ -152,7 +152,7 @@ class Diagnoses:
     def capability_ceiling(self, step: str, closest: Candidate) -> tuple[str, str] | None:
         q = "Does a bigger base raise accuracy (one strategy and its options on two or more registry-sized bases)?"
         found = self.levers["size"] = size_levers(self.all, self.budget)
-        hint = size_hint(self.corpus, closest, self.budget)
+        hint = size_hint(self.corpus, closest, self.budget, self.all)
         if not found:
             bases = sorted({(c.nominal_params or 0, c.base_model) for c in self.all if c.nominal_params})
             self.hints.append(f"for size evidence, {hint}")

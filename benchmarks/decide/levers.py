@@ -32,6 +32,7 @@ from ragorft.benchmarks.score.stats import (
 )
 
 CURVE_POINTS = 3  # the budgets nearest the user's that a slope is fitted on
+OUT_OF_REACH = 10  # doublings (1024x the data or the parameters): no route, whatever the slope says
 
 
 def slope_per_doubling(
@@ -228,6 +229,12 @@ def _examples(start: Candidate, steps: float, budget: str) -> str:
 def route_text(r: Route, budget: str, *, lead: bool = False) -> str:
     """A route as the answer states it: the lever, its measured gain, and the doublings to the bar."""
     lv, s = r.lever, r.start
+    if r.steps is not None and r.steps > OUT_OF_REACH:
+        where = "data" if lv.kind == "data" else f"{s.base_model}'s parameters"
+        return (
+            f"{'more labelled data' if lv.kind == 'data' else 'a bigger base'}: out of reach, {lv.what} gains "
+            f"{lv.gain_text()} ({lv.path()}): the bar is {r.steps:.0f} doublings of {where} away from {s.name}"
+        )
     if lv.kind == "data":
         head = "collect more labelled data" if lead else "more labelled data"
         how = "" if r.steps is None else f"; about {r.steps:.1f} doubling(s) ({_examples(s, r.steps, budget)})"

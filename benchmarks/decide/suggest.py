@@ -80,6 +80,17 @@ def bench_command(suite: str, corpus: str, run: str, budget: str = "*") -> str:
     return f"`ragorft bench --suite {suite} --only '{corpus}/{run}/{budget}/*'`"
 
 
+def suite_exists(name: str) -> bool:
+    return (SUITES_DIR / f"{name}.toml").is_file()
+
+
+def _in_suite(c: Candidate, corpus: str, budget: str) -> str:
+    """A command on the candidate's own suite when it exists, else what to add where."""
+    if c.suite and suite_exists(c.suite):
+        return bench_command(c.suite, corpus, c.run, budget)
+    return f"add it to a suite (its records name suite '{c.suite or '?'}', which is not in benchmarks/suites)"
+
+
 def data_hint(corpus: str, c: Candidate, budget: str) -> str:
     """The suite run that has ``c``'s recipe at other budgets, else where to add budgets."""
     mine = _options_but_base(c)
@@ -89,16 +100,30 @@ def data_hint(corpus: str, c: Candidate, budget: str) -> str:
                 return f"{r.run} runs at {', '.join(r.budgets)} in suite '{r.suite}': " + bench_command(
                     r.suite, corpus, r.run
                 )
-    own = c.suite or "<suite>"
-    return (
-        f"add budgets around '{budget}' to run '{c.run}' in suite '{own}' (e.g. budgets = [5, 10, 20, \"full\"]), "
-        "then " + bench_command(own, corpus, c.run)
+    return f"add budgets around '{budget}' to run '{c.run}' (e.g. budgets = [5, 10, 20, \"full\"]): " + _in_suite(
+        c, corpus, "*"
     )
 
 
-def size_hint(corpus: str, c: Candidate, budget: str) -> str:
-    """The suite run of ``c``'s strategy on a base of its kind with another registered size, else what to add."""
+def size_hint(corpus: str, c: Candidate, budget: str, everything: list[Candidate]) -> str:
+    """A run of ``c``'s strategy on a base of its kind with another registered size: in the records at another
+    budget, else in a suite, else the registry model to add."""
     kind, size, mine = c.base_kind, c.nominal_params, _options_but_base(c)
+    elsewhere = [
+        x
+        for x in everything
+        if x.record["strategy"] == c.record["strategy"]
+        and x.base_kind == kind
+        and x.nominal_params not in (None, size)
+        and not any(y.recipe() == x.recipe() and y.record["budget_name"] == budget for y in everything)
+    ]
+    if elsewhere:
+        x = max(elsewhere, key=lambda x: (_options_but_base(x) == mine, x.nominal_params or 0, x.n_train))
+        ran = ", ".join(y.record["budget_name"] for y in everything if y.run == x.run and y.recipe() == x.recipe())
+        return (
+            f"{x.run} ({x.base_model}, {x.nominal_params or 0:,} params, {kind}) ran only at {ran}: "
+            f"run it at '{budget}' too: " + _in_suite(x, corpus, budget)
+        )
     found = []
     for r in suite_runs():
         if r.corpus != corpus or r.strategy != c.record["strategy"] or base_kind(r.base_model) != kind:
@@ -120,7 +145,7 @@ def size_hint(corpus: str, c: Candidate, budget: str) -> str:
         for name, m in registry().items()
         if base_kind(name) == kind and m.params and m.params != size and not m.opt_in
     )
-    what = f"a {kind}" if kind else "a base the model registry sizes"
+    what = f"an {kind}" if kind == "encoder" else f"a {kind}" if kind else "a base the model registry sizes"
     if not others or kind is None:
         return f"add a run of {c.record['strategy']} on {what} of another size to a suite, at '{budget}'"
     params, name = next(((p, n) for p, n in others if p > (size or 0)), others[-1])
