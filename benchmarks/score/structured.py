@@ -94,7 +94,7 @@ def structured_metrics(
     fp = np.array([sum(p.slots.values()) for p in preds], float) - tp
     fn = np.array([sum(g.slots.values()) for g in golds], float) - tp
     t, f_p, f_n = tp.sum(), fp.sum(), fn.sum()
-    out: dict[str, Any] = {"n_items": len(golds)}
+    out: dict[str, Any] = {"n_items": len(golds), "headline": "frame_em"}
     out |= _proportion("accuracy", em, seed)
     out |= {"frame_em": out["accuracy"], "frame_em_ci": out["accuracy_ci"]}
     out |= _proportion("intent_accuracy", intent, seed)
@@ -113,5 +113,6 @@ def structured_metrics(
     out["slot_errors"] = [{"type": k, "errors": v["fp"] + v["fn"], **v} for k, v in worst if v["fp"] + v["fn"]]
     pairs = Counter((g.intent, p.intent) for g, p in zip(golds, preds, strict=True) if g.intent != p.intent)
     out["confusions"] = [{"gold": a, "pred": b, "count": n} for (a, b), n in pairs.most_common(top_errors)]
-    out["per_item"] = {"em": em.astype(int).tolist()}
+    valid = [int(p.valid_json) for p in preds]
+    out["per_item"] = {"em": em.astype(int).tolist(), "valid_json": valid}  # what paired tests compare
     return out
