@@ -29,6 +29,8 @@ def test_structured_cells_run_score_decide_and_report(tmp_path: Path) -> None:
         f'[[run]]\nstrategy = "frame_tagger"\noptions = {{ embedding_model = "{encoder}", c_grid = [10.0] }}\n'
         f'[[run]]\nstrategy = "few_shot_frames"\noptions = {{ model = "{lm}", demos_per_intent = 1, '
         "max_new_tokens = 8 }\n"
+        f'[[run]]\nstrategy = "lora_frames"\noptions = {{ model = "{lm}", max_new_tokens = 8, epochs = 1, '
+        "max_length = 160 }\n"
     )
     results = tmp_path / "results"
     run_suite(read_suite(str(suite)), results_dir=results, progress=False)
@@ -38,7 +40,8 @@ def test_structured_cells_run_score_decide_and_report(tmp_path: Path) -> None:
     assert tagger["scoring"]["task"] == "structured" and tagger["metrics"]["headline"] == "frame_em"
     assert tagger["metrics"]["valid_json"] == 1.0 and len(tagger["metrics"]["per_item"]["em"]) == 12
     assert prompted["metrics"]["json_output"]["outputs"] == 12  # the scoring pass, not the timing sample
+    assert records["lora_frames"]["report"]["tuning"]["metric"] == "dev frame EM"
     decision = recommend(list(records.values()), Requirement())
-    assert decision.chosen is not None and decision.steps[0].step == "0"
+    assert decision.chosen is not None and {"0", "S1", "S"} <= {s.step for s in decision.steps}
     report = write_report(results, "s", Pricing())
-    assert len(report.summary) == 2 and (results / "s" / "REPORT.md").is_file()
+    assert len(report.summary) == 3 and (results / "s" / "REPORT.md").is_file()
