@@ -19,6 +19,7 @@ question goes into the report, where the scorer computes recall@k and ragas' con
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -69,6 +70,9 @@ class RetrievalOptions(StrategyOptions):
     #: characters per chunk (RecursiveCharacterTextSplitter); a synthetic biography is ~400
     chunk_size: PositiveInt = 600
     chunk_overlap: NonNegativeInt = 60
+    #: the question's gold document in the prompt instead of retrieved chunks (one rendering per
+    #: entity, as retrieval gives): the reader's ceiling, what a perfect retriever would leave
+    oracle: bool = False
 
     @model_validator(mode="after")
     def _overlap_within_chunk(self) -> RetrievalOptions:
@@ -77,8 +81,20 @@ class RetrievalOptions(StrategyOptions):
         return self
 
 
+def entity_of(doc_id: str) -> str:
+    """The entity a document renders: ids ``entity#n`` are renderings of one entity (the paraphrase corpus)."""
+    return doc_id.split("#")[0]
+
+
 class DocumentIndex:
-    """The documents chunked, embedded and stored in a langchain FAISS vector store."""
+    """The documents chunked, embedded and stored in a langchain FAISS vector store.
+
+    The k results are k different entities: renderings of one entity (ids ``entity#n``) count as
+    one document, so retrieval on a corpus with five paraphrases per person faces as many
+    distractor people in its k as on the one-rendering corpus (k - 1 at best), instead of filling
+    the prompt with copies of the right person. Ids without ``#`` (every chunk of SQuAD's
+    paragraphs, the one-rendering corpus) are not merged.
+    """
 
     def __init__(self, documents: Sequence[Any], options: RetrievalOptions, device: str):
         from langchain_community.vectorstores import FAISS
@@ -97,10 +113,20 @@ class DocumentIndex:
         )
         self.store = FAISS.from_documents(self.chunks, embeddings, distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
         self.k = options.k
+        per_entity = Counter(entity_of(c.metadata["doc_id"]) for c in self.chunks if "#" in c.metadata["doc_id"])
+        #: enough nearest chunks that k distinct entities are among them
+        self.fetch = min(len(self.chunks), self.k * max(per_entity.values(), default=1))
 
     def search(self, question: str) -> list[Any]:
-        """The k nearest chunks, nearest first."""
-        return self.store.similarity_search(question, k=self.k)
+        """The k nearest chunks of k different entities, nearest first."""
+        found, seen = [], set()
+        for i, chunk in enumerate(self.store.similarity_search(question, k=self.fetch)):
+            doc_id = chunk.metadata["doc_id"]
+            key = entity_of(doc_id) if "#" in doc_id else f"{doc_id}\0{i}"
+            if key not in seen:
+                seen.add(key)
+                found.append(chunk)
+        return found[: self.k]
 
 
 def options_of(cls: type, options: Any) -> Any:
@@ -155,7 +181,9 @@ class QAStrategy(Strategy):
         self.engine = self._engine(trained=bool(method))
         self.index = None
         self.retrieved: dict[str, dict[str, list[str]]] = {}
-        if self.retrieves:
+        if self.retrieves and self.options.oracle:
+            self.extra["oracle"] = True
+        elif self.retrieves:
             self.index = DocumentIndex(self.ctx.documents, options_of(RetrievalOptions, self.options), self.ctx.device)
             self.extra["chunks"] = len(self.index.chunks)
 
@@ -207,13 +235,28 @@ class QAStrategy(Strategy):
         return [(build_prompt(self.tokenizer, ex.text, style=style), lead + ex.label) for ex in train]
 
     def contexts(self, question: str) -> list[str]:
-        if self.index is None:
+        if self.retrieves and self.options.oracle:
+            ids = self.oracle_ids(question)
+            texts = {d.id: d.text for d in self.ctx.documents}
+            contexts = [texts[i] for i in ids]
+        elif self.index is None:
             return []
-        chunks = self.index.search(question)
-        contexts = [c.page_content for c in chunks]
+        else:
+            chunks = self.index.search(question)
+            ids, contexts = [c.metadata["doc_id"] for c in chunks], [c.page_content for c in chunks]
         # the scorer reads these (recall@k, ragas) and keeps only the ids in the record
-        self.retrieved[question] = {"doc_ids": [c.metadata["doc_id"] for c in chunks], "contexts": contexts}
+        self.retrieved[question] = {"doc_ids": ids, "contexts": contexts}
         return contexts
+
+    def oracle_ids(self, question: str) -> list[str]:
+        """The question's gold documents, the first rendering of each entity."""
+        gold = self.ctx.gold_doc_ids.get(question)
+        if not gold:
+            raise RagorftError(f"{self.name}: oracle = true needs every test question's gold document")
+        first: dict[str, str] = {}
+        for doc_id in gold:
+            first.setdefault(entity_of(doc_id), doc_id)
+        return list(first.values())
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         o = self.options

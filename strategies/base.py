@@ -50,6 +50,7 @@ from ragorft.benchmarks.core.strategy_options import StrategyOptions
 from ragorft.benchmarks.data.card_schema import TASKS
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.models.registry import local_model
 
 __all__ = ["FitContext", "Report", "Strategy", "StrategyOptions", "ROLES", "TASKS", "check_metadata"]
 
@@ -80,6 +81,9 @@ class FitContext:
     progress: bool = True
     #: task "qa": the corpus's documents (``ragorft.benchmarks.data.qa.Document``), the knowledge base
     documents: list[Any] = field(default_factory=list)
+    #: task "qa": each test question's gold document ids, by question text. Only an oracle reads
+    #: it (``rag_qa``'s ``oracle = true``: the reader's ceiling with the gold document in the prompt)
+    gold_doc_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -133,8 +137,15 @@ class Strategy(ABC):
     @classmethod
     def parse_options(cls, raw: dict[str, Any], *, where: str | Path = "", prefix: str = "options") -> Any:
         """The ``Options`` schema from a TOML table: one line naming ``where`` (the file) and the
-        bad option as ``prefix.name`` (a suite passes ``run[i].options``)."""
-        return validate(cls.Options, raw, path=where or None, prefix=prefix)
+        bad option as ``prefix.name`` (a suite passes ``run[i].options``). An option naming an
+        existing path must be a model (``registry.local_model``): the cache key reads it whole."""
+        options = validate(cls.Options, raw, path=where or None, prefix=prefix)
+        for name, value in options:
+            try:
+                local_model(value)
+            except RagorftError as exc:
+                raise RagorftError(f"{prefix}.{name}: {exc}", path=where or None) from None
+        return options
 
     @classmethod
     def config(cls, options: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from ragorft.benchmarks.core.constrained import Fraction, NonNegFloat, NonNegInt, Text
+from ragorft.benchmarks.core.constrained import Fraction, NonNegFloat, NonNegInt, PosFloat, Text
 from ragorft.benchmarks.core.names import NAME_PATTERN, is_name
 from ragorft.benchmarks.core.schema import Schema
 from ragorft.benchmarks.data.synthetic import GeneratorTable
@@ -142,7 +142,8 @@ class FormatTable(Schema):
 
 
 class Costs(Schema):
-    monthly_queries: NonNegFloat = 1_000_000
+    #: positive: at zero volume every strategy costs its training alone and the decision says nothing
+    monthly_queries: PosFloat = 1_000_000
     cost_per_error: NonNegFloat | None = None  # USD one wrong answer costs the user; None: not priced
 
 

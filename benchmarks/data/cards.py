@@ -1,7 +1,8 @@
 """Corpus cards and the loader that turns a card into checked train/dev/test examples.
 
 A corpus is a folder ``corpora/<name>/`` with a ``corpus.toml`` card and no data: the card names
-each file with its public URL and sha256. Files come, in order, from a local mirror
+each file with its public URL and sha256. A user's own corpus (``ragorft corpus init``) keeps its
+files beside its card instead. Files come, in order, from the card's folder, a local mirror
 (``--data-dir`` / ``RAGORFT_DATA``), the user's cache, or a download that is verified before it is
 cached. A file whose checksum differs is an error naming the file: never a silent load.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import urllib.parse
 import urllib.request
@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragorft.benchmarks.core.atomic import sha256_bytes, sha256_file, sha256_text, write_bytes
-from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.paths import CORPORA_DIR, cache_root, inside
+from ragorft.benchmarks.core.atomic import parse_json, sha256_bytes, sha256_file, sha256_text, write_bytes
+from ragorft.benchmarks.core.errors import RagorftError, did_you_mean
+from ragorft.benchmarks.core.names import is_name
+from ragorft.benchmarks.core.paths import cache_root, corpora_dirs, inside
 from ragorft.benchmarks.core.schema import validate
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.card_schema import CardSchema, FileSpec, Reference, SplitSpec
@@ -38,6 +39,10 @@ class Example:
     #: task "qa": every gold answer (``label`` is the first) and the documents that hold them
     answers: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
+    #: task "qa": the question's type ("" if the corpus names none) and its sampling stratum
+    #: (type, else article or document): QA is stratified by these, never by the first answer
+    qtype: str = ""
+    stratum: str = ""
     #: task "structured": the gold frame as canonical JSON (``label`` is its intent, so budgets are per intent)
     target: str = ""
 
@@ -68,8 +73,11 @@ class CorpusCard:
 
     @property
     def key(self) -> str:
-        """Identity of the data: the checksums and how they are read, not where they live."""
-        parts = [self.name, self.format, self.text_column, self.label_column]
+        """Identity of the data and of every card field a cell reads: the checksums, how they are
+        read, the task and the out-of-scope label (a strategy abstains to it, scoring splits on
+        it), not where they live. Costs, references and prose change no cell's numbers."""
+        parts = [self.name, self.task, self.format, self.text_column, self.label_column]
+        parts += [f"out_of_scope_label={self.out_of_scope_label!r}"]
         parts += [f"{p}={f.sha256}" for p, f in sorted(self.files.items())]
         parts += [
             f"{s}={'+'.join(v.paths)}:{','.join(v.keys)}" for s, v in sorted(self.splits.items())
@@ -79,21 +87,36 @@ class CorpusCard:
         return sha256_text("|".join(parts))[:16]
 
 
+def known_cards() -> dict[str, Path]:
+    """Every card found by name: the user's folders first, then the packaged cards (first of a name wins)."""
+    found: dict[str, Path] = {}
+    for root in corpora_dirs():
+        try:
+            folders = sorted(root.iterdir()) if root.is_dir() else []
+        except OSError:  # an unreadable user folder hides nothing packaged
+            continue
+        for folder in folders:
+            card = folder / "corpus.toml"
+            if is_name(folder.name) and folder.name not in found and card.is_file():
+                found[folder.name] = card
+    return found
+
+
 def find_card(name_or_path: str | Path) -> Path:
-    """Accept a corpus name (``banking77``), a folder, or a card file."""
+    """Accept a corpus name (``banking77``: the user's folders, then the packaged cards), a folder, or a card file."""
     p = Path(name_or_path)
     try:
         if p.is_file():
             return p
         if p.is_dir() and (p / "corpus.toml").is_file():
             return p / "corpus.toml"
-        named = CORPORA_DIR / str(name_or_path) / "corpus.toml"
-        if named.is_file():
-            return named
     except (ValueError, OSError):  # a NUL byte or an over-long name is no corpus either
         pass
-    known = sorted(d.name for d in CORPORA_DIR.iterdir() if (d / "corpus.toml").is_file())
-    raise RagorftError(f"unknown corpus '{name_or_path}' (known: {', '.join(known)})")
+    known = known_cards()
+    if str(name_or_path) in known:
+        return known[str(name_or_path)]
+    hint = did_you_mean(str(name_or_path), known)
+    raise RagorftError(f"unknown corpus '{name_or_path}'{hint} (known: {', '.join(sorted(known))})")
 
 
 def read_card(name_or_path: str | Path) -> CorpusCard:
@@ -168,7 +191,8 @@ def locate_file(card: CorpusCard, rel: str, data_dir: Path | None = None, *, dow
     """Find ``rel`` and verify its checksum; mirror first, then cache, then the card's URL."""
     spec = card.files[rel]
     data_dir = data_dir or default_data_dir()
-    candidates = []
+    # beside the card first: a user's corpus carries its files (a packaged card folder holds none)
+    candidates = [inside(card.folder, rel, what="corpus file")]
     if data_dir is not None:
         candidates.append(inside(Path(data_dir), card.name, rel, what="corpus file"))
     cached = inside(cache_root() / "corpora", card.name, rel, what="corpus file")
@@ -214,6 +238,9 @@ def _rows_csv(card: CorpusCard, path: Path, encoding: str) -> Iterator[tuple[str
     for col in (card.text_column, card.label_column):
         if col not in cols:
             raise RagorftError(f"missing column '{col}' (columns: {', '.join(map(repr, cols))})", path=path, where="1")
+    twice = sorted({c for c in cols if cols.count(c) > 1})
+    if twice:  # DictReader would keep the last of them silently
+        raise RagorftError(f"column {twice[0]!r} appears twice in the header", path=path, where="1")
     try:
         for row in reader:
             where = str(reader.line_num)
@@ -228,13 +255,11 @@ def _rows_jsonl(card: CorpusCard, path: Path, encoding: str) -> Iterator[tuple[s
     text = _read_text(path, encoding)
     if not text.strip():
         raise RagorftError("empty file", path=path)
-    for n, line in enumerate(text.splitlines(), 1):
+    # lines end at "\n" only: str.splitlines also cuts at U+2028 and other separators valid inside a JSON string
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=str(n)) from exc
+        obj = parse_json(line, path=path, line=n)
         if not isinstance(obj, dict):
             raise RagorftError("line is not a JSON object", path=path, where=str(n))
         for col in (card.text_column, card.label_column):
@@ -244,15 +269,14 @@ def _rows_jsonl(card: CorpusCard, path: Path, encoding: str) -> Iterator[tuple[s
 
 
 def _rows_clinc(path: Path, keys: tuple[str, ...], encoding: str) -> Iterator[tuple[str, str, str]]:
-    try:
-        obj = json.loads(_read_text(path, encoding))
-    except json.JSONDecodeError as exc:
-        raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=f"{exc.lineno}") from exc
+    obj = parse_json(_read_text(path, encoding), path=path)
     if not isinstance(obj, dict):
         raise RagorftError("top level must be an object of split lists", path=path)
     for key in keys:
         if key not in obj:
             raise RagorftError(f"missing split list '{key}' (has: {', '.join(obj)})", path=path)
+        if not isinstance(obj[key], list):
+            raise RagorftError(f"'{key}' must be a list of [text, label] items", path=path, where=key)
         for i, item in enumerate(obj[key]):
             if not (isinstance(item, list) and len(item) == 2):
                 raise RagorftError("item must be [text, label]", path=path, where=f"{key}[{i}]")
@@ -309,7 +333,10 @@ def read_split(card: CorpusCard, split: str, data_dir: Path | None = None, *, do
         path = locate_file(card, spec.file, data_dir, download=download)
         text = _read_text(path, card.files[spec.file].encoding)
         rows = qa.split_rows(path, text, card.format, card.format_options, spec.keys or (split,))
-        return [Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids) for r in rows]
+        return [
+            Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids, qtype=r.qtype, stratum=r.group)
+            for r in rows
+        ]
     out = []
     for rel in spec.paths:
         path = locate_file(card, rel, data_dir, download=download)

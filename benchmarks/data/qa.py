@@ -5,7 +5,9 @@ seen, and questions about them with a list of gold answers each (SQuAD scores th
 several). Two formats:
 
 - ``qa-json``: one JSON object ``{"documents": [{"id", "text", "title"?}], "train": [...],
-  "dev": [...], "test": [...]}``, each question ``{"question", "answers": [...], "doc_ids": [...]}``.
+  "dev": [...], "test": [...]}``, each question ``{"question", "answers": [...], "doc_ids": [...]}``
+  and optionally ``"type"`` (the question's template or kind, e.g. "birth_city"): the test order is
+  stratified by it and the chance floor guesses per type.
   The project's synthetic corpus is generated in this format; a user's own corpus can be too.
 - ``squad-json``: the official SQuAD v1.1 file. Articles are split by a seeded permutation: the
   first ``test_articles`` give the test questions *and* the documents (their paragraphs, the
@@ -18,12 +20,12 @@ This module returns plain rows; ``cards`` turns them into ``Example`` objects. E
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ragorft.benchmarks.core.atomic import parse_json
 from ragorft.benchmarks.core.errors import RagorftError
 
 
@@ -40,13 +42,14 @@ class QARow:
     answers: tuple[str, ...]
     doc_ids: tuple[str, ...]
     where: str
+    #: the question's kind (qa-json ``type``), "" when the file names none
+    qtype: str = ""
+    #: the stratum of the test order: the type, else the article (SQuAD) or first document
+    group: str = ""
 
 
 def _load(path: Path, text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=str(exc.lineno)) from exc
+    return parse_json(text, path=path)
 
 
 def _string(value: Any, what: str, path: Path, where: str) -> str:
@@ -94,7 +97,11 @@ def read_questions(path: Path, text: str, key: str, doc_ids: set[str]) -> list[Q
         missing = [r for r in refs if r not in doc_ids]
         if missing:
             raise RagorftError(f"unknown document id {missing[0]!r}", path=path, where=where)
-        rows.append(QARow(question, golds, tuple(refs), where))
+        qtype = q.get("type", "")
+        if not isinstance(qtype, str):
+            raise RagorftError("'type' must be a string", path=path, where=where)
+        group = qtype.strip() or (refs[0].split("#")[0] if refs else "")
+        rows.append(QARow(question, golds, tuple(refs), where, qtype.strip(), group))
     return rows
 
 
@@ -140,7 +147,10 @@ def squad_split(path: Path, text: str, split: SquadSplit) -> tuple[list[Document
                 doc_id = f"{a}-{p}"
                 if name == "test":
                     docs.append(Document(doc_id, context, str(art.get("title", ""))))
-                for q, qa in enumerate(para.get("qas", [])):
+                qas = para.get("qas", [])
+                if not isinstance(qas, list):
+                    raise RagorftError("'qas' must be a list of questions", path=path, where=where)
+                for q, qa in enumerate(qas):
                     qwhere = f"{where}.qas[{q}]"
                     answers = qa.get("answers") if isinstance(qa, dict) else None
                     if not isinstance(answers, list) or not answers:
@@ -150,7 +160,8 @@ def squad_split(path: Path, text: str, split: SquadSplit) -> tuple[list[Document
                         for x in answers
                     )
                     question = _string(qa.get("question"), "'question'", path, qwhere)
-                    rows[name].append(QARow(question, golds, (doc_id,) if name == "test" else (), qwhere))
+                    refs = (doc_id,) if name == "test" else ()
+                    rows[name].append(QARow(question, golds, refs, qwhere, group=f"article {a}"))
     return docs, rows
 
 

@@ -2,6 +2,11 @@
 
 Every draw depends only on (seed, the examples), never on which strategy asks, so all strategies
 of a cell see the same training examples and are scored on the same test items.
+
+The stratum is the label for classification. For QA it is the question's type (else its article
+or document, else one stratum: a uniform seeded shuffle), never the first gold answer: answers
+that occur once would all sort after the repeated ones, and a prefix would miss whole question
+types.
 """
 
 from __future__ import annotations
@@ -16,15 +21,20 @@ from ragorft.benchmarks.data.cards import Example
 DEV_FRACTION = 0.10
 
 
+def stratum(ex: Example) -> str:
+    """What sampling keeps in proportion: the label, or for a QA item its stratum (see the module doc)."""
+    return ex.stratum if ex.answers else ex.label
+
+
 def _by_label(examples: Sequence[Example]) -> dict[str, list[int]]:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, ex in enumerate(examples):
-        groups[ex.label].append(i)
+        groups[stratum(ex)].append(i)
     return dict(sorted(groups.items()))
 
 
 def stratified_order(examples: Sequence[Example], seed: int) -> list[int]:
-    """A permutation whose every prefix keeps class proportions (as nearly as integers allow).
+    """A permutation whose every prefix keeps stratum proportions (as nearly as integers allow).
 
     Items are shuffled within their class, then sorted by their relative position in the class,
     so the first n items of the order are a stratified sample of size n, and a smaller sample is

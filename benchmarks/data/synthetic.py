@@ -10,7 +10,10 @@ Each person has six attributes, rendered into a biography: one sentence per attr
 several templates, the full name in every sentence (so a retrieved chunk names whom it is
 about). Variants: ``paraphrases = 1`` (one rendering per person) and ``paraphrases = K`` (K
 renderings with other templates and the sentences in another order, the "permuted paraphrases"
-that let knowledge be extracted later). Questions come from templates too, one per attribute.
+that let knowledge be extracted later). Each attribute has six templates, taken in a seeded order
+without repetition, so up to six renderings of a fact are six different sentences (Allen-Zhu and
+Li's five paraphrases need five). Questions come from templates too, one per attribute, and carry
+it as their ``type``: the test order is stratified by it and the chance floor guesses per type.
 
 The split is by person: QA-training pairs cover the train people, dev and test ask about other
 people. Every document (all people) is in the knowledge base: the question is whether a strategy
@@ -50,31 +53,49 @@ SENTENCES: dict[str, list[str]] = {
         "{name} was born on {birth_date}.",
         "{name} came into this world on {birth_date}.",
         "The birthday of {name} is {birth_date}.",
+        "On {birth_date}, {name} was born.",
+        "{name} celebrates a birthday every year, having been born on {birth_date}.",
+        "The records give {birth_date} as the date of birth of {name}.",
     ],
     "birth_city": [
         "{name} was born in the city of {birth_city}.",
         "{name} spent early years in {birth_city}, the place of birth.",
         "The hometown of {name} is {birth_city}.",
+        "{birth_city} is where {name} was born.",
+        "{name} first saw the light of day in {birth_city}.",
+        "As a child, {name} grew up in {birth_city}, the city of birth.",
     ],
     "university": [
         "{name} studied at {university}.",
         "{name} graduated from {university}.",
         "{name} received an education at {university}.",
+        "{university} is the alma mater of {name}.",
+        "{name} spent the student years at {university}.",
+        "The university {name} attended was {university}.",
     ],
     "major": [
         "{name} majored in {major}.",
         "At university, {name} focused on {major}.",
         "{name} holds a degree in {major}.",
+        "The field {name} studied was {major}.",
+        "{name} chose {major} as a subject of study.",
+        "{major} was the major of {name}.",
     ],
     "employer": [
         "{name} works for {employer}.",
         "{name} is employed by {employer}.",
         "{name} has a job at {employer}.",
+        "{employer} is the employer of {name}.",
+        "{name} earns a living at {employer}.",
+        "The company {name} works for is {employer}.",
     ],
     "work_city": [
         "{name} works in {work_city}.",
         "The office of {name} is in {work_city}.",
         "Every day {name} commutes to work in {work_city}.",
+        "{work_city} is the city where {name} works.",
+        "The workplace of {name} is located in {work_city}.",
+        "{name} has a career in {work_city}.",
     ],
 }
 QUESTIONS = {
@@ -149,11 +170,12 @@ def _people(p: BiosParams, rng: np.random.Generator) -> list[dict[str, Any]]:
     return people
 
 
-def _render(person: dict[str, Any], rng: np.random.Generator, permute: bool) -> str:
+def _render(person: dict[str, Any], templates: dict[str, list[int]], k: int, rng: np.random.Generator) -> str:
+    """Rendering ``k``: template ``templates[a][k]`` per attribute; the first keeps the attribute order."""
     order = list(ATTRIBUTES)
-    if permute:
+    if k > 0:
         order = [order[i] for i in rng.permutation(len(order))]
-    return " ".join(str(rng.choice(SENTENCES[a])).format(**person) for a in order)
+    return " ".join(SENTENCES[a][templates[a][k % len(SENTENCES[a])]].format(**person) for a in order)
 
 
 def generate_bios(p: BiosParams) -> dict[str, Any]:
@@ -163,10 +185,14 @@ def generate_bios(p: BiosParams) -> dict[str, Any]:
     docs = []
     for person in people:
         # the first rendering keeps the attribute order; paraphrases permute it
+        # each attribute's templates in a seeded order: up to len(SENTENCES[a]) renderings of a
+        # fact are distinct sentences, not the same sentence drawn again
         render_rng = np.random.default_rng([p.seed, 2, int(person["id"][1:])])
+        templates = {a: render_rng.permutation(len(SENTENCES[a])).tolist() for a in ATTRIBUTES}
         for k in range(p.paraphrases):
             doc_id = person["id"] if p.paraphrases == 1 else f"{person['id']}#{k}"
-            docs.append({"id": doc_id, "title": person["name"], "text": _render(person, render_rng, k > 0)})
+            text = _render(person, templates, k, render_rng)
+            docs.append({"id": doc_id, "title": person["name"], "text": text})
     order = np.random.default_rng([p.seed, 3]).permutation(len(people)).tolist()
     n_test = max(1, round(p.test_fraction * len(people)))
     n_dev = max(1, round(p.dev_fraction * len(people)))
@@ -182,7 +208,8 @@ def generate_bios(p: BiosParams) -> dict[str, Any]:
             ids = doc_ids[person["id"]]
             for a in ATTRIBUTES:
                 answers = [person[a], *person.get(f"{a}_alt", [])]
-                rows.append({"question": QUESTIONS[a].format(**person), "answers": answers, "doc_ids": ids})
+                question = QUESTIONS[a].format(**person)
+                rows.append({"question": question, "answers": answers, "doc_ids": ids, "type": a})
         out[split] = rows
     return out
 

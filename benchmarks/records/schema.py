@@ -155,6 +155,10 @@ class Scoring(Schema):
     out_of_scope_label: str | None = None
     answers: list[list[str]] | None = None  # QA: every gold answer per item
     gold_doc_ids: list[list[str]] | None = None
+    #: QA: each item's question type ("" where the corpus names none) and the training split's
+    #: first gold answers counted per type: the chance floor (score/qa.py) guesses from them
+    question_types: list[str] | None = None
+    train_answers: dict[str, dict[str, int]] | None = None
     retrieved: list[Retrieved] | None = None  # QA with retrieval: per item
     documents: dict[str, str] | None = None  # the gold documents' texts (context recall)
 
@@ -218,6 +222,8 @@ class CellRecord(Schema):
         s = self.scoring
         if s.task == "qa" and (s.answers is None or s.gold_doc_ids is None or len(s.answers) != n):
             raise ValueError("scoring.answers: a QA record needs every gold answer per test item")
+        if s.question_types is not None and len(s.question_types) != n:
+            raise ValueError("scoring.question_types: one entry per test item")
         if s.retrieved is not None and len(s.retrieved) != n:
             raise ValueError("scoring.retrieved: one entry per test item")
         if s.task != "qa" and not s.labels:

@@ -175,6 +175,7 @@ def run_cell(
         device=device,
         progress=progress,
         documents=corpus.documents,
+        gold_doc_ids={ex.text: tuple(ex.doc_ids) for ex in test},
     )
     determinism = seed_everything(cell.seed)
     strategy = cls(options, ctx)
@@ -220,12 +221,23 @@ def run_cell(
     }
 
 
+def train_answer_counts(train: list) -> dict[str, dict[str, int]]:
+    """How often each first gold answer occurs among the training questions, per question type."""
+    counts: dict[str, dict[str, int]] = {}
+    for ex in train:
+        per_type = counts.setdefault(ex.qtype, {})
+        per_type[ex.label] = per_type.get(ex.label, 0) + 1
+    return {t: dict(sorted(c.items())) for t, c in sorted(counts.items())}
+
+
 def scoring_inputs(corpus: Corpus, test: list, predictions: list[str], extra: dict[str, Any], cell_id: str) -> dict:
     """What score/record.py needs besides gold and predictions, so scoring never loads the corpus.
 
     Classification: the corpus's labels (macro-F1 is over all of them) and its out-of-scope label.
     Structured: the corpus's intents; ``gold`` holds each item's frame (canonical JSON).
-    QA: every gold answer and gold document per item, and for a strategy that retrieved
+    QA: every gold answer and gold document per item, each item's question type, the corpus's
+    training answers counted per type (the chance floor's guesser learns from them only: the
+    whole train split, whatever a strategy's budget), and for a strategy that retrieved
     (``extra["retrieval"]``, by question text) the retrieved ids and contexts per item with the
     gold documents' texts; ``extra["retrieval"]`` then keeps the ids only (one copy of the texts).
     """
@@ -246,6 +258,8 @@ def scoring_inputs(corpus: Corpus, test: list, predictions: list[str], extra: di
         "out_of_scope_label": None,
         "answers": [list(ex.answers) for ex in test],
         "gold_doc_ids": [list(ex.doc_ids) for ex in test],
+        "question_types": [ex.qtype for ex in test],
+        "train_answers": train_answer_counts(corpus.train),
         "retrieved": None,
         "documents": None,
     }

@@ -107,3 +107,38 @@ def test_validate_reports_qa_stats(tmp_path: Path, capsys) -> None:
     assert main(["corpus", "validate", str(card.parent), "--data-dir", str(tmp_path / "mirror")]) == 0
     out = capsys.readouterr().out
     assert "documents=20" in out and "test_with_gold_document=24" in out
+
+
+def test_shipped_test_order_scores_every_question_type_in_proportion(tmp_path: Path) -> None:
+    """The scored prefix of the synthetic corpus (a suite's max_test_items) has each type's share."""
+    from collections import Counter
+
+    from ragorft.benchmarks.data.sampling import stratified_order
+    from ragorft.benchmarks.models.finetune import subset
+
+    corpus = load_corpus("synthetic_bios", tmp_path / "no-mirror")
+    types = Counter(ex.qtype for ex in corpus.test)
+    assert len(types) == 6 and len(set(types.values())) == 1
+    order = stratified_order(corpus.test, seed=0)
+    for n in (60, 120):
+        assert Counter(corpus.test[i].qtype for i in order[:n]) == {t: n // 6 for t in types}
+    # every answer occurring once (birth dates) is scored in proportion, not pushed past the prefix
+    assert sum(corpus.test[i].qtype == "birth_date" for i in order[:120]) == 20
+    pairs = subset(corpus.train, 300, seed=0)  # lora_qa's QA training pairs
+    assert Counter(ex.qtype for ex in pairs) == {t: 50 for t in types}
+
+
+def test_paraphrases_are_distinct_sentences_per_fact() -> None:
+    """Five renderings of a person use five different templates for every attribute."""
+    from ragorft.benchmarks.data.synthetic import SENTENCES
+
+    g = generate_bios(BiosParams(entities=10, paraphrases=5, seed=0))
+    docs = [d for d in g["documents"] if d["id"].startswith("p00003#")]
+    rows = [q for s in ("train", "dev", "test") for q in g[s] if q["doc_ids"][0].startswith("p00003#")]
+    facts = {"name": docs[0]["title"]} | {q["type"]: q["answers"][0] for q in rows}
+    assert len(docs) == 5
+    for templates in SENTENCES.values():
+        assert len(templates) >= 5
+        used = [[t for t in templates if t.format(**facts) in d["text"]] for d in docs]
+        assert all(len(u) == 1 for u in used)
+        assert len({u[0] for u in used}) == 5

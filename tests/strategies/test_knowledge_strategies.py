@@ -49,12 +49,32 @@ def test_strategy_runs_and_is_scored(strategy: str, bios: tuple[Path, Path], tmp
         assert m["ragas"]["id_context_recall"] is not None
         # the record keeps retrieved ids, not chunk texts
         assert all(set(v) == {"doc_ids"} for v in record["report"]["retrieval"].values())
+        # renderings of one person (ids person#n) count once: k different people in every prompt
+        for v in record["report"]["retrieval"].values():
+            people = [d.split("#")[0] for d in v["doc_ids"]]
+            assert len(people) == len(set(people)) == 2
+        types = [data.corpus.test[i].qtype for i in record["test_items"]]
+        assert record["scoring"]["question_types"] == types
     if strategy not in ("closed_book", "rag_qa"):
         assert record["cost"]["params_trained"] > 0
         assert record["report"]["train_rows"] > 0
         assert record["report"]["forgetting"]["base_perplexity"] > 1.0
         lora = strategy in ("lora_docs", "lora_qa")
         assert (record["cost"]["params_trained"] < record["cost"]["params_total"]) == lora
+
+
+def test_oracle_puts_the_gold_document_in_the_prompt(bios: tuple[Path, Path], tmp_path: Path) -> None:
+    """rag_qa with ``oracle = true``: the reader's ceiling, one gold rendering per question, no index."""
+    card, model = bios
+    options = {"model": str(model), "max_new_tokens": 4, "oracle": True}
+    cell = Cell("bios", "rag_qa", "rag_qa", options, "full", 0, 6, str(card.parent))
+    data = load_corpus_data(str(card.parent), None)
+    record = run_cell(cell, data, cache_dir=tmp_path / "cache", progress=False)
+    m = score_record(record)
+    assert m["retrieval"]["recall_at_k"] == 1.0 and m["retrieval"]["k"] == 1
+    assert record["report"]["oracle"] is True and "chunks" not in record["report"]
+    for i, got in zip(record["test_items"], record["scoring"]["retrieved"], strict=True):
+        assert got["doc_ids"] == [data.corpus.test[i].doc_ids[0]]
 
 
 @pytest.mark.parametrize(
