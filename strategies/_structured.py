@@ -60,6 +60,8 @@ class FrameLMOptions(StrategyOptions):
 
 
 class FrameTrainOptions(FrameLMOptions, CausalTrainOptions):
+    #: the instruction names 39 slot types: prompt + frame is ~300 tokens on SmolLM2's tokenizer
+    max_length: PositiveInt = 384
     #: learning rates tried (the one rule, benchmarks/models/tuning.py), empty: ``learning_rate`` alone
     learning_rates: list[PositiveFloat] = Field(default_factory=list)
     #: dev items each candidate is scored on (frame exact match); 0 = the whole dev split

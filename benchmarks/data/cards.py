@@ -39,12 +39,12 @@ class Example:
     #: task "qa": every gold answer (``label`` is the first) and the documents that hold them
     answers: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
-    #: task "structured": the gold frame as canonical JSON (``label`` is its intent, so budgets are per intent)
-    target: str = ""
     #: task "qa": the question's type ("" if the corpus names none) and its sampling stratum
     #: (type, else article or document): QA is stratified by these, never by the first answer
     qtype: str = ""
     stratum: str = ""
+    #: task "structured": the gold frame as canonical JSON (``label`` is its intent, so budgets are per intent)
+    target: str = ""
 
 
 @dataclass
@@ -217,15 +217,20 @@ def locate_file(card: CorpusCard, rel: str, data_dir: Path | None = None, *, dow
     return cached
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, encoding: str = "utf-8") -> str:
+    """The file's text in the card's encoding for it, decoded strictly (data/structured.decode)."""
+    if encoding != "utf-8":
+        from ragorft.benchmarks.data.structured import decode
+
+        return decode(path, path.read_bytes(), encoding)
     try:
         return path.read_bytes().decode("utf-8-sig")  # tolerate a BOM, refuse other encodings
     except UnicodeDecodeError as exc:
         raise RagorftError(f"not UTF-8 at byte {exc.start}", path=path) from exc
 
 
-def _rows_csv(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
-    text = _read_text(path)
+def _rows_csv(card: CorpusCard, path: Path, encoding: str) -> Iterator[tuple[str, str, str]]:
+    text = _read_text(path, encoding)
     if not text.strip():
         raise RagorftError("empty file", path=path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -246,8 +251,8 @@ def _rows_csv(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
         raise RagorftError(f"malformed CSV: {exc}", path=path, where=str(reader.line_num)) from exc
 
 
-def _rows_jsonl(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
-    text = _read_text(path)
+def _rows_jsonl(card: CorpusCard, path: Path, encoding: str) -> Iterator[tuple[str, str, str]]:
+    text = _read_text(path, encoding)
     if not text.strip():
         raise RagorftError("empty file", path=path)
     # lines end at "\n" only: str.splitlines also cuts at U+2028 and other separators valid inside a JSON string
@@ -263,8 +268,8 @@ def _rows_jsonl(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
         yield obj[card.text_column], obj[card.label_column], str(n)
 
 
-def _rows_clinc(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[str, str, str]]:
-    obj = parse_json(_read_text(path), path=path)
+def _rows_clinc(path: Path, keys: tuple[str, ...], encoding: str) -> Iterator[tuple[str, str, str]]:
+    obj = parse_json(_read_text(path, encoding), path=path)
     if not isinstance(obj, dict):
         raise RagorftError("top level must be an object of split lists", path=path)
     for key in keys:
@@ -297,6 +302,15 @@ class Corpus:
         return self.card.key
 
 
+def _split_rows(card: CorpusCard, rel: str, keys: tuple[str, ...], path: Path) -> Iterator[tuple[str, str, str]]:
+    encoding = card.files[rel].encoding
+    if card.format == "csv":
+        return _rows_csv(card, path, encoding)
+    if card.format == "jsonl":
+        return _rows_jsonl(card, path, encoding)
+    return _rows_clinc(path, keys, encoding)
+
+
 def read_split(card: CorpusCard, split: str, data_dir: Path | None = None, *, download: bool = True) -> list[Example]:
     spec = card.splits[split]
     if card.task == "structured":
@@ -305,35 +319,35 @@ def read_split(card: CorpusCard, split: str, data_dir: Path | None = None, *, do
         out = []
         for rel in spec.paths:
             path = locate_file(card, rel, data_dir, download=download)
-            text = structured.decode(path, path.read_bytes(), card.files[rel].encoding)
+            text = _read_text(path, card.files[rel].encoding)
             rows = structured.rows(path, text, card.format, card.text_column, card.format_options)
             out += [Example(r.text, r.intent, f"{path}:{r.where}", target=r.target) for r in rows]
         if not out:
             raise RagorftError(f"split '{split}' has no rows", path=card.card_path)
         return out
-    path = locate_file(card, spec.file, data_dir, download=download)
     if card.task == "qa":
         from ragorft.benchmarks.data import qa
 
-        rows = qa.split_rows(path, _read_text(path), card.format, card.format_options, spec.keys or (split,))
+        if spec.more_files:
+            raise RagorftError(f"splits.{split}: a QA split is one file", path=card.card_path)
+        path = locate_file(card, spec.file, data_dir, download=download)
+        text = _read_text(path, card.files[spec.file].encoding)
+        rows = qa.split_rows(path, text, card.format, card.format_options, spec.keys or (split,))
         return [
-            Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids, r.qtype, r.group) for r in rows
+            Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids, qtype=r.qtype, stratum=r.group)
+            for r in rows
         ]
-    if card.format == "csv":
-        rows = _rows_csv(card, path)
-    elif card.format == "jsonl":
-        rows = _rows_jsonl(card, path)
-    else:
-        rows = _rows_clinc(path, spec.keys or (split,))
     out = []
-    for text, label, where in rows:
-        if not isinstance(text, str) or not isinstance(label, str):
-            raise RagorftError("text and label must be strings", path=path, where=where)
-        if not text.strip():
-            raise RagorftError("empty text", path=path, where=where)
-        if not label.strip():
-            raise RagorftError("empty label", path=path, where=where)
-        out.append(Example(text.strip(), label.strip(), f"{path}:{where}"))
+    for rel in spec.paths:
+        path = locate_file(card, rel, data_dir, download=download)
+        for text, label, where in _split_rows(card, rel, spec.keys or (split,), path):
+            if not isinstance(text, str) or not isinstance(label, str):
+                raise RagorftError("text and label must be strings", path=path, where=where)
+            if not text.strip():
+                raise RagorftError("empty text", path=path, where=where)
+            if not label.strip():
+                raise RagorftError("empty label", path=path, where=where)
+            out.append(Example(text.strip(), label.strip(), f"{path}:{where}"))
     if not out:
         raise RagorftError(f"split '{split}' has no rows", path=path)
     return out
@@ -347,7 +361,8 @@ def load_corpus(name_or_path: str | Path, data_dir: Path | None = None, *, downl
         from ragorft.benchmarks.data import qa
 
         path = locate_file(card, card.splits["test"].file, data_dir, download=download)
-        documents = qa.documents(path, _read_text(path), card.format, card.format_options)
+        encoding = card.files[card.splits["test"].file].encoding
+        documents = qa.documents(path, _read_text(path, encoding), card.format, card.format_options)
         return Corpus(card, splits["train"], splits["test"], splits.get("dev"), [], documents)
     labels = sorted({e.label for e in splits["train"]})
     known = set(labels)

@@ -37,6 +37,7 @@ from ragorft.benchmarks.decide.candidates import (
 from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowledge
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
+from ragorft.benchmarks.decide.structured import add_if_structured
 from ragorft.benchmarks.records.store import check_scored, corpus_source
 from ragorft.benchmarks.score.costs import BreakEven, break_even
 from ragorft.benchmarks.score.pricing import Prices, load_prices
@@ -384,6 +385,7 @@ def recommend(
     decision = Tree(corpora[0], cands, requirement, volume, card_at).run()
     if is_knowledge([r for _, r in cells]):
         add_knowledge_branch(decision, {c.name: c.record for c in cands})
+    add_if_structured(decision, cands)
     return decision
 
 

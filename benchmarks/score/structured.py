@@ -18,7 +18,8 @@ valid-JSON rate is measured on what the model actually wrote:
 
 Intervals: 95% percentile bootstrap over test items (score/metrics.py), the interval used for every
 other proportion in ragorft; slot F1's interval resamples items and recomputes the micro sums.
-``per_item.em`` is what paired tests (McNemar, score/stats.py) compare.
+``per_item.em`` is what paired tests (McNemar, score/stats.py) compare. The report's F1 column
+(``macro_f1``) carries slot micro-F1, as a QA record's carries token F1.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def structured_metrics(
     fp = np.array([sum(p.slots.values()) for p in preds], float) - tp
     fn = np.array([sum(g.slots.values()) for g in golds], float) - tp
     t, f_p, f_n = tp.sum(), fp.sum(), fn.sum()
-    out: dict[str, Any] = {"n_items": len(golds)}
+    out: dict[str, Any] = {"n_items": len(golds), "headline": "frame_em"}
     out |= _proportion("accuracy", em, seed)
     out |= {"frame_em": out["accuracy"], "frame_em_ci": out["accuracy_ci"]}
     out |= _proportion("intent_accuracy", intent, seed)
@@ -112,6 +113,13 @@ def structured_metrics(
     worst = sorted(types.items(), key=lambda kv: (-(kv[1]["fp"] + kv[1]["fn"]), kv[0]))[:top_errors]
     out["slot_errors"] = [{"type": k, "errors": v["fp"] + v["fn"], **v} for k, v in worst if v["fp"] + v["fn"]]
     pairs = Counter((g.intent, p.intent) for g, p in zip(golds, preds, strict=True) if g.intent != p.intent)
-    out["confusions"] = [{"gold": a, "pred": b, "count": n} for (a, b), n in pairs.most_common(top_errors)]
-    out["per_item"] = {"em": em.astype(int).tolist()}
+    support = Counter(g.intent for g in golds)
+    out["intent_confusions"] = [
+        {"gold": a, "pred": b, "count": n, "rate": n / support[a]} for (a, b), n in pairs.most_common(top_errors)
+    ]
+    # the report's label-pair views compare gold and predicted strings, which here are frames and raw
+    # outputs: they stay empty; this task's shared view is per slot type (slot_types, slot_errors)
+    out |= {"confusions": [], "per_class_f1": {}, "macro_f1": out["slot_f1"], "macro_f1_ci": out["slot_f1_ci"]}
+    valid = [int(p.valid_json) for p in preds]
+    out["per_item"] = {"em": em.astype(int).tolist(), "valid_json": valid}  # what paired tests compare
     return out

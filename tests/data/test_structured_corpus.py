@@ -113,3 +113,27 @@ def test_the_snips_card_reads_the_mirror_without_mojibake() -> None:
     assert any("Música" in t for t in targets) and any("🍕" in t for t in targets)
     slot_types = {k for ex in corpus.train + corpus.test for k in json.loads(ex.target)["slots"]}
     assert len(slot_types) == 39
+
+
+def test_a_classification_split_may_span_files_and_declare_latin_1(tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror" / "two"
+    mirror.mkdir(parents=True)
+    a, b, t = mirror / "a.csv", mirror / "b.csv", mirror / "t.csv"
+    a.write_bytes("text,category\nmúsica alta,play\nwhat weather,weather\n".encode("latin-1"))
+    b.write_text("text,category\nplay a song,play\nrain today,weather\n", encoding="utf-8")
+    t.write_text("text,category\nsome jazz,play\n", encoding="utf-8")
+    card = tmp_path / "corpora" / "two" / "corpus.toml"
+    card.parent.mkdir(parents=True)
+    files = "".join(
+        f'[[files]]\npath = "{p.name}"\nsha256 = "{sha256(p)}"\n' + ('encoding = "latin-1"\n' if p == a else "")
+        for p in (a, b, t)
+    )
+    card.write_text(
+        'name = "two"\ntask = "classification"\n[format]\nkind = "csv"\nlabel_column = "category"\n'
+        f'{files}[splits]\ntrain = ["a.csv", "b.csv"]\ntest = "t.csv"\n'
+    )
+    corpus = load_corpus(card, tmp_path / "mirror", download=False)
+    assert [ex.text for ex in corpus.train] == ["música alta", "what weather", "play a song", "rain today"]
+    card.write_text(card.read_text().replace('encoding = "latin-1"\n', ""))
+    with pytest.raises(RagorftError, match=r"a\.csv: not UTF-8 at byte"):
+        load_corpus(card, tmp_path / "mirror", download=False)

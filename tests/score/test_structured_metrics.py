@@ -42,7 +42,8 @@ def test_frame_em_slot_f1_intent_accuracy_and_json_validity_by_hand() -> None:
     city = m["slot_types"]["city"]
     assert (city["support"], city["tp"], city["fp"], city["fn"], city["wrong_value"]) == (3, 1, 1, 2, 1)
     assert m["slot_errors"][0]["type"] == "city"  # the type with the most errors first
-    assert {"gold": "BookRestaurant", "pred": "GetWeather", "count": 1} in m["confusions"]
+    assert {"gold": "BookRestaurant", "pred": "GetWeather", "count": 1, "rate": 1.0} in m["intent_confusions"]
+    assert m["macro_f1"] == m["slot_f1"]  # the report's F1 column
 
 
 def test_a_repeated_slot_type_counts_each_value_once() -> None:

@@ -102,6 +102,7 @@ def test_rag_frames_puts_the_nearest_training_utterance_next_to_the_request(
     assert len(demos) == 3 and demos[-1].text == text
 
 
+@pytest.mark.slow  # two LoRA trainings and their dev generations; the contract test fits lora_frames fast
 def test_lora_frames_tunes_the_learning_rate_on_dev_frame_em(tmp_path: Path, models: dict[str, str]) -> None:
     options = {
         "model": models["lm"],
