@@ -119,7 +119,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             hint = did_you_mean(args.corpus, corpora)
             raise RagorftError(
                 f"no results for corpus '{args.corpus}' in suite(s) {', '.join(names)}{hint}"
-                f" (they have: {', '.join(corpora)})"
+                f" ({'it has' if len(names) == 1 else 'they have'}: {', '.join(corpora)})"
             )
     decisions = recommend_all(cells, pricing.requirement, prices=pricing.prices)
     if args.json:

@@ -12,6 +12,7 @@ digest is of its code, not its prose (:func:`module_digest`).
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -92,14 +93,23 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
+#: CPython 3.11's AST constructor keeps a recursion counter that two threads parsing at once can
+#: corrupt ("AST constructor recursion depth mismatch"); runs in threads (one cache, two suites)
+#: fingerprint the same modules, so parsing is one at a time.
+_PARSE_LOCK = threading.Lock()
+
+
 def module_digest(path: Path) -> str:
     """A module's code without its prose: the AST with docstrings removed (comments never reach it).
 
     Why not the bytes: a fixed docstring must not make hours of cells stale, while any change to
     what the code does (a constant, an operator, an import) changes the tree and so the key.
     """
-    tree = _strip_docstrings(ast.parse(Path(path).read_text(encoding="utf-8")))
-    return sha256_bytes(ast.dump(tree, include_attributes=False).encode())[:16]
+    source = Path(path).read_text(encoding="utf-8")
+    with _PARSE_LOCK:
+        tree = _strip_docstrings(ast.parse(source))
+        dumped = ast.dump(tree, include_attributes=False)
+    return sha256_bytes(dumped.encode())[:16]
 
 
 def code_fingerprint(
