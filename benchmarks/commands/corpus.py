@@ -41,8 +41,8 @@ def use_corpora_dir(args: argparse.Namespace) -> Path:
     return user_corpora_dirs()[0]
 
 
-def init_corpus(args: argparse.Namespace) -> Path:
-    """Plan, write and validate a card from ``args.paths``; returns the card's path (``try`` reuses it)."""
+def init_corpus(args: argparse.Namespace, *, reuse: bool = False) -> Path:
+    """Plan and write a card from ``args.paths``; returns its path. ``reuse``: keep a card of exactly this data."""
     from ragorft.benchmarks.data import newcard
 
     paths = [Path(p) for p in args.paths]
@@ -54,6 +54,10 @@ def init_corpus(args: argparse.Namespace) -> Path:
     )
     for note in plan.notes:
         print(f"  {note}")
+    card = newcard.existing(plan, folder) if reuse and not args.force else None
+    if card is not None:
+        print(f"using {card} (the same data)")
+        return card
     card = newcard.write(plan, folder, licence=args.licence, force=args.force)
     print(f"wrote {card}")
     return card

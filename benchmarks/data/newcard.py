@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragorft.benchmarks.core.atomic import sha256_file, write_text
+from ragorft.benchmarks.core.atomic import sha256_bytes, sha256_file, write_bytes, write_text
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.names import check_name
 from ragorft.benchmarks.core.paths import CORPORA_DIR
@@ -247,6 +247,30 @@ def carve(rows: list[dict[str, str]], fraction: float, seed: int) -> tuple[list[
     return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
 
 
+def _jsonl(rows: list[dict[str, str]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+
+
+def checksums(p: Plan) -> dict[str, str]:
+    """The sha256 of every file the card will list, before anything is written."""
+    out = {rel: sha256_file(src) for rel, src in p.copies.items()}
+    return out | {rel: sha256_bytes(_jsonl(rows)) for rel, rows in p.converted.items()}
+
+
+def existing(p: Plan, corpora_dir: Path) -> Path | None:
+    """The card already in ``corpora_dir`` for exactly this data (same files, same checksums), else None.
+
+    Why: ``ragorft try`` run twice on the same files keeps the card a user has filled in since.
+    """
+    from ragorft.benchmarks.data.cards import read_card
+
+    path = corpora_dir / p.name / "corpus.toml"
+    if not path.is_file():
+        return None
+    card = read_card(path)
+    return path if {rel: f.sha256 for rel, f in card.files.items()} == checksums(p) else None
+
+
 def write(
     p: Plan, corpora_dir: Path, *, licence: str | None = None, force: bool = False, allow_shadow: bool = False
 ) -> Path:
@@ -266,7 +290,7 @@ def write(
         for rel, src in p.copies.items():
             shutil.copyfile(src, folder / rel)
         for rel, rows in p.converted.items():
-            write_text(folder / rel, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+            write_bytes(folder / rel, _jsonl(rows))
         files = [{"path": rel, "sha256": sha256_file(folder / rel)} for rel in sorted([*p.copies, *p.converted])]
         card: dict[str, Any] = {"name": p.name, "task": p.task, "licence": licence or "unknown"}
         if p.out_of_scope_label:

@@ -105,7 +105,10 @@ def test_python_snippets_run(doc: Path, tmp_path: Path) -> None:
     import os
 
     snippets = [(b.where, b.text) for b in blocks(doc) if b.lang == "python"]
-    env = {**os.environ, "RAGORFT_CACHE": str(tmp_path / "cache")}
+    from tests.helpers.corpora import MIRROR
+
+    # the real corpus mirror, as a user has it (conftest points RAGORFT_DATA at an empty one)
+    env = {**os.environ, "RAGORFT_CACHE": str(tmp_path / "cache"), "RAGORFT_DATA": str(MIRROR)}
     done = subprocess.run(
         [sys.executable, "-c", RUNNER],
         input=json.dumps(snippets),
