@@ -1,6 +1,7 @@
 """The verdicts in README.md and the examples in docs/deciding.md, produced from the committed records.
 
-Nothing is run. Each example is a `ragorft recommend` command on ``results/default``; the documents
+Nothing is run. Each example is a `ragorft recommend` command on ``results/default`` (one reads
+``results/nightly`` beside it, as several suites are read together); the documents
 show the command and the answer it prints (the header line, the answer paragraph and the
 RECOMMENDATION line of each corpus) between their markers, so a verdict in the documentation is
 what the command prints today. ``tests/tools/test_deciding_examples.py`` runs the same commands
@@ -40,6 +41,10 @@ EXAMPLES: list[tuple[str, dict[str, str]]] = [
         {"corpus": "clinc150", "accuracy_on": "in_scope", "accuracy_bar": "95%", "min_oos_recall": "40%"},
     ),
     ("Three tasks sharing one deployment", {"tasks": "3"}),
+    (
+        "Banking77 with 10 examples per class and an 88% bar, the default and nightly records read together",
+        {"suite": "default nightly", "corpus": "banking77", "budget": "10", "accuracy_bar": "88%"},
+    ),
 ]
 #: README's headline verdicts: every corpus of the default suite under the suite's own requirement
 VERDICTS: list[tuple[str, dict[str, str]]] = [("Every corpus, the suite's own requirement", {})]
@@ -51,11 +56,17 @@ BLOCKS: dict[str, tuple[str, str, str, list[tuple[str, dict[str, str]]]]] = {
 }
 
 
-def command(flags: dict[str, str], suite: str = "default") -> list[str]:
-    """The `ragorft recommend` argv for an example."""
-    argv = ["recommend", "--suite", suite]
+def suites(flags: dict[str, str]) -> list[str]:
+    """The suites an example reads: its "suite" flag (space-separated names), else the default suite."""
+    return flags.get("suite", "default").split()
+
+
+def command(flags: dict[str, str]) -> list[str]:
+    """The `ragorft recommend` argv for an example: one --suite per suite it reads."""
+    argv = ["recommend"] + [arg for name in suites(flags) for arg in ("--suite", name)]
     for key, value in flags.items():
-        argv += [f"--{key.replace('_', '-')}", value]
+        if key != "suite":
+            argv += [f"--{key.replace('_', '-')}", value]
     return argv
 
 
@@ -71,13 +82,13 @@ def excerpt(text: str) -> str:
     return "\n".join(keep).rstrip() + "\n"
 
 
-def decisions(flags: dict[str, str], results_dir: Path, suite: str = "default") -> list[Decision]:
-    """The decisions `ragorft recommend` makes for these flags (the suite's [requirement], flags over it)."""
-    spec = read_suite(suite)
-    req = Requirement.from_mapping(spec.requirement, source=str(spec.path)).merged(
-        {k: v for k, v in flags.items() if k != "corpus"}
+def decisions(flags: dict[str, str], results_dir: Path) -> list[Decision]:
+    """The decisions `ragorft recommend` makes for these flags (the first suite's [requirement], flags over it)."""
+    specs = [read_suite(name) for name in suites(flags)]
+    req = Requirement.from_mapping(specs[0].requirement, source=str(specs[0].path)).merged(
+        {k: v for k, v in flags.items() if k not in ("corpus", "suite")}
     )
-    cells = load_cells(results_dir / spec.name)
+    cells = [cell for spec in specs for cell in load_cells(results_dir / spec.name)]
     if flags.get("corpus"):
         cells = [c for c in cells if c[1]["corpus"] == flags["corpus"]]
     return recommend_all(cells, req)

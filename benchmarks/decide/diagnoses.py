@@ -179,8 +179,12 @@ class Diagnoses:
 
     def routes(self, rising: list[Lever]) -> list[Route]:
         """Each rising lever grown from its candidate at the user's budget: a size lever from its biggest base."""
-        out = []
-        for lv in rising:
+        out, grown = [], set()
+        for lv in rising:  # size levers at the user's budget come first: one route per strategy and options
+            if lv.kind == "size":
+                if lv.points[0].size_recipe()[::2] in grown:
+                    continue
+                grown.add(lv.points[0].size_recipe()[::2])
             if lv.kind == "data":
                 start = next(c for c in lv.points if c.record["budget_name"] == self.budget)
             else:
@@ -254,7 +258,7 @@ class Diagnoses:
         self.add(step, q, f"{verdict}: {best.start.name} along the {best.lever.unit}{steps}", evidence)
         rec = route_text(best, self.budget, lead=True)
         if best.start.family != closest.family:
-            rec = f"switch to {best.start.family} ({best.start.name}), {rec}"
+            rec = f"switch to {best.start.family} ({best.start.name}) and {rec}"
         return verdict, rec + (f"; or {route_text(other, self.budget)}" if other else "") + "".join(
             f"; {h}" for h in self.hints
         )
@@ -270,7 +274,9 @@ class Diagnoses:
     def _per_step(self, kind: str, closest: Candidate) -> Lever | None:
         """The lever's gain per doubling: the closest's recipe (or strategy) when measured, else the largest."""
         rising = [lv for lv in self.levers[kind] if lv.rises]
-        own = [lv for lv in rising if closest in lv.points or lv.what == closest.record["strategy"]]
+        own = [
+            lv for lv in rising if (closest in lv.points if kind == "data" else lv.what == closest.record["strategy"])
+        ]
         return own[0] if own else max(rising, key=lambda x: x.gain, default=None)
 
     # ---- many tasks

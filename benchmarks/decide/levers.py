@@ -219,6 +219,10 @@ def model_for(start: Candidate, params: float) -> str:
     return "no such base in the model registry"
 
 
+def _doublings(steps: float) -> str:
+    return "a small fraction of a doubling" if steps < 0.05 else f"about {steps:.1f} doubling(s)"
+
+
 def _examples(start: Candidate, steps: float, budget: str) -> str:
     if budget.endswith("shot") and budget[:-4].isdigit():
         shots = int(budget[:-4])
@@ -237,14 +241,14 @@ def route_text(r: Route, budget: str, *, lead: bool = False) -> str:
         )
     if lv.kind == "data":
         head = "collect more labelled data" if lead else "more labelled data"
-        how = "" if r.steps is None else f"; about {r.steps:.1f} doubling(s) ({_examples(s, r.steps, budget)})"
+        how = "" if r.steps is None else f"; {_doublings(r.steps)} ({_examples(s, r.steps, budget)})"
     else:
         lora = s.family == "fine-tune" and not (s.record.get("strategy_meta") or {}).get("adapter")
         head = ("use a bigger base" if lead else "a bigger base") + (f" with LoRA at '{budget}'" if lora else "")
         how = (
             ""
             if r.steps is None
-            else f"; about {r.steps:.1f} doubling(s) of {s.base_model}'s parameters ({model_for(s, r.target)})"
+            else f"; {_doublings(r.steps)} of {s.base_model}'s parameters ({model_for(s, r.target)})"
         )
     if how:
         how += f" would lift {s.name}'s lower bound to the bar" + (

@@ -95,7 +95,7 @@ def test_a_different_strategy_family_is_named_when_its_route_is_shorter():
     ]
     d = decide(recs, accuracy_bar=0.90, budget=10)
     assert d.verdict == "other_strategy"
-    assert d.recommendation.startswith("switch to retrieval (rag@10shot), collect more labelled data: rag gains")
+    assert d.recommendation.startswith("switch to retrieval (rag@10shot) and collect more labelled data: rag gains")
 
 
 def test_levers_measured_flat_are_a_finding_not_undiagnosed():
