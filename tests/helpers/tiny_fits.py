@@ -13,8 +13,18 @@ _RETRIEVE = {"k": 2, "embedding_model": "{st_encoder}"}
 _FT = {"model": "{encoder}", "epochs": 1, "batch_size": 8, "max_length": 24}
 FIT: dict[str, dict[str, Any]] = {
     "rag": {"k": 3, "embedding_model": "{st_encoder}"},
-    "linear_probe": {"model": "{st_encoder}", "c_grid": [10.0], "max_iter": 200},
-    "setfit": {"model": "{st_encoder}", "epochs": 1, "num_iterations": 1, "head_c_grid": [10.0], "max_length": 24},
+    "linear_probe": {"model": "{st_encoder}", "c_grid": [10.0, 1000.0], "max_iter": 200},
+    # the default suite's path (epochs with early stopping, capped steps, a head C grid) at a rate
+    # that moves a tiny body, so the determinism test sees training that matters
+    "setfit": {
+        "model": "{st_encoder}",
+        "epochs": 2,
+        "num_iterations": 1,
+        "max_steps_per_epoch": 2,
+        "learning_rate": 1e-3,
+        "head_c_grid": [10.0, 1000.0],
+        "max_length": 24,
+    },
     "full_ft": _FT,
     "lora": _FT,
     "qlora": _FT,

@@ -1,6 +1,7 @@
 """Same seed, same predictions: every registered strategy, run twice on the tiny corpora in fresh
-processes with the same seed, predicts the same labels and answers, or differs on no more than
-the share it declares (``Strategy.prediction_tolerance``, with its reason).
+processes with the same seed, predicts the same labels and answers (and, where it scores them, the
+same scores to the last bit), or differs on no more than the share it declares
+(``Strategy.prediction_tolerance``, with its reason).
 
 The two processes differ in what must not matter: the string hash seed (``PYTHONHASHSEED``, so any
 iteration over a set of strings changes order), the order the cells run in (so a different cell
@@ -79,12 +80,16 @@ def _check(names: list[str], tmp_path: Path, tiny_corpus: Path, model_dir: Path)
         if len(differ) > cls.prediction_tolerance * len(first):
             shown = [(first[i], second[i]) for i in differ[:3]]
             problems.append(f"{name}: {len(differ)} of {len(first)} predictions differ, e.g. {shown}")
+        elif cls.prediction_tolerance == 0 and a[name]["scores"] != b[name]["scores"]:
+            scores = (a[name]["scores"][:2], b[name]["scores"][:2])
+            problems.append(f"{name}: same predictions, different scores {scores[0]} vs {scores[1]}")
         for run in (a, b):
             declared = run[name]["determinism"]
             assert declared["prediction_tolerance"] == cls.prediction_tolerance
             assert declared["tolerance_reason"] == cls.tolerance_reason
             assert declared["seed"] == 0 and declared["thread_pools"]
-    assert not problems, "; ".join(problems)
+    seconds = {name: (a[name]["seconds"], b[name]["seconds"]) for name in names}
+    assert not problems, "; ".join(problems) + f" (fit + scoring seconds per strategy: {seconds})"
 
 
 def test_every_strategy_predicts_the_same_in_two_fresh_processes(
