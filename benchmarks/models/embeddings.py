@@ -79,6 +79,8 @@ class EmbeddingStore:
         self._corpus_set = frozenset(self.corpus_texts)
         self.corpus_fill = sha256_bytes("\n".join(self.corpus_texts).encode())[:16] if corpus_texts else None
         self.canonical = False
+        #: the ``corpus_fill`` the cache file carries: kept when this store only appends other texts
+        self.loaded_fill: str | None = None
 
     def _load(self) -> bool:
         index, data = self.base.with_suffix(".json"), self.base.with_suffix(".npy")
@@ -96,7 +98,8 @@ class EmbeddingStore:
         self.rows = {t: i for i, t in enumerate(meta["texts"])}
         self.matrix = matrix
         self.seconds_per_text = meta.get("seconds_per_text")
-        self.canonical = self.corpus_fill is not None and meta.get("corpus_fill") == self.corpus_fill
+        self.loaded_fill = meta.get("corpus_fill")
+        self.canonical = self.corpus_fill is not None and self.loaded_fill == self.corpus_fill
         return True
 
     def ensure(self, texts: Sequence[str]) -> None:
@@ -152,7 +155,7 @@ class EmbeddingStore:
                 "model": self.model,
                 "npy_sha256": sha256_bytes(raw),
                 "seconds_per_text": self.seconds_per_text,
-                "corpus_fill": self.corpus_fill if self.canonical else None,
+                "corpus_fill": self.corpus_fill if self.canonical else self.loaded_fill,
                 "texts": sorted(self.rows, key=self.rows.__getitem__),
             },
         )

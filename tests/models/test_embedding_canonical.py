@@ -59,3 +59,11 @@ def test_texts_outside_the_corpus_are_embedded_after_the_corpus_pass(tmp_path: P
     store = _store(tmp_path, st_encoder, CORPUS)
     out = store(["not in the corpus", CORPUS[0]])
     assert out.shape[0] == 2 and len(store.rows) == len(set(CORPUS)) + 1
+
+
+def test_a_store_without_the_corpus_keeps_the_canonical_pass(tmp_path: Path, st_encoder: str) -> None:
+    canonical = _store(tmp_path, st_encoder, CORPUS)
+    vectors = canonical(CORPUS)
+    _store(tmp_path, st_encoder).ensure(["a tool's own text"])  # e.g. a tools/ script, no corpus given
+    again = _store(tmp_path, st_encoder, CORPUS)
+    assert np.array_equal(again(CORPUS), vectors) and again.canonical
