@@ -64,6 +64,11 @@ class ApiPrompt(Strategy):
     adapter = False
     peak_memory_mb = 1200
     data_files = (PROMPTS_FILE,)
+    prediction_tolerance = 1.0
+    tolerance_reason = (
+        "a remote model: its server decides (batching, hardware, silent model updates); temperature 0 "
+        "makes a provider's answers likely, not certain, to repeat"
+    )
 
     def prepare(self, train: Sequence[Example]) -> None:
         if self.options.k:

@@ -126,6 +126,13 @@ class Strategy(ABC):
     #: bump when the strategy's behaviour changes in a way its code fingerprint cannot see (a
     #: changed dependency outside ragorft, a remote API): part of every cell's cache key
     version: ClassVar[str] = "1"
+    #: the share of test predictions two runs of the same cell (same key, same machine, fresh
+    #: processes) may disagree on, with the reason when it is not 0. 0 = equal: every generator is
+    #: seeded from the cell's seed and every thread pool fixed (run/cell.seed_everything);
+    #: tests/strategies/test_determinism.py holds each strategy to its declaration. Across
+    #: machines whose CPUs pick other float kernels, see docs/measurement.md.
+    prediction_tolerance: ClassVar[float] = 0.0
+    tolerance_reason: ClassVar[str] = ""
     #: files besides Python modules that decide the strategy's numbers (prompt templates, probe
     #: texts): fingerprinted into the cache key with the modules its own module imports
     data_files: ClassVar[tuple[Path, ...]] = ()
@@ -200,3 +207,9 @@ def check_metadata(cls: type[Strategy]) -> None:
         raise RagorftError(f"strategy '{name}': base_model_option {cls.base_model_option!r} is not one of its options")
     if not isinstance(cls.adapter, bool) or not isinstance(cls.quantized, bool):
         raise RagorftError(f"strategy '{name}': adapter and quantized must be True or False")
+    tolerance = cls.prediction_tolerance
+    if not isinstance(tolerance, float) or not 0.0 <= tolerance <= 1.0 or (tolerance > 0) != bool(cls.tolerance_reason):
+        raise RagorftError(
+            f"strategy '{name}': prediction_tolerance must be a share in [0, 1], with a tolerance_reason "
+            f"exactly when it is above 0 (got {tolerance!r})"
+        )

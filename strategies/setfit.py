@@ -9,7 +9,8 @@ the library default), and fits a logistic-regression head on the new embeddings.
 Tuning follows the shared rule (``benchmarks.models.tuning``): for each body learning rate of the
 grid, epochs run one at a time up to ``epochs``, the dev accuracy after each (body + refitted head)
 decides early stopping with ``patience``, and the best epoch's model is kept; the learning rate
-with the best dev accuracy wins. Each epoch draws new pairs (the seed advances with the epoch).
+with the best dev accuracy wins. The library draws the same pairs every epoch (its pair sampler has
+a fixed seed of its own); the epoch's seed (cell seed x 1000 + epoch) orders them and drives dropout.
 On corpora with an out-of-scope label, ``predict`` abstains below a dev-calibrated head
 probability (``strategies._abstain``).
 """

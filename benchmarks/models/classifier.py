@@ -4,11 +4,11 @@ classification head) and its wrapping for ``full``, ``lora`` or ``qlora`` (LoRA 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from ragorft.benchmarks.core import env
 from ragorft.benchmarks.core.strategy_options import StrategyOptions
 
 #: encoder families (a sentence encoder with a classification head); anything else is a causal LM
@@ -58,10 +58,10 @@ class LoraOptions(FinetuneOptions):
 
 
 def torch_threads() -> None:
-    """Respect the shared machine: at most two CPU threads unless told otherwise."""
+    """Respect the shared machine: the cell's thread count (``core.env.threads``, two unless told otherwise)."""
     import torch
 
-    torch.set_num_threads(int(os.environ.get("RAGORFT_TORCH_THREADS", "2")))
+    torch.set_num_threads(env.threads())
 
 
 def model_source(name: str) -> tuple[str, str]:

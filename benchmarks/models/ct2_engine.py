@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ragorft.benchmarks.core import env
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.log import get_logger
 from ragorft.benchmarks.core.paths import cache_root
@@ -142,7 +143,7 @@ def _generator(folder: str, compute_type: str, device: str) -> Any:
     if key not in _GENERATORS:
         import ctranslate2
 
-        threads = int(os.environ.get("RAGORFT_TORCH_THREADS", "2"))
+        threads = env.threads()
         _GENERATORS[key] = ctranslate2.Generator(
             folder, device="cuda" if device == "cuda" else "cpu", compute_type=compute_type, intra_threads=threads
         )

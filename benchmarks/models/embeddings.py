@@ -5,6 +5,13 @@ a checksummed index beside it; every budget, seed and strategy then looks rows u
 store is named by the model's weights (registry sha256, a local folder's content digest), not its
 name alone: a local model rewritten in place gets fresh vectors. A damaged cache file is reported
 with its path and recomputed, never trusted.
+
+The pass is canonical: the corpus's distinct texts, sorted, in one ``encode`` call. A text's
+vector depends in its last bits on the batch it was encoded with (padding length and the GEMM's
+shape change the float summation order), so a cache filled with whatever texts the first cell
+asked for made every later cell's numbers depend on which cell ran first: the same key gave
+different predictions after a fresh cache. A store told its corpus's texts (``corpus_texts``) fills
+them all at once in that order, and a cache not filled that way is refilled.
 """
 
 from __future__ import annotations
@@ -58,7 +65,15 @@ def encode(name: str, texts: Sequence[str], *, device: str = "cpu", progress: bo
 class EmbeddingStore:
     """Embeddings of one corpus under one model, looked up by text."""
 
-    def __init__(self, cache_dir: Path, corpus_key: str, model: str, device: str = "cpu", progress: bool = True):
+    def __init__(
+        self,
+        cache_dir: Path,
+        corpus_key: str,
+        model: str,
+        device: str = "cpu",
+        progress: bool = True,
+        corpus_texts: Sequence[str] = (),
+    ):
         self.weights = models.weights_id(model) or "unknown"
         safe = f"{model.replace('/', '__')}@{self.weights.removeprefix('unverified:').replace('/', '__')[:16]}"
         self.base = Path(cache_dir) / "embeddings" / corpus_key / safe
@@ -69,6 +84,13 @@ class EmbeddingStore:
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         #: measured encode time per text when the cache was filled: the cost a cache hit hides
         self.seconds_per_text: float | None = None
+        #: the corpus's distinct texts in the canonical order (empty: fill in request order)
+        self.corpus_texts = sorted(set(corpus_texts))
+        self._corpus_set = frozenset(self.corpus_texts)
+        self.corpus_fill = sha256_bytes("\n".join(self.corpus_texts).encode())[:16] if corpus_texts else None
+        self.canonical = False
+        #: the ``corpus_fill`` the cache file carries: kept when this store only appends other texts
+        self.loaded_fill: str | None = None
 
     def _load(self) -> bool:
         index, data = self.base.with_suffix(".json"), self.base.with_suffix(".npy")
@@ -88,50 +110,68 @@ class EmbeddingStore:
         self.rows = {t: i for i, t in enumerate(meta["texts"])}
         self.matrix = matrix
         self.seconds_per_text = meta.get("seconds_per_text")
+        self.loaded_fill = meta.get("corpus_fill")
+        self.canonical = self.corpus_fill is not None and self.loaded_fill == self.corpus_fill
         return True
 
     def ensure(self, texts: Sequence[str]) -> None:
         """Make sure every text has a row: load the cache, embed what is missing, save.
 
         A file lock serialises processes (Ray workers) filling the same store, and the cache is
-        re-read under it, so concurrent cells never overwrite each other's rows.
+        re-read under it, so concurrent cells never overwrite each other's rows. With
+        ``corpus_texts``, the first miss embeds the whole corpus in its canonical pass (see the
+        module docstring); texts outside the corpus are embedded as asked, after it.
         """
         if not self.rows:
             self._load()
-        if all(t in self.rows for t in texts):
+        if all(t in self.rows for t in texts) and (self.canonical or not self._needs_corpus(texts)):
             return
         from filelock import FileLock
 
         self.base.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.base) + ".lock"):
             self._load()
+            if not self.canonical and self._needs_corpus(texts):
+                self._embed(self.corpus_texts)
+                self.canonical = True
             missing = list(dict.fromkeys(t for t in texts if t not in self.rows))
-            if not missing:
-                return
-            load_sentence_model(self.model, self.device)  # loading is not embedding: keep it out of the timing
-            t0 = time.perf_counter()
-            new = encode(self.model, missing, device=self.device, progress=self.progress and len(missing) > 256)
-            if len(missing) >= 64 or self.seconds_per_text is None:
-                self.seconds_per_text = (time.perf_counter() - t0) / len(missing)
-            start = len(self.rows)
-            self.matrix = new if self.matrix.size == 0 else np.vstack([self.matrix, new])
-            for i, t in enumerate(missing):
-                self.rows[t] = start + i
-            buf = io.BytesIO()
-            np.save(buf, self.matrix, allow_pickle=False)
-            raw = buf.getvalue()
-            write_bytes(self.base.with_suffix(".npy"), raw)
-            texts_in_order = sorted(self.rows, key=self.rows.__getitem__)
-            write_json(
-                self.base.with_suffix(".json"),
-                {
-                    "model": self.model,
-                    "weights": self.weights,
-                    "npy_sha256": sha256_bytes(raw),
-                    "seconds_per_text": self.seconds_per_text,
-                    "texts": texts_in_order,
-                },
-            )
+            if missing:
+                self._embed(missing)
+            self._save()
+
+    def _needs_corpus(self, texts: Sequence[str]) -> bool:
+        """True when ``texts`` include corpus texts, which only the canonical pass may embed."""
+        return bool(self._corpus_set) and any(t in self._corpus_set for t in texts)
+
+    def _embed(self, texts: list[str]) -> None:
+        """Embed ``texts`` in one ``encode`` call; their rows replace any older ones."""
+        load_sentence_model(self.model, self.device)  # loading is not embedding: keep it out of the timing
+        t0 = time.perf_counter()
+        new = encode(self.model, texts, device=self.device, progress=self.progress and len(texts) > 256)
+        if len(texts) >= 64 or self.seconds_per_text is None:
+            self.seconds_per_text = (time.perf_counter() - t0) / len(texts)
+        fresh = set(texts)
+        keep = [t for t in sorted(self.rows, key=self.rows.__getitem__) if t not in fresh]
+        old = self.matrix[[self.rows[t] for t in keep]] if keep else np.zeros((0, new.shape[1]), np.float32)
+        self.matrix = np.vstack([old, new]).astype(np.float32)
+        self.rows = {t: i for i, t in enumerate(keep + list(texts))}
+
+    def _save(self) -> None:
+        buf = io.BytesIO()
+        np.save(buf, self.matrix, allow_pickle=False)
+        raw = buf.getvalue()
+        write_bytes(self.base.with_suffix(".npy"), raw)
+        write_json(
+            self.base.with_suffix(".json"),
+            {
+                "model": self.model,
+                "weights": self.weights,
+                "npy_sha256": sha256_bytes(raw),
+                "seconds_per_text": self.seconds_per_text,
+                "corpus_fill": self.corpus_fill if self.canonical else self.loaded_fill,
+                "texts": sorted(self.rows, key=self.rows.__getitem__),
+            },
+        )
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         self.ensure(texts)
@@ -146,14 +186,25 @@ class Embedder:
     :meth:`encode`, so measured latency is what a deployment would see.
     """
 
-    def __init__(self, cache_dir: Path, corpus_key: str, device: str = "cpu", progress: bool = True):
+    def __init__(
+        self,
+        cache_dir: Path,
+        corpus_key: str,
+        device: str = "cpu",
+        progress: bool = True,
+        corpus_texts: Sequence[str] = (),
+    ):
         self.cache_dir, self.corpus_key, self.device, self.progress = cache_dir, corpus_key, device, progress
+        #: every text of the corpus (train, dev, test): what the canonical pass embeds
+        self.corpus_texts = tuple(corpus_texts)
         self.stores: dict[str, EmbeddingStore] = {}
 
     def store(self, model: str) -> EmbeddingStore:
         key = f"{model}@{models.weights_id(model)}"  # a long-lived process sees a rewritten local model
         if key not in self.stores:
-            self.stores[key] = EmbeddingStore(self.cache_dir, self.corpus_key, model, self.device, self.progress)
+            self.stores[key] = EmbeddingStore(
+                self.cache_dir, self.corpus_key, model, self.device, self.progress, self.corpus_texts
+            )
         return self.stores[key]
 
     def __call__(self, model: str, texts: Sequence[str]) -> np.ndarray:

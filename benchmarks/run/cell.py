@@ -65,10 +65,23 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def cpu_model() -> str:
+    """The CPU's model name: float kernels are chosen by its instruction set, so two machines with
+    different CPUs may differ in the last bits (and a near-tied prediction) for the same key."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict[str, Any]:
     info_ = {
         "platform": platform.platform(),
         "processor": platform.machine(),
+        "cpu_model": cpu_model(),
         "cpus": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
     }
@@ -96,21 +109,47 @@ def pick_device(supported: Iterable[str]) -> str:
     return "cpu"
 
 
+def corpus_texts(corpus: Corpus) -> list[str]:
+    """Every text of the corpus (train, dev, test): what its embedding cache embeds in one pass."""
+    return [ex.text for split in (corpus.train, corpus.dev or [], corpus.test) for ex in split]
+
+
+def corpus_embedder(cache_dir: Path, corpus: Corpus, device: str = "cpu", progress: bool = True) -> Embedder:
+    """The corpus's embedding cache, told every text of the corpus (its one canonical pass)."""
+    return Embedder(cache_dir, corpus.key, device=device, progress=progress, corpus_texts=corpus_texts(corpus))
+
+
+def declared_tolerance(cls: Any) -> dict[str, Any]:
+    """The strategy's declared reproducibility (``Strategy.prediction_tolerance``), for the record."""
+    return {"prediction_tolerance": cls.prediction_tolerance, "tolerance_reason": cls.tolerance_reason}
+
+
 def seed_everything(seed: int) -> dict[str, Any]:
-    """Seed every generator a strategy may draw from; return the settings for the record."""
+    """Seed every generator a strategy may draw from and fix every thread pool to the cell's
+    thread count (torch's, and the BLAS and OpenMP pools numpy, scipy and scikit-learn use, which
+    otherwise take every core of whatever machine runs the cell); return the settings for the record.
+    """
     import random
 
     import numpy as np
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     random.seed(seed)
     np.random.seed(seed)
-    settings: dict[str, Any] = {"seed": seed}
+    threadpool_limits(limits=measure.cell_threads())
+    pools = sorted({(p["internal_api"], p["num_threads"], p.get("architecture") or "") for p in threadpool_info()})
+    settings: dict[str, Any] = {
+        "seed": seed,
+        "python_hash_seed": os.environ.get("PYTHONHASHSEED", "random"),
+        "thread_pools": [{"api": a, "threads": n, "kernel": k} for a, n, k in pools],
+    }
     try:
         import torch
 
         torch.set_num_threads(measure.cell_threads())
         torch.manual_seed(seed)
         settings |= {
+            "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "torch_deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
             "torch_num_threads": torch.get_num_threads(),
             "cudnn_deterministic": torch.backends.cudnn.deterministic,
@@ -162,7 +201,7 @@ def run_cell(
     items = data.test_order[: cell.max_test_items or None]
     test = [corpus.test[i] for i in items]
     device = pick_device(cls.devices)
-    embedder = embedder or Embedder(cache_dir, corpus.key, device=device, progress=progress)
+    embedder = embedder or corpus_embedder(cache_dir, corpus, device, progress)
     ctx = strategies.FitContext(
         corpus=corpus.name,
         corpus_key=corpus.key,
@@ -177,7 +216,7 @@ def run_cell(
         documents=corpus.documents,
         gold_doc_ids={ex.text: tuple(ex.doc_ids) for ex in test},
     )
-    determinism = seed_everything(cell.seed)
+    determinism = seed_everything(cell.seed) | declared_tolerance(cls)
     strategy = cls(options, ctx)
     timing, predictions, memory = _measure(strategy, train, test, device, process_start_mb, cell.timed_queries)
     if len(predictions) != len(test):

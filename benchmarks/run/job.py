@@ -18,7 +18,7 @@ from ragorft.benchmarks.core.locks import held
 from ragorft.benchmarks.core.log import get_logger, silence_trainer_printer
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.records.store import parse_record
-from ragorft.benchmarks.run.cell import load_corpus_data, run_cell
+from ragorft.benchmarks.run.cell import CorpusData, corpus_embedder, load_corpus_data, run_cell
 from ragorft.benchmarks.run.cellspec import Cell
 
 log = get_logger(__name__)
@@ -60,9 +60,15 @@ def _corpus_data(source: str, data_dir: str | None, test_sample_seed: int):
     return load_corpus_data(source, Path(data_dir) if data_dir else None, test_sample_seed)
 
 
-@cache
-def _embedder(cache_dir: str, corpus_key: str, progress: bool) -> Embedder:
-    return Embedder(Path(cache_dir), corpus_key, progress=progress)
+_EMBEDDERS: dict[tuple[str, str, bool], Embedder] = {}
+
+
+def _embedder(cache_dir: str, data: CorpusData, progress: bool) -> Embedder:
+    """One embedder per (cache, corpus) in this process, told the corpus's texts (its canonical pass)."""
+    key = (cache_dir, data.corpus.key, progress)
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = corpus_embedder(Path(cache_dir), data.corpus, progress=progress)
+    return _EMBEDDERS[key]
 
 
 def compute(job: Job, process_start_mb: float | None = None, started: float | None = None) -> dict[str, Any]:
@@ -99,7 +105,7 @@ def _compute(job: Job, process_start_mb: float | None, started: float | None = N
     if not job.debug:
         silence_trainer_printer()
     data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
-    emb = _embedder(job.cache_dir, data.corpus.key, job.progress)
+    emb = _embedder(job.cache_dir, data, job.progress)
     record = run_cell(
         job.cell,
         data,

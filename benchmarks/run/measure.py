@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import psutil
+from ragorft.benchmarks.core import env
 
 SERVING_BATCH_SIZE = 32  # the one batch size every strategy's throughput is measured at
 TIMED_QUERIES = 64  # >= 50 single queries for p50/p95; two full serving batches for throughput
@@ -95,17 +96,13 @@ def rss_mb() -> float:
 
 def cpus() -> int:
     """CPUs this process may run on (the affinity mask, which a container or taskset narrows)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    return env.cpus()
 
 
 def cell_threads() -> int:
-    """The CPU threads every cell's torch runs with: $RAGORFT_TORCH_THREADS (default 2), at most
-    this process's CPUs. One number for all strategies, so their timings are comparable, and the
-    number the Ray executor reserves."""
-    return max(1, min(int(os.environ.get("RAGORFT_TORCH_THREADS", "2")), cpus()))
+    """The CPU threads every cell runs with (``core.env.threads``): one number for all strategies,
+    so their timings are comparable, and the number the Ray executor reserves."""
+    return env.threads()
 
 
 def load_average() -> list[float]:

@@ -3,7 +3,7 @@ base model option, adapter), its options are a strict schema whose defaults pars
 config round-trips, and it fits and predicts on a tiny corpus of its task, one answer per text.
 
 Parametrized over ``strategies.names()``, so a new strategy is tested here without being listed:
-a strategy missing from ``FIT`` below fails ``test_every_strategy_has_a_tiny_fit``.
+a strategy missing from ``FIT`` (tests/helpers/tiny_fits.py) fails ``test_every_strategy_has_a_tiny_fit``.
 """
 
 from __future__ import annotations
@@ -25,39 +25,10 @@ from tests.helpers.knowledge import build_tiny_llama_for_bios, write_bios_corpus
 from tests.helpers.loopback import SECRET, LoopbackServer
 from tests.helpers.structured import build_tiny_llama_for_frames, write_structured_corpus
 from tests.helpers.tiny_encoder import build_tiny_encoder
+from tests.helpers.tiny_fits import FIT, SLOW, fill
 
 NAMES = strategies.names()
 META = {"task", "role", "base_model", "adapter", "quantized"}
-
-#: tiny options per strategy ("{encoder}", "{st_encoder}", "{lm}", "{url}" are filled in); every
-#: registered strategy needs an entry. Slow: a real 4-bit base (bitsandbytes on CPU).
-_CAUSAL = {"epochs": 1, "train_batch_size": 4, "max_length": 96}
-_QA = {"model": "{lm}", "max_new_tokens": 4}
-_RETRIEVE = {"k": 2, "embedding_model": "{st_encoder}"}
-_FT = {"model": "{encoder}", "epochs": 1, "batch_size": 8, "max_length": 24}
-FIT: dict[str, dict[str, Any]] = {
-    "rag": {"k": 3, "embedding_model": "{st_encoder}"},
-    "linear_probe": {"model": "{st_encoder}", "c_grid": [10.0], "max_iter": 200},
-    "setfit": {"model": "{st_encoder}", "epochs": 1, "num_iterations": 1, "head_c_grid": [10.0], "max_length": 24},
-    "full_ft": _FT,
-    "lora": _FT,
-    "qlora": _FT,
-    "few_shot": {"model": "{lm}", "demos_per_label": 1, "measure_unconstrained": False},
-    "rag_lm": {"model": "{lm}", "k": 2, "embedding_model": "{st_encoder}", "measure_unconstrained": False},
-    "api_prompt": {"api_model": "tiny-local", "base_url": "{url}", "max_tokens": 6, "max_concurrency": 2},
-    "closed_book": _QA,
-    "rag_qa": _QA | _RETRIEVE,
-    "lora_docs": _QA | _CAUSAL,
-    "full_ft_docs": _QA | _CAUSAL,
-    "lora_qa": _QA | _CAUSAL,
-    "ft_rag": _QA | _CAUSAL | _RETRIEVE,
-    "frame_tagger": {"embedding_model": "{st_encoder}", "c_grid": [10.0], "max_iter": 100},
-    "few_shot_frames": {"model": "{lm}", "demos_per_intent": 1, "max_new_tokens": 8},
-    "rag_frames": {"model": "{lm}", "k": 2, "embedding_model": "{st_encoder}", "max_new_tokens": 8},
-    "lora_frames": {"model": "{lm}", "max_new_tokens": 8} | _CAUSAL,
-    "full_ft_frames": {"model": "{lm}", "max_new_tokens": 8} | _CAUSAL,
-}
-SLOW = {"qlora"}
 
 
 def _defaults(name: str) -> tuple[type[strategies.Strategy], Any]:
@@ -169,10 +140,6 @@ def encoders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
 
 
-def _fill(options: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
-    return {k: v.format(**values) if isinstance(v, str) else v for k, v in options.items()}
-
-
 def _fit_predict(name: str, options: dict[str, Any], card: Path, tmp_path: Path) -> tuple[list[str], list[Any]]:
     cls = strategies.get(name)
     data = load_corpus_data(str(card.parent), None)
@@ -219,9 +186,9 @@ def test_classification_strategy_fits_and_predicts_one_label_per_text(
         monkeypatch.setenv("OPENAI_API_KEY", SECRET)
         with LoopbackServer(model_dir, inject=[]) as server:
             values["url"] = server.base_url
-            predictions, test = _fit_predict(name, _fill(FIT[name], values), tiny_corpus, tmp_path)
+            predictions, test = _fit_predict(name, fill(FIT[name], values), tiny_corpus, tmp_path)
     else:
-        predictions, test = _fit_predict(name, _fill(FIT[name], values), tiny_corpus, tmp_path)
+        predictions, test = _fit_predict(name, fill(FIT[name], values), tiny_corpus, tmp_path)
     labels = load_corpus_data(str(tiny_corpus.parent), None).corpus.labels
     assert len(predictions) == len(test) and all(p in labels for p in predictions)
 
@@ -238,7 +205,7 @@ def test_qa_strategy_fits_and_answers_every_question(
     name: str, bios_lm: Path, encoders: dict[str, str], tmp_path: Path
 ) -> None:
     card = write_bios_corpus(tmp_path)
-    predictions, test = _fit_predict(name, _fill(FIT[name], encoders | {"lm": str(bios_lm)}), card, tmp_path)
+    predictions, test = _fit_predict(name, fill(FIT[name], encoders | {"lm": str(bios_lm)}), card, tmp_path)
     assert len(predictions) == len(test) and all(isinstance(p, str) for p in predictions)
 
 
@@ -252,5 +219,5 @@ def test_structured_strategy_writes_one_output_per_utterance(
     name: str, frames_lm: Path, encoders: dict[str, str], tmp_path: Path
 ) -> None:
     card = write_structured_corpus(tmp_path)
-    predictions, test = _fit_predict(name, _fill(FIT[name], encoders | {"lm": str(frames_lm)}), card, tmp_path)
+    predictions, test = _fit_predict(name, fill(FIT[name], encoders | {"lm": str(frames_lm)}), card, tmp_path)
     assert len(predictions) == len(test) and all(isinstance(p, str) for p in predictions)
