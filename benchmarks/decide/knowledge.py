@@ -66,6 +66,12 @@ class KnowledgeVerdict:
     fit: bool = True
 
 
+def split_ceilings(cells: list[tuple[str, dict[str, Any]]]) -> tuple[list, dict[str, dict[str, Any]]]:
+    """(the candidates' cells, the oracle runs by candidate name) of one corpus's QA cells."""
+    oracle = [c for c in cells if is_knowledge([c[1]]) and is_ceiling(c[1])]
+    return [c for c in cells if c not in oracle], {f"{r['run']}@{r['budget_name']}": r for _, r in oracle}
+
+
 def is_knowledge(records: list[dict[str, Any]]) -> bool:
     """QA records carry per-item exact match; classification records do not."""
     return bool(records) and all((r.get("metrics") or {}).get("headline") == "exact_match" for r in records)
@@ -128,6 +134,84 @@ def _bases(records: dict[str, dict[str, Any]]) -> str:
     return "; ".join(parts) + more
 
 
+class _Family:
+    """The branch's comparisons: the primary question (K1) alone, the rest one Holm family."""
+
+    def __init__(self, records: dict[str, dict[str, Any]], seed: int):
+        self.records, self.steps = records, []
+        self.members = {role: sorted((n, r) for n, r in records.items() if role_of(r) == role) for role in ROLE_NAMES}
+        primary = _family(self.pairs("rag", "closed_book", seed))
+        raw: dict[Any, PairedComparison] = {}
+        for a, b in SECONDARY:
+            raw |= self.pairs(a, b, seed)
+        for name, r in self.members["rag"] + self.members["ft_rag"]:
+            test = _format_test(name, r, seed)
+            if test is not None:
+                raw[("format", "", name, "")] = test
+        self.family: dict[Any, PairedComparison] = {**primary, **_family(raw)}
+
+    def pairs(self, a: str, b: str, seed: int) -> dict[tuple[str, str, str, str], PairedComparison]:
+        m = self.members
+        return {(a, b, na, nb): compare(na, ra, nb, rb, seed=seed) for na, ra in m[a] for nb, rb in m[b]}
+
+    def found(self, a: str, b: str) -> list[PairedComparison]:
+        return [c for (ra, rb, _, _), c in self.family.items() if (ra, rb) == (a, b)]
+
+    def winners(self, a: str, b: str, *, every: bool = False) -> list[str]:
+        """The runs of role ``a`` significantly better than one (``every``: each) run of role ``b``."""
+        if not self.members[b]:
+            return []
+        wins = {n: 0 for n, _ in self.members[a]}
+        for (ra, rb, na, nb), c in self.family.items():
+            if (ra, rb) == (a, b) and not c.tie and c.difference > 0:
+                wins[na] += 1
+            elif (ra, rb) == (b, a) and not c.tie and c.difference < 0:
+                wins[nb] += 1
+        needed = len(self.members[b]) if every else 1
+        return sorted(n for n, w in wins.items() if w >= needed)
+
+    def ask(self, step: str, question: str, a: str, b: str, *, every: bool = False) -> list[str]:
+        found = self.found(a, b)
+        if not found:
+            self.steps.append(Step(step, question, "not measured: a run is missing from the suite"))
+            return []
+        won = self.winners(a, b, every=every)
+        self.steps.append(Step(step, question, "yes" if won else "no", [c.verdict() for c in found]))
+        return won
+
+    def most_accurate(self, among: list[str]) -> str:
+        return max(among, key=lambda n: (self.records[n]["metrics"]["accuracy"], n))
+
+    def oracle(self, ceilings: dict[str, dict[str, Any]], floor: float | None, floor_text: str) -> None:
+        evidence = [f"{n}: {_pct(r)}; chance floor {floor_text}" for n, r in sorted(ceilings.items())]
+        at_chance = floor is not None and all(lower_bound(r) <= floor for r in ceilings.values())
+        answer = "no: even the gold document leaves the reader at chance" if at_chance else "yes"
+        q = "Can the reader answer with the gold document in its prompt (oracle)?"
+        self.steps.append(Step("K0", q, answer, evidence))
+
+    def form(self) -> list[PairedComparison]:
+        """K3: the retrieving runs whose answers hold the gold significantly more often than they match it."""
+        formats = [c for (kind, _, _, _), c in self.family.items() if kind == "format"]
+        form = [c for c in formats if not c.tie and c.difference > 0]
+        q = (
+            "Is the answer's form the obstacle (retrieving runs' answers contain the gold more often than they "
+            "match it; FT+RAG vs RAG)?"
+        )
+        answer = ("yes: " + ", ".join(c.a.removesuffix(" contains-gold") for c in form)) if form else "no"
+        evidence = [c.verdict() for c in formats + self.found("ft_rag", "rag")]
+        self.steps.append(Step("K3", q, answer, evidence))
+        return form
+
+    def helps(self) -> dict[str, list[str]]:
+        """K5: every strategy against closed-book."""
+        helps = {role: self.winners(role, "closed_book") for role in ("rag", "ft_docs", "ft_qa", "ft_rag")}
+        anything = sorted(n for names in helps.values() for n in names)
+        evidence = [c.verdict() for (_, rb, _, _), c in self.family.items() if rb == "closed_book"]
+        answer = ("yes: " + ", ".join(anything)) if anything else "no"
+        self.steps.append(Step("K5", "Does any strategy beat closed-book?", answer, evidence))
+        return helps
+
+
 def knowledge_branch(
     records: dict[str, dict[str, Any]], *, seed: int = 0, ceilings: dict[str, dict[str, Any]] | None = None
 ) -> KnowledgeVerdict:
@@ -138,105 +222,42 @@ def knowledge_branch(
     accurate run on the test set first and then testing only that one would be a selection the
     p-values do not account for.
     """
-    members = {role: sorted((n, r) for n, r in records.items() if role_of(r) == role) for role in ROLE_NAMES}
-    steps: list[Step] = []
+    f = _Family(records, seed)
     floor = chance_floor({**records, **(ceilings or {})})
     floor_text = "not recorded (records scored before the floor existed)" if floor is None else f"{100 * floor:.1f}%"
-
-    def pairs(a: str, b: str) -> dict[tuple[str, str, str, str], PairedComparison]:
-        return {(a, b, na, nb): compare(na, ra, nb, rb, seed=seed) for na, ra in members[a] for nb, rb in members[b]}
-
-    primary = _family(pairs("rag", "closed_book"))
-    raw: dict[Any, PairedComparison] = {}
-    for a, b in SECONDARY:
-        raw |= pairs(a, b)
-    for name, r in members["rag"] + members["ft_rag"]:
-        test = _format_test(name, r, seed)
-        if test is not None:
-            raw[("format", "", name, "")] = test
-    family = {**primary, **_family(raw)}
-
-    def winners(a: str, b: str, *, every: bool = False) -> list[str]:
-        """The runs of role ``a`` significantly better than one (``every``: each) run of role ``b``."""
-        if not members[b]:
-            return []
-        wins = {n: 0 for n, _ in members[a]}
-        for (ra, rb, na, nb), c in family.items():
-            if (ra, rb) == (a, b) and not c.tie and c.difference > 0:
-                wins[na] += 1
-            elif (ra, rb) == (b, a) and not c.tie and c.difference < 0:
-                wins[nb] += 1
-        needed = len(members[b]) if every else 1
-        return sorted(n for n, w in wins.items() if w >= needed)
-
-    def ask(step: str, question: str, a: str, b: str, *, every: bool = False) -> list[str]:
-        found = [c for (ra, rb, _, _), c in family.items() if (ra, rb) == (a, b)]
-        if not found:
-            steps.append(Step(step, question, "not measured: a run is missing from the suite"))
-            return []
-        won = winners(a, b, every=every)
-        steps.append(Step(step, question, "yes" if won else "no", [c.verdict() for c in found]))
-        return won
-
-    def most_accurate(among: list[str]) -> str:
-        return max(among, key=lambda n: (records[n]["metrics"]["accuracy"], n))
-
     if ceilings:
-        evidence = [f"{n}: {_pct(r)}; chance floor {floor_text}" for n, r in sorted(ceilings.items())]
-        at_chance = floor is not None and all(lower_bound(r) <= floor for r in ceilings.values())
-        answer = "no: even the gold document leaves the reader at chance" if at_chance else "yes"
-        q0 = "Can the reader answer with the gold document in its prompt (oracle)?"
-        steps.append(Step("K0", q0, answer, evidence))
-    q1 = "Does the model lack the facts (RAG beats closed-book)? The primary question"
-    lacks = ask("K1", q1, "rag", "closed_book")
-    ask("K2", "Does fine-tuning on the documents inject them (FT-docs beats closed-book)?", "ft_docs", "closed_book")
-    ask("K2b", "Is RAG better than fine-tuning on the documents?", "rag", "ft_docs", every=True)
-    formats = [c for (kind, _, _, _), c in family.items() if kind == "format"]
-    form = [c for c in formats if not c.tie and c.difference > 0]
-    k4 = [c.verdict() for (ra, rb, _, _), c in family.items() if (ra, rb) == ("ft_rag", "rag")]
-    steps.append(
-        Step(
-            "K3",
-            "Is the answer's form the obstacle (retrieving runs' answers contain the gold more often than they "
-            "match it; FT+RAG vs RAG)?",
-            ("yes: " + ", ".join(c.a.removesuffix(" contains-gold") for c in form)) if form else "no",
-            [c.verdict() for c in formats] + k4,
-        )
-    )
-    both = ask("K4", "Does FT+RAG beat RAG?", "ft_rag", "rag", every=True)
-    helps = {role: winners(role, "closed_book") for role in ("rag", "ft_docs", "ft_qa", "ft_rag")}
+        f.oracle(ceilings, floor, floor_text)
+    k1 = "Does the model lack the facts (RAG beats closed-book)? The primary question"
+    lacks = f.ask("K1", k1, "rag", "closed_book")
+    f.ask("K2", "Does fine-tuning on the documents inject them (FT-docs beats closed-book)?", "ft_docs", "closed_book")
+    f.ask("K2b", "Is RAG better than fine-tuning on the documents?", "rag", "ft_docs", every=True)
+    form = f.form()
+    both = f.ask("K4", "Does FT+RAG beat RAG?", "ft_rag", "rag", every=True)
+    helps = f.helps()
     anything = sorted(n for names in helps.values() for n in names)
-    steps.append(
-        Step(
-            "K5",
-            "Does any strategy beat closed-book?",
-            ("yes: " + ", ".join(anything)) if anything else "no",
-            [c.verdict() for (ra, rb, _, _), c in family.items() if rb == "closed_book"],
-        )
-    )
-
+    docs = f.winners("ft_docs", "rag", every=True)
     if lacks and both:
-        best, reason = most_accurate(both), "facts and format both missing: FT+RAG is significantly better"
-    elif lacks and winners("ft_docs", "rag", every=True):
-        best, reason = most_accurate(winners("ft_docs", "rag", every=True)), "fine-tuning on the documents beats RAG"
+        best, reason = f.most_accurate(both), "facts and format both missing: FT+RAG is significantly better"
+    elif lacks and docs:
+        best, reason = f.most_accurate(docs), "fine-tuning on the documents beats RAG"
     elif lacks:
-        best, reason = most_accurate(lacks), "the model lacks the facts: retrieve them"
+        best, reason = f.most_accurate(lacks), "the model lacks the facts: retrieve them"
     elif helps["ft_qa"]:
-        best, reason = most_accurate(helps["ft_qa"]), "the model knows enough; fine-tune the behaviour/format"
+        best, reason = f.most_accurate(helps["ft_qa"]), "the model knows enough; fine-tune the behaviour/format"
     elif anything:
-        best = most_accurate(anything)
+        best = f.most_accurate(anything)
         reason = f"RAG alone does not beat closed-book, {best} does"
     else:
-        steps.append(Step("K6", "Does the recommended run clear the chance floor?", f"no run; floor {floor_text}"))
+        f.steps.append(Step("K6", "Does the recommended run clear the chance floor?", f"no run; floor {floor_text}"))
         reason = "no strategy beats closed-book significantly: capability ceiling, try a bigger base"
-        return KnowledgeVerdict(None, f"{reason} ({_bases(records)})", steps)
+        return KnowledgeVerdict(None, f"{reason} ({_bases(records)})", f.steps)
     if form and role_of(records[best]) in ("rag", "ft_rag") and not both:
         gap = max(form, key=lambda c: c.difference)
         reason += (
             f"; {gap.a.removesuffix(' contains-gold')}'s answers hold the gold without matching it on "
             f"{gap.only_a_right} items: the answer's form, not the facts, costs those"
         )
-    return _floor_check(best, reason, records, floor, floor_text, steps)
+    return _floor_check(best, reason, records, floor, floor_text, f.steps)
 
 
 def _floor_check(

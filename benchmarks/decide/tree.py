@@ -32,7 +32,7 @@ from ragorft.benchmarks.decide.candidates import (
     largest_budget,
     monthly_queries_for,
 )
-from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_ceiling, is_knowledge
+from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowledge, split_ceilings
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.records.store import check_scored, corpus_source
@@ -376,9 +376,7 @@ def recommend(
     corpora = sorted({r["corpus"] for _, r in cells})
     if len(corpora) != 1:
         raise RagorftError(f"recommend() decides for one corpus at a time, got {', '.join(corpora)}")
-    # an oracle run (gold document in the prompt) is the reader's ceiling: evidence, never a candidate
-    ceilings = {f"{r['run']}@{r['budget_name']}": r for _, r in cells if is_knowledge([r]) and is_ceiling(r)}
-    cells = [c for c in cells if not (is_knowledge([c[1]]) and is_ceiling(c[1]))]
+    cells, ceilings = split_ceilings(cells)  # an oracle run is the reader's ceiling, never a candidate
     if not cells:
         raise RagorftError("only oracle runs to decide on: an oracle is a ceiling, not a candidate")
     _validate_against(cells, requirement)
