@@ -50,6 +50,7 @@ from ragorft.benchmarks.core.strategy_options import StrategyOptions
 from ragorft.benchmarks.data.card_schema import TASKS
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.embeddings import Embedder
+from ragorft.benchmarks.models.registry import local_model
 
 __all__ = ["FitContext", "Report", "Strategy", "StrategyOptions", "ROLES", "TASKS", "check_metadata"]
 
@@ -58,6 +59,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "classification": ("retrieval", "probe", "prompting", "fine-tune"),
     #: "oracle": the gold document in the prompt (a ceiling to read results against, never shipped)
     "qa": ("closed_book", "rag", "ft_docs", "ft_qa", "ft_rag", "oracle"),
+    #: utterance -> JSON frame: a non-LM floor, demos under a template, retrieved demos, trained
+    "structured": ("baseline", "prompting", "rag", "fine-tune"),
 }
 
 
@@ -105,7 +108,7 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     Options: ClassVar[type[StrategyOptions]]
-    #: the corpus task it serves (a card's ``task``): "classification" or "qa"
+    #: the corpus task it serves (a card's ``task``): "classification", "qa" or "structured"
     task: ClassVar[str]
     #: what the decision compares it as (``ROLES[task]``)
     role: ClassVar[str]
@@ -135,8 +138,15 @@ class Strategy(ABC):
     @classmethod
     def parse_options(cls, raw: dict[str, Any], *, where: str | Path = "", prefix: str = "options") -> Any:
         """The ``Options`` schema from a TOML table: one line naming ``where`` (the file) and the
-        bad option as ``prefix.name`` (a suite passes ``run[i].options``)."""
-        return validate(cls.Options, raw, path=where or None, prefix=prefix)
+        bad option as ``prefix.name`` (a suite passes ``run[i].options``). An option naming an
+        existing path must be a model (``registry.local_model``): the cache key reads it whole."""
+        options = validate(cls.Options, raw, path=where or None, prefix=prefix)
+        for name, value in options:
+            try:
+                local_model(value)
+            except RagorftError as exc:
+                raise RagorftError(f"{prefix}.{name}: {exc}", path=where or None) from None
+        return options
 
     @classmethod
     def config(cls, options: Any) -> dict[str, Any]:
@@ -168,7 +178,7 @@ class Strategy(ABC):
 
     @abstractmethod
     def predict(self, texts: Sequence[str]) -> list[str]:
-        """Return one label from ``ctx.labels`` per text."""
+        """Return one label from ``ctx.labels`` per text (task "structured": the raw output, a JSON frame)."""
 
     def report(self) -> Report:
         return Report()

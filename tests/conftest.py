@@ -34,9 +34,10 @@ def tiny_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own cache and mirror, so nothing leaks between tests or from the user."""
+    """Each test gets its own cache, mirror and user card folder, so nothing leaks between tests or from the user."""
     monkeypatch.setenv("RAGORFT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("RAGORFT_DATA", str(tmp_path / "mirror"))
+    monkeypatch.setenv("RAGORFT_CORPORA", str(tmp_path / "user-corpora"))  # no card of the user's home
     # cells share the test's process (spawning one per cell costs seconds of imports each);
     # tests/run/test_isolation.py unsets it to test the fresh process per cell
     monkeypatch.setenv("RAGORFT_INLINE_CELLS", "1")

@@ -7,7 +7,7 @@ import fnmatch
 import time
 from pathlib import Path
 
-from ragorft.benchmarks.commands import data_arg, data_dir
+from ragorft.benchmarks.commands import data_arg, data_dir, suite_results
 from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args, suite_requirement
 from ragorft.benchmarks.core import cliargs
 
@@ -27,9 +27,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     ensure_writable(inside(Path(args.results_dir), suite.name, "cells", what="suite results"))
     ensure_writable(Path(args.cache_dir or cache_root()) / "cells")
     timed = int(args.timed_queries) if args.timed_queries is not None else None  # travels in each cell's job
-    only = None
-    if args.only:
-        only = lambda cell: any(fnmatch.fnmatch(cell.id, pat) for pat in args.only)  # noqa: E731
+    only = _only(suite, args.only)
     if args.plan:
         return _print_plan(suite, args, only, timed)
     start = time.perf_counter()
@@ -51,6 +49,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
         f"{suite.name}: wall time {time.perf_counter() - start:.1f} s; report in {Path(args.results_dir) / suite.name}"
     )
     return 0
+
+
+def _only(suite, patterns: list[str] | None):  # noqa: ANN001, ANN202
+    """The ``--only`` filter; a glob that matches no cell is an error (a typo would run nothing and say done)."""
+    from ragorft.benchmarks.core.errors import RagorftError, did_you_mean
+
+    if not patterns:
+        return None
+    ids = [cell.id for cell in suite.cells]
+    for pat in patterns:
+        if not any(fnmatch.fnmatch(i, pat) for i in ids):
+            raise RagorftError(
+                f"--only {pat!r} matches no cell of suite '{suite.name}'{did_you_mean(pat, ids)} "
+                f"(cell ids are corpus/run/budget/seed, e.g. {ids[0]})",
+                path=suite.path,
+            )
+    return lambda cell: any(fnmatch.fnmatch(cell.id, pat) for pat in patterns)
 
 
 def _print_plan(suite, args: argparse.Namespace, only, timed: int | None) -> int:  # noqa: ANN001
@@ -82,6 +97,7 @@ def _print_plan(suite, args: argparse.Namespace, only, timed: int | None) -> int
 def cmd_table(args: argparse.Namespace) -> int:
     from ragorft.benchmarks.publish import tables as results
 
+    suite_results(args.results_dir, args.suite)  # a suite with no records is a typo, not an empty table
     pricing = pricing_from_args(args, *suite_requirement(args.suite))
     records = results.write_tables(Path(args.results_dir), args.suite, pricing)
     print(results.markdown(records, args.suite))

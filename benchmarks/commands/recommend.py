@@ -1,4 +1,4 @@
-"""`ragorft recommend`: walk the decision tree on a suite's results and print every step.
+"""`ragorft recommend`: walk the decision tree on one or more suites' results and print every step.
 
 The requirement flags and their resolution live here and are shared with `report`, `bench` and
 `table`, so that the report's costs and recommendation are those `recommend` prints.
@@ -81,19 +81,46 @@ def suite_requirement(results_name: str) -> tuple[dict[str, Any], str]:
     return suite.requirement, str(suite.path)
 
 
-def cmd_recommend(args: argparse.Namespace) -> int:
+def _suites(args: argparse.Namespace) -> tuple[list[str], Path]:
+    """The suites to read: every --suite, else every suite folder under an explicit --results-dir, else default."""
     from ragorft.benchmarks.core.errors import RagorftError
+
+    results = Path(args.results_dir or "results")
+    if args.suite:
+        return list(dict.fromkeys(args.suite)), results
+    if args.results_dir is None:
+        return ["default"], results
+    found = sorted(p.name for p in results.iterdir() if (p / "cells").is_dir()) if results.is_dir() else []
+    if not found:
+        raise RagorftError("no suite results here (a folder per suite, each with cells/)", path=results)
+    return found, results
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from ragorft.benchmarks.commands import suite_results
+    from ragorft.benchmarks.core.errors import RagorftError, did_you_mean
     from ragorft.benchmarks.decide import recommend_all
     from ragorft.benchmarks.records.store import load_cells
     from ragorft.benchmarks.run.suite import read_suite
 
-    suite = read_suite(args.suite)
-    pricing = pricing_from_args(args, suite.requirement, str(suite.path))
-    cells = load_cells(Path(args.results_dir) / suite.name)
+    names, results = _suites(args)
+    if args.suite:  # named suites must exist; the first one's [requirement] is the requirement
+        first = read_suite(names[0])
+        names = [first.name] + [read_suite(n).name for n in names[1:]]
+        requirement, source = first.requirement, str(first.path)
+    else:
+        requirement, source = suite_requirement(names[0])
+    pricing = pricing_from_args(args, requirement, source)
+    cells = [cell for name in names for cell in load_cells(suite_results(results, name))]
     if args.corpus:
+        corpora = sorted({c[1]["corpus"] for c in cells})
         cells = [c for c in cells if c[1]["corpus"] == args.corpus]
         if not cells:
-            raise RagorftError(f"no results for corpus '{args.corpus}' in suite '{suite.name}'")
+            hint = did_you_mean(args.corpus, corpora)
+            raise RagorftError(
+                f"no results for corpus '{args.corpus}' in suite(s) {', '.join(names)}{hint}"
+                f" (they have: {', '.join(corpora)})"
+            )
     decisions = recommend_all(cells, pricing.requirement, prices=pricing.prices)
     if args.json:
         print(json.dumps([d.to_dict() for d in decisions], indent=2, default=list))
@@ -109,8 +136,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Requirement values come from the suite's [requirement] table; flags override them. "
         "Numbers may be written 10M, 250k, 2.5; the bar as 0.92 or 92%%.",
     )
-    r.add_argument("--suite", default="default")
-    r.add_argument("--results-dir", default="results")
+    r.add_argument(
+        "--suite",
+        action="append",
+        help="a suite whose results to read (repeatable: every record of a corpus across them is evidence; "
+        "default: every suite folder under --results-dir when it is given, else 'default'). The first "
+        "suite's [requirement] is the requirement",
+    )
+    r.add_argument("--results-dir", help="the folder holding one folder per suite (default: results)")
     r.add_argument("--corpus", help="only this corpus (default: one recommendation per corpus)")
     requirement_args(r)
     r.add_argument("--json", action="store_true", help="print the decisions as JSON")

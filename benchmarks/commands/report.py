@@ -5,20 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ragorft.benchmarks.commands import suite_results
 from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args, suite_requirement
 from ragorft.benchmarks.core import cliargs
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ragorft.benchmarks.core.errors import RagorftError
     from ragorft.benchmarks.core.log import get_logger
 
     log = get_logger(__name__)
     from ragorft.benchmarks.publish.site import write_report
 
-    suite_dir = Path(args.results_dir) / args.suite
-    if not (suite_dir / "cells").is_dir():
-        raise RagorftError("no cells/ folder: run `ragorft bench` for this suite first", path=suite_dir)
+    suite_dir = suite_results(args.results_dir, args.suite)  # no records: an error, not an empty report
     pricing = pricing_from_args(args, *suite_requirement(args.suite))
     report = write_report(Path(args.results_dir), args.suite, pricing)
     log.info(f"{args.suite}: report of {len(report.summary)} cells in {suite_dir} (REPORT.md, index.html)")

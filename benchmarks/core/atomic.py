@@ -116,6 +116,17 @@ def write_json(path: str | Path, obj: dict[str, Any]) -> None:
     write_text(path, json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def parse_json(text: str, *, path: str | Path, line: int | None = None) -> Any:
+    """JSON from a user's file: malformed or nested past what the parser recurses through is one
+    line naming the file (and ``line``, else the parser's line), never a RecursionError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=str(line or exc.lineno)) from None
+    except RecursionError:
+        raise RagorftError("JSON nested too deeply", path=path, where=str(line) if line else None) from None
+
+
 class CorruptFile(Exception):
     """A checksummed file that fails to parse or whose checksum does not match."""
 
@@ -124,11 +135,13 @@ def read_json(path: str | Path) -> dict[str, Any]:
     """Read a file written by :func:`write_json`; raise :class:`CorruptFile` if damaged."""
     try:
         body = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(body, dict) or CHECKSUM_KEY not in body:
+            raise CorruptFile(f"{path}: no checksum")
+        stored = body.pop(CHECKSUM_KEY)
+        if sha256_text(canonical_json(body)) != stored:
+            raise CorruptFile(f"{path}: checksum mismatch")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorruptFile(f"{path}: unreadable JSON ({exc})") from exc
-    if not isinstance(body, dict) or CHECKSUM_KEY not in body:
-        raise CorruptFile(f"{path}: no checksum")
-    stored = body.pop(CHECKSUM_KEY)
-    if sha256_text(canonical_json(body)) != stored:
-        raise CorruptFile(f"{path}: checksum mismatch")
+    except RecursionError:
+        raise CorruptFile(f"{path}: JSON nested too deeply") from None
     return body

@@ -6,6 +6,7 @@ bad input never ends in a traceback (unless ``--debug``) and never in a silently
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -23,3 +24,11 @@ class RagorftError(Exception):
             head = self.path + (f":{self.where}" if self.where else "") + ": "
         # one line whatever the data quoted in it holds (a label or header with a newline in it)
         return (head + super().__str__()).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or ``""``: a typo gets its fix in the same line."""
+    import difflib
+
+    close = difflib.get_close_matches(str(value), list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

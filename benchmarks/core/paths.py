@@ -1,8 +1,10 @@
-"""Where ragorft's files live: the package's own data (corpus cards, suites, prices) and the cache.
+"""Where ragorft's files live: the package's own data (corpus cards, suites, prices), the user's cards, the cache.
 
 The corpus cards are package data of ``ragorft.corpora``, a sibling of ``ragorft.benchmarks`` both
 in a checkout (``corpora/`` beside ``benchmarks/``) and in an installed wheel
-(``site-packages/ragorft/corpora``), so one relative path serves both.
+(``site-packages/ragorft/corpora``), so one relative path serves both. A wheel's folder is not the
+user's to write, so the user's own cards live in user folders (``$RAGORFT_CORPORA``), searched
+before the packaged ones.
 """
 
 from __future__ import annotations
@@ -16,6 +18,25 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # ragorft/ (a wheel) or the 
 CORPORA_DIR = PACKAGE_ROOT / "corpora"
 SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
 PRICES_FILE = Path(__file__).with_name("prices.toml")
+
+
+def user_corpora_dirs() -> list[Path]:
+    """The user's card folders, searched in order before the packaged cards.
+
+    ``$RAGORFT_CORPORA`` (several folders joined by ``os.pathsep``), else
+    ``$XDG_DATA_HOME/ragorft/corpora`` (``~/.local/share/ragorft/corpora``): a default, so that
+    ``ragorft corpus init`` and a later ``ragorft bench`` agree without any setting.
+    """
+    env = os.environ.get("RAGORFT_CORPORA")
+    if env:
+        return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return [Path(data_home) / "ragorft" / "corpora"]
+
+
+def corpora_dirs() -> list[Path]:
+    """Every folder of corpus cards, the user's first: a user card shadows a packaged one of its name."""
+    return [*user_corpora_dirs(), CORPORA_DIR]
 
 
 def cache_root() -> Path:

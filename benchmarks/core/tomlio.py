@@ -21,3 +21,5 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RagorftError(f"invalid TOML: {exc}", path=path) from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise RagorftError("invalid TOML: nested too deeply", path=path) from None

@@ -15,18 +15,33 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from ragorft.benchmarks.core.constrained import Fraction, NonNegFloat, NonNegInt, Text
+from ragorft.benchmarks.core.constrained import Fraction, NonNegFloat, NonNegInt, PosFloat, Text
 from ragorft.benchmarks.core.names import NAME_PATTERN, is_name
 from ragorft.benchmarks.core.schema import Schema
 from ragorft.benchmarks.data.synthetic import GeneratorTable
 
-__all__ = ["CardSchema", "FileSpec", "FormatTable", "Reference", "SplitSpec", "FORMATS", "QA_FORMATS", "TASKS"]
+__all__ = [
+    "CardSchema",
+    "FileSpec",
+    "FormatTable",
+    "Reference",
+    "SplitSpec",
+    "ENCODINGS",
+    "FORMATS",
+    "QA_FORMATS",
+    "STRUCTURED_FORMATS",
+    "TASKS",
+]
 
-Task = Literal["classification", "qa"]
-FormatKind = Literal["csv", "clinc-json", "jsonl", "qa-json", "squad-json"]
+Task = Literal["classification", "qa", "structured"]
+FormatKind = Literal["csv", "clinc-json", "jsonl", "qa-json", "squad-json", "snips-json", "frames-jsonl"]
+Encoding = Literal["utf-8", "latin-1", "cesu-8"]
 TASKS: tuple[str, ...] = Task.__args__  # type: ignore[attr-defined]
 FORMATS: tuple[str, ...] = FormatKind.__args__  # type: ignore[attr-defined]
+ENCODINGS: tuple[str, ...] = Encoding.__args__  # type: ignore[attr-defined]
 QA_FORMATS = ("qa-json", "squad-json")  # the formats of task = "qa" (benchmarks/data/qa.py)
+STRUCTURED_FORMATS = ("snips-json", "frames-jsonl")  # task = "structured" (benchmarks/data/structured.py)
+FORMAT_TASK = {**dict.fromkeys(QA_FORMATS, "qa"), **dict.fromkeys(STRUCTURED_FORMATS, "structured")}
 SQUAD_KEYS = ("test_articles", "train_articles", "seed")
 
 
@@ -66,8 +81,10 @@ def _https(url: str) -> str:
 def _split_table(value: Any) -> Any:
     if isinstance(value, str):
         return {"file": value}
+    if isinstance(value, list) and value:  # several files make one split (SNIPS: one file per intent)
+        return {"file": value[0], "more_files": value[1:]}
     if not isinstance(value, dict):
-        raise PydanticCustomError("split", "must be a file name or a table with 'file'")
+        raise PydanticCustomError("split", "must be a file name, a list of file names or a table with 'file'")
     return value
 
 
@@ -81,6 +98,8 @@ class FileSpec(Schema):
     path: RelPath
     sha256: Annotated[Text, AfterValidator(_sha256)]
     url: Annotated[Text, AfterValidator(_https)] | None = None
+    #: how the bytes are decoded, strictly: a wrong one is an error naming the file, never mojibake
+    encoding: Encoding = "utf-8"
 
 
 class SplitSpec(Schema):
@@ -88,6 +107,11 @@ class SplitSpec(Schema):
 
     file: RelPath
     keys: tuple[Text, ...] = ()
+    more_files: tuple[RelPath, ...] = ()  # further files whose rows join the split, in order
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.file, *self.more_files)
 
 
 class FormatTable(Schema):
@@ -96,6 +120,7 @@ class FormatTable(Schema):
     kind: FormatKind
     text_column: Text = "text"
     label_column: Text = "label"
+    target_column: Text = "target"  # frames-jsonl: the field holding the gold frame object
     test_articles: NonNegInt | None = None
     train_articles: NonNegInt | None = None
     seed: NonNegInt | None = None
@@ -117,7 +142,8 @@ class FormatTable(Schema):
 
 
 class Costs(Schema):
-    monthly_queries: NonNegFloat = 1_000_000
+    #: positive: at zero volume every strategy costs its training alone and the decision says nothing
+    monthly_queries: PosFloat = 1_000_000
     cost_per_error: NonNegFloat | None = None  # USD one wrong answer costs the user; None: not priced
 
 
@@ -155,11 +181,11 @@ class CardSchema(Schema):
     @classmethod
     def _format_fits_task(cls, fmt: FormatTable, info: ValidationInfo) -> FormatTable:
         task = info.data.get("task")
-        if task is not None and (task == "qa") != (fmt.kind in QA_FORMATS):
+        if task is not None and FORMAT_TASK.get(fmt.kind, "classification") != task:
             raise PydanticCustomError(
                 "format_task",
-                "format '{kind}' does not fit task '{task}' (qa formats: {qa})",
-                {"kind": fmt.kind, "task": task, "qa": ", ".join(QA_FORMATS)},
+                "format '{kind}' does not fit task '{task}' (qa formats: {qa}; structured formats: {st})",
+                {"kind": fmt.kind, "task": task, "qa": ", ".join(QA_FORMATS), "st": ", ".join(STRUCTURED_FORMATS)},
             )
         return fmt
 
@@ -171,12 +197,13 @@ class CardSchema(Schema):
             raise PydanticCustomError("split_missing", "missing split '{split}'", {"split": missing[0]})
         listed = {f.path for f in info.data.get("files") or ()}
         for split, spec in splits.items():
-            if listed and spec.file not in listed:
-                raise PydanticCustomError(
-                    "split_file",
-                    "split '{split}' uses '{file}', which is not in [[files]]",
-                    {"split": split, "file": spec.file},
-                )
+            for file in spec.paths:
+                if listed and file not in listed:
+                    raise PydanticCustomError(
+                        "split_file",
+                        "split '{split}' uses '{file}', which is not in [[files]]",
+                        {"split": split, "file": file},
+                    )
         return splits
 
     def duplicate_file(self) -> tuple[int, str] | None:

@@ -1,7 +1,8 @@
 """Corpus cards and the loader that turns a card into checked train/dev/test examples.
 
 A corpus is a folder ``corpora/<name>/`` with a ``corpus.toml`` card and no data: the card names
-each file with its public URL and sha256. Files come, in order, from a local mirror
+each file with its public URL and sha256. A user's own corpus (``ragorft corpus init``) keeps its
+files beside its card instead. Files come, in order, from the card's folder, a local mirror
 (``--data-dir`` / ``RAGORFT_DATA``), the user's cache, or a download that is verified before it is
 cached. A file whose checksum differs is an error naming the file: never a silent load.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import urllib.parse
 import urllib.request
@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragorft.benchmarks.core.atomic import sha256_bytes, sha256_file, sha256_text, write_bytes
-from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.core.paths import CORPORA_DIR, cache_root, inside
+from ragorft.benchmarks.core.atomic import parse_json, sha256_bytes, sha256_file, sha256_text, write_bytes
+from ragorft.benchmarks.core.errors import RagorftError, did_you_mean
+from ragorft.benchmarks.core.names import is_name
+from ragorft.benchmarks.core.paths import cache_root, corpora_dirs, inside
 from ragorft.benchmarks.core.schema import validate
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.card_schema import CardSchema, FileSpec, Reference, SplitSpec
@@ -42,6 +43,8 @@ class Example:
     #: (type, else article or document): QA is stratified by these, never by the first answer
     qtype: str = ""
     stratum: str = ""
+    #: task "structured": the gold frame as canonical JSON (``label`` is its intent, so budgets are per intent)
+    target: str = ""
 
 
 @dataclass
@@ -70,29 +73,50 @@ class CorpusCard:
 
     @property
     def key(self) -> str:
-        """Identity of the data: the checksums and how they are read, not where they live."""
-        parts = [self.name, self.format, self.text_column, self.label_column]
+        """Identity of the data and of every card field a cell reads: the checksums, how they are
+        read, the task and the out-of-scope label (a strategy abstains to it, scoring splits on
+        it), not where they live. Costs, references and prose change no cell's numbers."""
+        parts = [self.name, self.task, self.format, self.text_column, self.label_column]
+        parts += [f"out_of_scope_label={self.out_of_scope_label!r}"]
         parts += [f"{p}={f.sha256}" for p, f in sorted(self.files.items())]
-        parts += [f"{s}={v.file}:{','.join(v.keys)}" for s, v in sorted(self.splits.items())]
+        parts += [
+            f"{s}={'+'.join(v.paths)}:{','.join(v.keys)}" for s, v in sorted(self.splits.items())
+        ]  # one file: the same part as before several were allowed
         parts += [f"{k}={v}" for k, v in sorted(self.format_options.items())]
+        parts += [f"encoding:{p}={f.encoding}" for p, f in sorted(self.files.items()) if f.encoding != "utf-8"]
         return sha256_text("|".join(parts))[:16]
 
 
+def known_cards() -> dict[str, Path]:
+    """Every card found by name: the user's folders first, then the packaged cards (first of a name wins)."""
+    found: dict[str, Path] = {}
+    for root in corpora_dirs():
+        try:
+            folders = sorted(root.iterdir()) if root.is_dir() else []
+        except OSError:  # an unreadable user folder hides nothing packaged
+            continue
+        for folder in folders:
+            card = folder / "corpus.toml"
+            if is_name(folder.name) and folder.name not in found and card.is_file():
+                found[folder.name] = card
+    return found
+
+
 def find_card(name_or_path: str | Path) -> Path:
-    """Accept a corpus name (``banking77``), a folder, or a card file."""
+    """Accept a corpus name (``banking77``: the user's folders, then the packaged cards), a folder, or a card file."""
     p = Path(name_or_path)
     try:
         if p.is_file():
             return p
         if p.is_dir() and (p / "corpus.toml").is_file():
             return p / "corpus.toml"
-        named = CORPORA_DIR / str(name_or_path) / "corpus.toml"
-        if named.is_file():
-            return named
     except (ValueError, OSError):  # a NUL byte or an over-long name is no corpus either
         pass
-    known = sorted(d.name for d in CORPORA_DIR.iterdir() if (d / "corpus.toml").is_file())
-    raise RagorftError(f"unknown corpus '{name_or_path}' (known: {', '.join(known)})")
+    known = known_cards()
+    if str(name_or_path) in known:
+        return known[str(name_or_path)]
+    hint = did_you_mean(str(name_or_path), known)
+    raise RagorftError(f"unknown corpus '{name_or_path}'{hint} (known: {', '.join(sorted(known))})")
 
 
 def read_card(name_or_path: str | Path) -> CorpusCard:
@@ -122,7 +146,7 @@ def read_card(name_or_path: str | Path) -> CorpusCard:
         monthly_queries=spec.costs.monthly_queries,
         cost_per_error=spec.costs.cost_per_error,
         references=list(spec.references),
-        format_options=fmt.options,
+        format_options=fmt.options | ({"target_column": fmt.target_column} if fmt.kind == "frames-jsonl" else {}),
         generator=spec.generator,
     )
 
@@ -167,7 +191,8 @@ def locate_file(card: CorpusCard, rel: str, data_dir: Path | None = None, *, dow
     """Find ``rel`` and verify its checksum; mirror first, then cache, then the card's URL."""
     spec = card.files[rel]
     data_dir = data_dir or default_data_dir()
-    candidates = []
+    # beside the card first: a user's corpus carries its files (a packaged card folder holds none)
+    candidates = [inside(card.folder, rel, what="corpus file")]
     if data_dir is not None:
         candidates.append(inside(Path(data_dir), card.name, rel, what="corpus file"))
     cached = inside(cache_root() / "corpora", card.name, rel, what="corpus file")
@@ -192,15 +217,20 @@ def locate_file(card: CorpusCard, rel: str, data_dir: Path | None = None, *, dow
     return cached
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, encoding: str = "utf-8") -> str:
+    """The file's text in the card's encoding for it, decoded strictly (data/structured.decode)."""
+    if encoding != "utf-8":
+        from ragorft.benchmarks.data.structured import decode
+
+        return decode(path, path.read_bytes(), encoding)
     try:
         return path.read_bytes().decode("utf-8-sig")  # tolerate a BOM, refuse other encodings
     except UnicodeDecodeError as exc:
         raise RagorftError(f"not UTF-8 at byte {exc.start}", path=path) from exc
 
 
-def _rows_csv(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
-    text = _read_text(path)
+def _rows_csv(card: CorpusCard, path: Path, encoding: str) -> Iterator[tuple[str, str, str]]:
+    text = _read_text(path, encoding)
     if not text.strip():
         raise RagorftError("empty file", path=path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -208,6 +238,9 @@ def _rows_csv(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
     for col in (card.text_column, card.label_column):
         if col not in cols:
             raise RagorftError(f"missing column '{col}' (columns: {', '.join(map(repr, cols))})", path=path, where="1")
+    twice = sorted({c for c in cols if cols.count(c) > 1})
+    if twice:  # DictReader would keep the last of them silently
+        raise RagorftError(f"column {twice[0]!r} appears twice in the header", path=path, where="1")
     try:
         for row in reader:
             where = str(reader.line_num)
@@ -218,17 +251,15 @@ def _rows_csv(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
         raise RagorftError(f"malformed CSV: {exc}", path=path, where=str(reader.line_num)) from exc
 
 
-def _rows_jsonl(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
-    text = _read_text(path)
+def _rows_jsonl(card: CorpusCard, path: Path, encoding: str) -> Iterator[tuple[str, str, str]]:
+    text = _read_text(path, encoding)
     if not text.strip():
         raise RagorftError("empty file", path=path)
-    for n, line in enumerate(text.splitlines(), 1):
+    # lines end at "\n" only: str.splitlines also cuts at U+2028 and other separators valid inside a JSON string
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=str(n)) from exc
+        obj = parse_json(line, path=path, line=n)
         if not isinstance(obj, dict):
             raise RagorftError("line is not a JSON object", path=path, where=str(n))
         for col in (card.text_column, card.label_column):
@@ -237,16 +268,15 @@ def _rows_jsonl(card: CorpusCard, path: Path) -> Iterator[tuple[str, str, str]]:
         yield obj[card.text_column], obj[card.label_column], str(n)
 
 
-def _rows_clinc(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[str, str, str]]:
-    try:
-        obj = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=f"{exc.lineno}") from exc
+def _rows_clinc(path: Path, keys: tuple[str, ...], encoding: str) -> Iterator[tuple[str, str, str]]:
+    obj = parse_json(_read_text(path, encoding), path=path)
     if not isinstance(obj, dict):
         raise RagorftError("top level must be an object of split lists", path=path)
     for key in keys:
         if key not in obj:
             raise RagorftError(f"missing split list '{key}' (has: {', '.join(obj)})", path=path)
+        if not isinstance(obj[key], list):
+            raise RagorftError(f"'{key}' must be a list of [text, label] items", path=path, where=key)
         for i, item in enumerate(obj[key]):
             if not (isinstance(item, list) and len(item) == 2):
                 raise RagorftError("item must be [text, label]", path=path, where=f"{key}[{i}]")
@@ -272,31 +302,52 @@ class Corpus:
         return self.card.key
 
 
+def _split_rows(card: CorpusCard, rel: str, keys: tuple[str, ...], path: Path) -> Iterator[tuple[str, str, str]]:
+    encoding = card.files[rel].encoding
+    if card.format == "csv":
+        return _rows_csv(card, path, encoding)
+    if card.format == "jsonl":
+        return _rows_jsonl(card, path, encoding)
+    return _rows_clinc(path, keys, encoding)
+
+
 def read_split(card: CorpusCard, split: str, data_dir: Path | None = None, *, download: bool = True) -> list[Example]:
     spec = card.splits[split]
-    path = locate_file(card, spec.file, data_dir, download=download)
+    if card.task == "structured":
+        from ragorft.benchmarks.data import structured
+
+        out = []
+        for rel in spec.paths:
+            path = locate_file(card, rel, data_dir, download=download)
+            text = _read_text(path, card.files[rel].encoding)
+            rows = structured.rows(path, text, card.format, card.text_column, card.format_options)
+            out += [Example(r.text, r.intent, f"{path}:{r.where}", target=r.target) for r in rows]
+        if not out:
+            raise RagorftError(f"split '{split}' has no rows", path=card.card_path)
+        return out
     if card.task == "qa":
         from ragorft.benchmarks.data import qa
 
-        rows = qa.split_rows(path, _read_text(path), card.format, card.format_options, spec.keys or (split,))
+        if spec.more_files:
+            raise RagorftError(f"splits.{split}: a QA split is one file", path=card.card_path)
+        path = locate_file(card, spec.file, data_dir, download=download)
+        text = _read_text(path, card.files[spec.file].encoding)
+        rows = qa.split_rows(path, text, card.format, card.format_options, spec.keys or (split,))
         return [
-            Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids, r.qtype, r.group) for r in rows
+            Example(r.question, r.answers[0], f"{path}:{r.where}", r.answers, r.doc_ids, qtype=r.qtype, stratum=r.group)
+            for r in rows
         ]
-    if card.format == "csv":
-        rows = _rows_csv(card, path)
-    elif card.format == "jsonl":
-        rows = _rows_jsonl(card, path)
-    else:
-        rows = _rows_clinc(path, spec.keys or (split,))
     out = []
-    for text, label, where in rows:
-        if not isinstance(text, str) or not isinstance(label, str):
-            raise RagorftError("text and label must be strings", path=path, where=where)
-        if not text.strip():
-            raise RagorftError("empty text", path=path, where=where)
-        if not label.strip():
-            raise RagorftError("empty label", path=path, where=where)
-        out.append(Example(text.strip(), label.strip(), f"{path}:{where}"))
+    for rel in spec.paths:
+        path = locate_file(card, rel, data_dir, download=download)
+        for text, label, where in _split_rows(card, rel, spec.keys or (split,), path):
+            if not isinstance(text, str) or not isinstance(label, str):
+                raise RagorftError("text and label must be strings", path=path, where=where)
+            if not text.strip():
+                raise RagorftError("empty text", path=path, where=where)
+            if not label.strip():
+                raise RagorftError("empty label", path=path, where=where)
+            out.append(Example(text.strip(), label.strip(), f"{path}:{where}"))
     if not out:
         raise RagorftError(f"split '{split}' has no rows", path=path)
     return out
@@ -310,7 +361,8 @@ def load_corpus(name_or_path: str | Path, data_dir: Path | None = None, *, downl
         from ragorft.benchmarks.data import qa
 
         path = locate_file(card, card.splits["test"].file, data_dir, download=download)
-        documents = qa.documents(path, _read_text(path), card.format, card.format_options)
+        encoding = card.files[card.splits["test"].file].encoding
+        documents = qa.documents(path, _read_text(path, encoding), card.format, card.format_options)
         return Corpus(card, splits["train"], splits["test"], splits.get("dev"), [], documents)
     labels = sorted({e.label for e in splits["train"]})
     known = set(labels)

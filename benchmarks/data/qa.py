@@ -20,12 +20,12 @@ This module returns plain rows; ``cards`` turns them into ``Example`` objects. E
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ragorft.benchmarks.core.atomic import parse_json
 from ragorft.benchmarks.core.errors import RagorftError
 
 
@@ -49,10 +49,7 @@ class QARow:
 
 
 def _load(path: Path, text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RagorftError(f"malformed JSON: {exc.msg}", path=path, where=str(exc.lineno)) from exc
+    return parse_json(text, path=path)
 
 
 def _string(value: Any, what: str, path: Path, where: str) -> str:
@@ -150,7 +147,10 @@ def squad_split(path: Path, text: str, split: SquadSplit) -> tuple[list[Document
                 doc_id = f"{a}-{p}"
                 if name == "test":
                     docs.append(Document(doc_id, context, str(art.get("title", ""))))
-                for q, qa in enumerate(para.get("qas", [])):
+                qas = para.get("qas", [])
+                if not isinstance(qas, list):
+                    raise RagorftError("'qas' must be a list of questions", path=path, where=where)
+                for q, qa in enumerate(qas):
                     qwhere = f"{where}.qas[{q}]"
                     answers = qa.get("answers") if isinstance(qa, dict) else None
                     if not isinstance(answers, list) or not answers:

@@ -1,26 +1,20 @@
-"""Step 2 branches that read curves and scopes: out-of-scope items, under-training, too little data.
+"""Step 2 branches that read scopes and dev curves: out-of-scope items, under-training.
 
 - out-of-scope: with an out-of-scope label on the card and most of the closest candidate's errors
   on gold out-of-scope items, the fix is abstention (a calibrated confidence threshold that
   answers out-of-scope), not more data: in-scope accuracy and OOS recall are shown side by side.
 - under-trained: a candidate whose dev accuracy still rose at its last epoch by more than the
   noise of its dev set (1.96 standard errors) needs more epochs before more data or a bigger base.
-- too little data: the learning curve of ONE recipe (same run, same effective options) at three
-  or more budgets around the user's, as the slope of accuracy per doubling of training examples
-  with a paired bootstrap interval over the common test items. Two points are not a curve.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 from ragorft.benchmarks.decide.candidates import Candidate
-from ragorft.benchmarks.decide.diagnoses import Diagnoses, _fmt_pct, bench_hint
-from ragorft.benchmarks.score.stats import CONFIDENCE, N_RESAMPLES, item_correctness
+from ragorft.benchmarks.decide.diagnoses import Diagnoses, _fmt_pct
 
 OOS_MOST_ERRORS = 0.5  # out-of-scope items are "most" of the errors above this share
-CURVE_POINTS = 3
 
 
 def dev_noise(accuracy: float, n_dev: int) -> float:
@@ -28,27 +22,8 @@ def dev_noise(accuracy: float, n_dev: int) -> float:
     return 1.96 * math.sqrt(max(accuracy * (1 - accuracy), 1e-12) / max(n_dev, 1))
 
 
-def curve_slope(points: list[Candidate], seed: int = 0) -> tuple[float, tuple[float, float], int]:
-    """Least-squares slope of accuracy per doubling of n_train, with a paired bootstrap over common items."""
-    views = [item_correctness(c.records) for c in points]
-    pos = [{it: i for i, it in enumerate(v[0])} for v in views]
-    common = [it for it in views[0][0] if all(it in p for p in pos[1:])]
-    ys = np.array([m.mean(axis=0)[[p[it] for it in common]] for (_, m, _), p in zip(views, pos, strict=True)])
-    x = np.log2([max(c.n_train, 1) for c in points])
-    xc = x - x.mean()
-
-    def slope(y: np.ndarray) -> np.ndarray:
-        return (xc[:, None] * (y - y.mean(axis=0))).sum(axis=0) / (xc**2).sum()
-
-    point = float(slope(ys.mean(axis=1, keepdims=True))[0])
-    idx = np.random.default_rng(seed).integers(0, len(common), size=(N_RESAMPLES, len(common)))
-    boots = slope(np.stack([ys[:, i].mean(axis=1) for i in idx], axis=1))
-    lo, hi = np.percentile(boots, [100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2])
-    return point, (float(lo), float(hi)), len(common)
-
-
 class Branches(Diagnoses):
-    """The branches that read scopes and curves; ``Tree`` subclasses this."""
+    """The branches that read scopes and dev curves; ``Tree`` subclasses this."""
 
     def out_of_scope(self, step: str, closest: Candidate) -> tuple[str, str] | None:
         q = "Are most remaining errors out-of-scope items?"
@@ -128,56 +103,4 @@ class Branches(Diagnoses):
             self.late = ("under_trained", f"{', '.join(rising)} stopped while still improving: train longer")
             return None
         self.add(step, q, "no" if any(r is not None for r, _ in results.values()) else "no evidence", evidence)
-        return None
-
-    def curve_points(self, closest: Candidate) -> list[Candidate]:
-        """The CURVE_POINTS budgets of closest's recipe nearest (in log examples) to the user's budget."""
-        same = [c for c in self.all if c.recipe() == closest.recipe()]
-        near = sorted(same, key=lambda c: abs(math.log2(max(c.n_train, 1)) - math.log2(max(closest.n_train, 1))))
-        return sorted(near[:CURVE_POINTS], key=lambda c: c.n_train)
-
-    def too_little_data(self, step: str, closest: Candidate) -> tuple[str, str] | None:
-        q = f"Is {closest.run}'s learning curve (one recipe, >= {CURVE_POINTS} budgets) rising at '{self.budget}'?"
-        points = self.curve_points(closest)
-        other = sorted(
-            {c.record["budget_name"] for c in self.all if c.run == closest.run}
-            - {c.record["budget_name"] for c in points}
-        )
-        if len(points) < CURVE_POINTS:
-            hint = (
-                f"budgets {', '.join(other)} of {closest.run} used another recipe (epochs, learning rate)"
-                if other
-                else f"add budgets to {closest.run} around '{self.budget}': "
-                + bench_hint(self.corpus, closest.run, "<budget>")
-            )
-            self.add(
-                step,
-                q,
-                f"no evidence: {len(points)} budget(s) of one recipe, need {CURVE_POINTS}",
-                [
-                    " -> ".join(f"{c.record['budget_name']} (n={c.n_train}) {_fmt_pct(c.accuracy)}" for c in points),
-                    hint,
-                ],
-            )
-            return None
-        slope, (lo, hi), n = curve_slope(points)
-        evidence = [
-            " -> ".join(f"{c.record['budget_name']} (n={c.n_train}) {_fmt_pct(c.accuracy)}" for c in points),
-            f"slope at '{self.budget}': {100 * slope:+.1f} pts per doubling of the data "
-            f"[{100 * lo:+.1f}, {100 * hi:+.1f}] "
-            f"(least squares on log2 n, paired bootstrap over {n} common items)",
-        ]
-        if lo > 0:
-            gap = (self.req.accuracy_bar or 0) - closest.accuracy
-            if gap > 0:
-                evidence.append(
-                    f"at that slope, {gap / slope:.1f} more doubling(s) of the data would close the "
-                    f"{100 * gap:.1f}-point gap to the bar (an extrapolation)"
-                )
-            self.add(step, q, "yes: too little data", evidence)
-            return "too_little_data", (
-                f"collect more labelled data: {closest.run} gains {100 * slope:+.1f} pts "
-                f"[{100 * lo:+.1f}, {100 * hi:+.1f}] per doubling at '{self.budget}'"
-            )
-        self.add(step, q, "no: the curve's slope interval reaches 0 (flat)", evidence)
         return None

@@ -9,6 +9,7 @@ the decision says so.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -18,7 +19,7 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import ci, pct, usd
 from ragorft.benchmarks.data.cards import recorded_card
 from ragorft.benchmarks.decide.requirement import Requirement
-from ragorft.benchmarks.models.registry import nominal_params
+from ragorft.benchmarks.models.registry import nominal_params, registry
 from ragorft.benchmarks.records.store import corpus_source
 from ragorft.benchmarks.score.costs import CostBreakdown, cost_breakdown
 from ragorft.benchmarks.score.pricing import Prices
@@ -30,8 +31,18 @@ BYTES_PER_PARAM = {"fp32": 4.0, "float32": 4.0, "fp16": 2.0, "float16": 2.0, "bf
 BYTES_PER_PARAM |= {"int8": 1.0, "nf4": 0.5625, "fp4": 0.5625, "int4": 0.5625}
 
 
+SIZED_TO_THE_DATA = ("max_dev_examples", "max_train_examples")  # options sized to the data, not the recipe
+KINDS = {"sentence-transformer": "encoder", "causal-lm": "causal LM", "causal-lm-gguf": "causal LM"}
+
+
 def _fmt_pct(x: float) -> str:
     return pct(x, unit=True)
+
+
+def base_kind(model: str | None) -> str | None:
+    """ "encoder" or "causal LM" for a registry model; None for a name the registry does not know."""
+    c = registry().get(str(model)) if model else None
+    return KINDS.get(c.kind) if c else None
 
 
 def _num(x: Any) -> float | None:
@@ -55,6 +66,7 @@ class Candidate:
     cost: CostBreakdown
     oos_label: str | None = None
     spread_measured: bool = field(default=False)
+    duplicates: list[str] = field(default_factory=list)  # records of another suite counted once (same seed)
 
     @property
     def record(self) -> dict[str, Any]:
@@ -146,13 +158,39 @@ class Candidate:
     def base_model(self) -> str | None:
         """The base whose weights the strategy serves: the model, else the embedding model (rag)."""
         opts, extra = self.record.get("options") or {}, self.record.get("report") or {}
-        name = extra.get("base_model") or opts.get("model") or opts.get("embedding_model")
+        meta = self.record.get("strategy_meta") or {}
+        name = extra.get("base_model") or opts.get("model") or opts.get("embedding_model") or meta.get("base_model")
         return str(name) if name else None
 
     @property
     def nominal_params(self) -> int | None:
         """The base's NOMINAL size from the model registry (never params_total: adapters, 4-bit packing)."""
         return nominal_params(self.base_model)
+
+    @property
+    def base_kind(self) -> str | None:
+        """What kind of base it is ("encoder", "causal LM"), from the model registry; None when unregistered."""
+        return base_kind(self.base_model)
+
+    @property
+    def family(self) -> str:
+        """The strategy family the decision compares it as: the role its strategy class declares."""
+        return str((self.record.get("strategy_meta") or {}).get("role") or self.record["strategy"])
+
+    @property
+    def suite(self) -> str:
+        return str(self.record.get("suite") or "")
+
+    def size_recipe(self) -> tuple[Any, ...]:
+        """What makes two bases points of ONE size curve: the strategy, budget and options but the base."""
+        opts = {k: v for k, v in (self.record.get("options") or {}).items() if v != self.base_model}
+        for k in SIZED_TO_THE_DATA:
+            opts.pop(k, None)
+        return (
+            self.record["strategy"],
+            self.record["budget_name"],
+            tuple(sorted((k, repr(v)) for k, v in opts.items())),
+        )
 
     @property
     def bytes_per_param(self) -> tuple[float, str]:
@@ -178,7 +216,7 @@ class Candidate:
     def recipe(self) -> tuple[Any, ...]:
         """What makes two budgets points of ONE learning curve: the run and its effective options."""
         opts = dict(self.record.get("options") or {})
-        for k in ("max_dev_examples", "max_train_examples"):  # sized to the data, not the recipe
+        for k in SIZED_TO_THE_DATA:
             opts.pop(k, None)
         return (self.run, tuple(sorted((k, repr(v)) for k, v in opts.items())))
 
@@ -267,28 +305,72 @@ def largest_budget(records: list[dict[str, Any]]) -> str:
     return max(names, key=lambda b: int(b[:-4]) if b.endswith("shot") and b[:-4].isdigit() else -1)
 
 
+def _recipe_key(record: dict[str, Any]) -> tuple[Any, ...]:
+    opts = {k: v for k, v in (record.get("options") or {}).items() if k not in SIZED_TO_THE_DATA}
+    return tuple(sorted((k, repr(v)) for k, v in opts.items()))
+
+
+def _pool_seeds(
+    cells: list[tuple[str, dict[str, Any]]],
+) -> tuple[dict[tuple[Any, ...], dict[int, tuple[str, dict[str, Any]]]], dict[tuple[Any, ...], list[str]]]:
+    """{(run, budget, options): {seed: (source, record)}}: a seed two suites both ran counts once."""
+    groups: dict[tuple[Any, ...], dict[int, tuple[str, dict[str, Any]]]] = {}
+    dropped: dict[tuple[Any, ...], list[str]] = {}
+    for source, r in cells:
+        key = (r["run"], r["budget_name"], _recipe_key(r))
+        seeds, seed = groups.setdefault(key, {}), int(r.get("seed", 0))
+        if seed not in seeds:
+            seeds[seed] = (source, r)
+            continue
+        keep, drop = sorted([seeds[seed], (source, r)], key=lambda m: -len(m[1]["test_items"]))
+        seeds[seed] = keep
+        dropped.setdefault(key, []).append(
+            f"{drop[1]['cell_id']} in suite '{drop[1].get('suite')}' ({len(drop[1]['test_items'])} items) is the "
+            f"same run, options and seed as in suite '{keep[1].get('suite')}' ({len(keep[1]['test_items'])} items): "
+            "counted once, the record on more items kept"
+        )
+    return groups, dropped
+
+
+def pooling_notes(cands: list[Candidate]) -> list[str]:
+    """What pooling several suites did: which suites, and which records counted once."""
+    suites = sorted({str(r.get("suite")) for c in cands for r in c.records})
+    notes = (
+        [f"records of suites {', '.join(suites)}: every record of the corpus is evidence"] if len(suites) > 1 else []
+    )
+    return notes + [d for c in cands for d in c.duplicates]
+
+
 def build_candidates(
     cells: list[tuple[str, dict[str, Any]]], req: Requirement, prices: Prices, monthly_queries: float
 ) -> list[Candidate]:
-    """Every (run, budget) of the results as one candidate, its seeds pooled (the tree picks the budget)."""
-    groups: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
-    for source, r in cells:
-        groups.setdefault((r["run"], r["budget_name"]), []).append((source, r))
+    """Every (run, options, budget) of the results as one candidate, its seeds pooled (the tree picks the budget).
+
+    Records of several suites pool: the same run with the same options at the same budget is one
+    candidate whichever suite ran it. Two runs that share a name but not their options stay two
+    candidates, each named with its suite.
+    """
+    groups, dropped = _pool_seeds(cells)
+    names = Counter((run, budget) for run, budget, _ in groups)
     out = []
-    for (run, budget), members in groups.items():
-        members.sort(key=lambda m: m[1].get("seed", 0))
+    for key, seeds in groups.items():
+        run, budget, _ = key
+        members = [seeds[s] for s in sorted(seeds)]
         records = [r for _, r in members]
+        suites = "+".join(sorted({str(r.get("suite")) for r in records}))
+        name = f"{run}@{budget}" if names[(run, budget)] == 1 else f"{suites}:{run}@{budget}"
         corpus, card_at = records[0]["corpus"], corpus_source(records, records[0]["corpus"])
         per_error, _ = cost_per_error_for(corpus, req, card_at)
         costs = [requirement_cost(r, req, prices, monthly_queries, per_error) for r in records]
-        cand = Candidate(f"{run}@{budget}", records, members[0][0], costs[0], oos_label_for(corpus, card_at))
+        cand = Candidate(name, records, members[0][0], costs[0], oos_label_for(corpus, card_at))
         cand.cost.serving_usd_per_query = float(np.mean([c.serving_usd_per_query for c in costs]))
         cand.cost.training_usd = float(np.mean([c.training_usd for c in costs]))
         lo, hi = cand.accuracy_ci
         cand.cost.error_rate, cand.cost.error_rate_ci = 1.0 - cand.accuracy, (1.0 - hi, 1.0 - lo)
         cand.spread_measured = any("predict_seconds_per_query_spread" in r["timing"] for r in records)
+        cand.duplicates = dropped.get(key, [])
         out.append(cand)
-    return sorted(out, key=lambda c: (c.run, c.n_train))
+    return sorted(out, key=lambda c: (c.run, c.n_train, c.name))
 
 
 def requirement_cost(

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ragorft.benchmarks.core.fmt import pct
 from ragorft.benchmarks.decide.candidates import Candidate
+from ragorft.benchmarks.decide.levers import Lever, Route, data_levers, route_text, size_levers
+from ragorft.benchmarks.decide.suggest import data_hint, size_hint
 from ragorft.benchmarks.score.stats import MIN_LABEL_ITEMS, PairedComparison, errors_in_pairs, shared_confusions
 
 if TYPE_CHECKING:
@@ -26,10 +28,6 @@ def _fmt_pct(x: float) -> str:
     return pct(x, unit=True)
 
 
-def bench_hint(corpus: str, run: str, budget: str) -> str:
-    return f"`ragorft bench --suite <suite> --only '{corpus}/{run}/{budget}/*'` (with {budget} in the run's budgets)"
-
-
 class Diagnoses:
     """The diagnoses of step 2; ``Tree`` provides the attributes and ``compare``/``add``."""
 
@@ -39,6 +37,8 @@ class Diagnoses:
     budget: str
     req: Requirement
     confusions: list[Any]
+    levers: dict[str, list[Lever]]  # "data", "size": filled by steps 2e and 2f, ranked by 2g
+    hints: list[str]  # the runs that would give the evidence a step found missing
 
     def compare(self, a: Candidate, b: Candidate) -> PairedComparison:  # provided by Tree
         raise NotImplementedError
@@ -130,68 +130,148 @@ class Diagnoses:
             f"{big.name} alone swaps it on {k} of its {n} items"
         ]
 
-    # ---- capability ceiling
+    # ---- the two levers (levers.py measures them on every record of the corpus, every suite)
+    def too_little_data(self, step: str, closest: Candidate) -> tuple[str, str] | None:
+        q = "Does more data raise accuracy (one recipe at two or more budgets, seeds pooled, every suite given)?"
+        found = self.levers["data"] = data_levers(self.all, self.budget)
+        hint = data_hint(self.corpus, closest, self.budget)
+        if not found:
+            self.hints.append(f"for data evidence, {hint}")
+            self.add(step, q, f"no evidence: no recipe run at '{self.budget}' was run at another budget", [hint])
+            return None
+        rising = [lv for lv in found if lv.rises]
+        answer = (
+            f"yes: {len(rising)} of {len(found)} recipe(s) gain significantly with more data"
+            if rising
+            else "no recipe's gain with more data is significant"
+        )
+        mine = any(closest in lv.points for lv in found)
+        self.add(step, q, answer, [lv.line() for lv in found] + ([] if mine else [f"{closest.name}: {hint}"]))
+        return None
+
     def capability_ceiling(self, step: str, closest: Candidate) -> tuple[str, str] | None:
-        q = "Does accuracy rise with base size (same strategy, same budget) but stay flat with data or epochs?"
-        by_strategy: dict[str, list[Candidate]] = {}
-        for c in self.cands:
-            if c.nominal_params:
-                by_strategy.setdefault(c.record["strategy"], []).append(c)
-        sized = {s: cs for s, cs in by_strategy.items() if len({c.nominal_params for c in cs}) >= 2}
-        strategy = closest.record["strategy"]
-        if not sized:
+        q = "Does a bigger base raise accuracy (one strategy and its options on two or more registry-sized bases)?"
+        found = self.levers["size"] = size_levers(self.all, self.budget)
+        hint = size_hint(self.corpus, closest, self.budget, self.all)
+        if not found:
+            bases = sorted({(c.nominal_params or 0, c.base_model) for c in self.all if c.nominal_params})
+            self.hints.append(f"for size evidence, {hint}")
             self.add(
                 step,
                 q,
-                "no evidence: no strategy was run on two base sizes at this budget",
+                "no evidence: no strategy was run on two base sizes",
                 [
-                    f"sizes at '{self.budget}' (nominal, model registry): "
-                    + (
-                        ", ".join(f"{c.name} {c.nominal_params:,}" for cs in by_strategy.values() for c in cs) or "none"
-                    ),
-                    self._size_hint(strategy),
+                    "bases in the records (nominal, model registry): "
+                    + (", ".join(f"{name} {size:,}" for size, name in bases) or "none"),
+                    hint,
                 ],
             )
             return None
-        strategy = strategy if strategy in sized else next(iter(sized))
-        cs = sorted(sized[strategy], key=lambda c: c.nominal_params or 0)
-        small, big = cs[0], cs[-1]
-        by_size = self.compare(big, small)
-        evidence = [
-            f"{strategy}: {small.name} ({small.nominal_params:,} params) vs {big.name} "
-            f"({big.nominal_params:,} params): {by_size.verdict()}"
-        ]
-        rises = not by_size.tie and by_size.difference > 0
-        dev = big.dev_curve
-        epochs_flat = None if not dev or len(dev) < 2 else dev[-1] - dev[-2] <= 0.01
-        evidence.append(f"{big.name} dev curve: " + (", ".join(f"{100 * d:.1f}" for d in dev) if dev else "none"))
-        if rises and epochs_flat:
-            self.add(step, q, "yes: capability ceiling", evidence)
-            return "capability_ceiling", (
-                f"use a bigger base: {strategy} gains {100 * by_size.difference:+.1f} pts from "
-                f"{small.nominal_params:,} to {big.nominal_params:,} params while its dev curve is flat"
-            )
-        self.add(step, q, "no" + ("" if rises else ": accuracy does not rise with size"), evidence)
+        rising = [lv for lv in found if lv.rises]
+        answer = (
+            f"yes: {len(rising)} of {len(found)} strategy(ies) gain significantly with a bigger base"
+            if rising
+            else "no strategy's gain with a bigger base is significant"
+        )
+        mine = any(lv.what == closest.record["strategy"] for lv in found)
+        self.add(step, q, answer, [lv.line() for lv in found] + ([] if mine else [f"{closest.name}: {hint}"]))
         return None
 
-    def _size_hint(self, strategy: str) -> str:
-        """The suite run that would give a second size: a strategy at this budget whose other base ran elsewhere."""
-        here_strategies = [strategy] + sorted({c.record["strategy"] for c in self.cands} - {strategy})
-        for name in here_strategies:
-            here = {c.nominal_params for c in self.cands if c.record["strategy"] == name}
-            elsewhere = [c for c in self.all if c.record["strategy"] == name and c.nominal_params not in here]
-            elsewhere = [c for c in elsewhere if c.nominal_params]
-            if elsewhere:
-                c = max(elsewhere, key=lambda c: (c.nominal_params or 0, c.n_train))
-                ran = ", ".join(x.record["budget_name"] for x in self.all if x.run == c.run)
-                return (
-                    f"{c.run} ({c.base_model}, {c.nominal_params or 0:,} params) ran only at "
-                    f"{ran}: run it at '{self.budget}' too: " + bench_hint(self.corpus, c.run, self.budget)
-                )
-        return (
-            f"add a run of {strategy} on a second base from the model registry at '{self.budget}' "
-            "(e.g. SmolLM2-135M-Instruct next to all-MiniLM-L6-v2)"
+    def routes(self, rising: list[Lever]) -> list[Route]:
+        """Each rising lever grown from its candidate at the user's budget: a size lever from its biggest base."""
+        out = []
+        for lv in rising:
+            if lv.kind == "data":
+                start = next(c for c in lv.points if c.record["budget_name"] == self.budget)
+            else:
+                recipe = lv.points[0].size_recipe()
+                same = [
+                    c
+                    for c in self.cands
+                    if c.nominal_params and (c.size_recipe()[0], c.size_recipe()[2]) == (recipe[0], recipe[2])
+                ]
+                if not same:
+                    continue
+                start = max(same, key=lambda c: c.nominal_params or 0)
+            bar = self.req.accuracy_bar
+            need = None if bar is None else bar - self.bar_metric(start)
+            if need is None or need > 0:
+                out.append(Route(lv, start, need, self._cleared(lv, start)))
+        return sorted(out, key=Route.sort_key)
+
+    def _cleared(self, lv: Lever, start: Candidate) -> tuple[Candidate, float] | None:
+        """The smallest measured budget of the start's recipe past it whose lower bound clears the accuracy bar."""
+        bar = self.req.accuracy_bar
+        if lv.kind != "data" or bar is None:
+            return None
+        more = sorted(
+            (c for c in self.all if c.recipe() == start.recipe() and c.n_train > start.n_train), key=lambda c: c.n_train
         )
+        return next(((c, self.bar_metric(c)) for c in more if self.bar_metric(c) >= bar), None)
+
+    def rank_levers(self, step: str, closest: Candidate) -> tuple[str, str] | None:
+        q = "Which measured lever reaches the bar in the fewest doublings (gain per doubling of data, of parameters)?"
+        levers = self.levers["data"] + self.levers["size"]
+        if not levers:
+            self.add(step, q, "no evidence: neither lever was measured")
+            return None
+        rising = [lv for lv in levers if lv.rises]
+        if not rising:
+            self.add(step, q, "neither lever moved accuracy significantly", [lv.line() for lv in levers])
+            return "plateau", (
+                "look beyond data and base size: in these records neither more data nor a bigger base moved "
+                "accuracy significantly ("
+                + "; ".join(f"{lv.what} {lv.gain_text()}" for lv in levers)
+                + ")"
+                + "".join(f"; {h}" for h in self.hints)
+            )
+        per = {kind: self._per_step(kind, closest) for kind in ("data", "size")}
+        evidence = [
+            f"{kind}: {lv.what} {lv.gain_text()}"
+            if lv
+            else f"{kind}: {'no significant gain' if self.levers[kind] else 'not measured'}"
+            for kind, lv in per.items()
+        ]
+        d, z = per["data"], per["size"]
+        if d and z:
+            (top, a), (_, b) = sorted((("data", d), ("size", z)), key=lambda kv: -kv[1].gain)
+            evidence.append(f"per step, {top} is the bigger lever: {100 * a.gain:+.1f} vs {100 * b.gain:+.1f} pts")
+        routes = self.routes(rising)
+        evidence += [route_text(r, self.budget) for r in routes]
+        if not routes:
+            self.add(
+                step, q, "no route: the levers' candidates at this budget already clear the accuracy bar", evidence
+            )
+            return None
+        best = routes[0]
+        other = next((r for r in routes[1:] if r.lever.kind != best.lever.kind), None)
+        verdict = (
+            "other_strategy"
+            if best.start.family != closest.family
+            else ("too_little_data" if best.lever.kind == "data" else "capability_ceiling")
+        )
+        steps = "" if best.steps is None else f", {best.steps:.1f} doubling(s)"
+        self.add(step, q, f"{verdict}: {best.start.name} along the {best.lever.unit}{steps}", evidence)
+        rec = route_text(best, self.budget, lead=True)
+        if best.start.family != closest.family:
+            rec = f"switch to {best.start.family} ({best.start.name}), {rec}"
+        return verdict, rec + (f"; or {route_text(other, self.budget)}" if other else "") + "".join(
+            f"; {h}" for h in self.hints
+        )
+
+    def undiagnosed(self, closest: Candidate) -> str:
+        """The answer when no record bears on why: the closest candidate, and the runs that would tell."""
+        return (
+            "no candidate clears the requirement and no record bears on why: the closest is "
+            f"{closest.name} (lower bound {_fmt_pct(self.bar_metric(closest))}); "
+            + "; ".join(self.hints or ["no run of its recipe at another budget or on another base to measure"])
+        )
+
+    def _per_step(self, kind: str, closest: Candidate) -> Lever | None:
+        """The lever's gain per doubling: the closest's recipe (or strategy) when measured, else the largest."""
+        rising = [lv for lv in self.levers[kind] if lv.rises]
+        own = [lv for lv in rising if closest in lv.points or lv.what == closest.record["strategy"]]
+        return own[0] if own else max(rising, key=lambda x: x.gain, default=None)
 
     # ---- many tasks
     def many_tasks(self, step: str, closest: Candidate | None = None) -> tuple[str, str] | None:

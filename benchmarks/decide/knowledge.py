@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.score.stats import PairedComparison, compare, mcnemar_exact_p, paired_bootstrap_ci, significant
 
@@ -69,6 +70,8 @@ class KnowledgeVerdict:
 def split_ceilings(cells: list[tuple[str, dict[str, Any]]]) -> tuple[list, dict[str, dict[str, Any]]]:
     """(the candidates' cells, the oracle runs by candidate name) of one corpus's QA cells."""
     oracle = [c for c in cells if is_knowledge([c[1]]) and is_ceiling(c[1])]
+    if len(oracle) == len(cells):
+        raise RagorftError("only oracle runs to decide on: an oracle is a ceiling, not a candidate", path=cells[0][0])
     return [c for c in cells if c not in oracle], {f"{r['run']}@{r['budget_name']}": r for _, r in oracle}
 
 

@@ -58,7 +58,8 @@ class Requirement(Schema):
     """What the user needs; every field optional except what a comparison cannot do without."""
 
     accuracy_bar: Annotated[Fraction, _human(parse_fraction)] | None = None
-    monthly_queries: Quantity | None = None  # None: the corpus card's volume
+    #: None: the corpus card's volume; zero is refused (every strategy would cost its training alone)
+    monthly_queries: Annotated[PosFloat, _human(parse_quantity)] | None = None
     cost_per_error: Quantity | None = None  # None: the corpus card's [costs] cost_per_error, else $0
     max_latency_ms: Quantity | None = None
     tasks: Annotated[PosInt, _human(parse_quantity)] = 1

@@ -10,7 +10,8 @@
    cost, where candidates whose cost ranges (the measured serving-time spread) overlap the
    cheapest's are tied and the most accurate of them wins: timing noise never picks the model.
 2. If none clears: why not (diagnoses.py, branches.py): latency, out-of-scope items, label
-   ambiguity, under-training, too little data, capability ceiling, many tasks.
+   ambiguity, under-training, then the two levers measured on every record (levers.py: more
+   data, a bigger base) ranked by gain per doubling into the cheapest route to the bar, many tasks.
 3. What would change the answer: break-even volume or cost per error, or the bar.
 
 ``recommend(records, requirement)`` returns a :class:`Decision` (``.to_text()``, ``.to_markdown()``,
@@ -31,10 +32,12 @@ from ragorft.benchmarks.decide.candidates import (
     cost_per_error_for,
     largest_budget,
     monthly_queries_for,
+    pooling_notes,
 )
 from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowledge, split_ceilings
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
+from ragorft.benchmarks.decide.structured import add_if_structured
 from ragorft.benchmarks.records.store import check_scored, corpus_source
 from ragorft.benchmarks.score.costs import BreakEven, break_even
 from ragorft.benchmarks.score.pricing import Prices, load_prices
@@ -61,6 +64,7 @@ class Tree(Branches):
         self.steps: list[Step] = []
         self.deciding: list[PairedComparison] = []
         self.confusions: list[Any] = []
+        self.levers, self.hints = {"data": [], "size": []}, []
         self.late: tuple[str, str] | None = None  # a finding about a candidate other than the closest
         self.change = ""
         self._cmp: dict[tuple[str, str], PairedComparison] = {}
@@ -81,6 +85,7 @@ class Tree(Branches):
         evidence = [c.describe() for c in self.cands]
         if others:
             evidence.append("other budgets, learning-curve evidence only (not candidates): " + ", ".join(others))
+        evidence += pooling_notes(self.all)
         evidence.append(f"cost per error {usd(self.per_error)} ({self.per_error_source})")
         if not any(c.spread_measured for c in self.cands):
             evidence.append(
@@ -298,7 +303,8 @@ class Tree(Branches):
             ("2d", self.under_trained),
             ("2e", self.too_little_data),
             ("2f", self.capability_ceiling),
-            ("2g", self.many_tasks),
+            ("2g", self.rank_levers),
+            ("2h", self.many_tasks),
         ):
             found = check(step, closest)
             if found:
@@ -310,12 +316,7 @@ class Tree(Branches):
             if len(findings) > 1:
                 rec += "; also: " + "; ".join(f"{v}: {t}" for v, t in findings[1:])
         else:
-            verdict = "undiagnosed"
-            rec = (
-                f"no candidate clears the requirement (closest: {closest.name}, lower bound "
-                f"{_fmt_pct(self.bar_metric(closest))}) and the results hold no evidence for why: add a budget sweep "
-                "and a second model size"
-            )
+            verdict, rec = "undiagnosed", self.undiagnosed(closest)
         self.change = f"lowering the bar to {_fmt_pct(self.bar_metric(closest))} would admit {closest.name}"
         oos = closest.scoped(False)
         if self.req.min_oos_recall is not None and oos and oos[1][0] < self.req.min_oos_recall:
@@ -377,8 +378,6 @@ def recommend(
     if len(corpora) != 1:
         raise RagorftError(f"recommend() decides for one corpus at a time, got {', '.join(corpora)}")
     cells, ceilings = split_ceilings(cells)  # an oracle run is the reader's ceiling, never a candidate
-    if not cells:
-        raise RagorftError("only oracle runs to decide on: an oracle is a ceiling, not a candidate")
     _validate_against(cells, requirement)
     prices = prices or load_prices()
     card_at = corpus_source([r for _, r in cells], corpora[0])
@@ -387,6 +386,7 @@ def recommend(
     decision = Tree(corpora[0], cands, requirement, volume, card_at).run()
     if is_knowledge([r for _, r in cells]):
         add_knowledge_branch(decision, {c.name: c.record for c in cands}, ceilings)
+    add_if_structured(decision, cands)
     return decision
 
 

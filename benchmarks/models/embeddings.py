@@ -1,8 +1,10 @@
-"""Sentence embeddings, computed once per (corpus, model) and reused by every cell.
+"""Sentence embeddings, computed once per (corpus, model weights) and reused by every cell.
 
 All texts of a corpus (train, dev, test) are embedded in one pass and stored as one ``.npy`` with
-a checksummed index beside it; every budget, seed and strategy then looks rows up by text. A
-damaged cache file is reported with its path and recomputed, never trusted.
+a checksummed index beside it; every budget, seed and strategy then looks rows up by text. The
+store is named by the model's weights (registry sha256, a local folder's content digest), not its
+name alone: a local model rewritten in place gets fresh vectors. A damaged cache file is reported
+with its path and recomputed, never trusted.
 """
 
 from __future__ import annotations
@@ -24,9 +26,16 @@ log = get_logger(__name__)
 BATCH_SIZE = 64
 
 
-@cache
 def load_sentence_model(name: str, device: str = "cpu"):
-    """Load a sentence-transformers model from the registry (offline unless the hub is allowed)."""
+    """Load a sentence-transformers model from the registry (offline unless the hub is allowed).
+
+    Cached per weights, not per name: a local folder whose weights changed is loaded again.
+    """
+    return _load_sentence_model(name, device, models.weights_id(name))
+
+
+@cache
+def _load_sentence_model(name: str, device: str, weights: str | None):
     from sentence_transformers import SentenceTransformer
 
     path = models.resolve(name)
@@ -50,7 +59,8 @@ class EmbeddingStore:
     """Embeddings of one corpus under one model, looked up by text."""
 
     def __init__(self, cache_dir: Path, corpus_key: str, model: str, device: str = "cpu", progress: bool = True):
-        safe = model.replace("/", "__")
+        self.weights = models.weights_id(model) or "unknown"
+        safe = f"{model.replace('/', '__')}@{self.weights.removeprefix('unverified:').replace('/', '__')[:16]}"
         self.base = Path(cache_dir) / "embeddings" / corpus_key / safe
         self.model = model
         self.device = device
@@ -69,6 +79,8 @@ class EmbeddingStore:
             raw = data.read_bytes()
             if meta.get("npy_sha256") != sha256_bytes(raw):
                 raise CorruptFile(f"{data}: checksum mismatch")
+            if meta.get("weights") != self.weights:
+                raise CorruptFile(f"{index}: made by other weights of '{self.model}'")
             matrix = np.load(io.BytesIO(raw), allow_pickle=False)
         except (CorruptFile, ValueError, OSError) as exc:
             log.warning(f"{exc}; recomputing embeddings")
@@ -114,6 +126,7 @@ class EmbeddingStore:
                 self.base.with_suffix(".json"),
                 {
                     "model": self.model,
+                    "weights": self.weights,
                     "npy_sha256": sha256_bytes(raw),
                     "seconds_per_text": self.seconds_per_text,
                     "texts": texts_in_order,
@@ -138,9 +151,10 @@ class Embedder:
         self.stores: dict[str, EmbeddingStore] = {}
 
     def store(self, model: str) -> EmbeddingStore:
-        if model not in self.stores:
-            self.stores[model] = EmbeddingStore(self.cache_dir, self.corpus_key, model, self.device, self.progress)
-        return self.stores[model]
+        key = f"{model}@{models.weights_id(model)}"  # a long-lived process sees a rewritten local model
+        if key not in self.stores:
+            self.stores[key] = EmbeddingStore(self.cache_dir, self.corpus_key, model, self.device, self.progress)
+        return self.stores[key]
 
     def __call__(self, model: str, texts: Sequence[str]) -> np.ndarray:
         return self.store(model)(texts)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, Strict
-from ragorft.benchmarks.core.atomic import sha256_file
+from ragorft.benchmarks.core.atomic import sha256_bytes, sha256_file, sha256_text
 from ragorft.benchmarks.core.constrained import PosInt, Text
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.schema import Schema, validate, validate_as
@@ -133,7 +133,7 @@ def resolve(name: str) -> str:
     A name not in the registry but naming an existing folder is used as it is: that is how tests
     load tiny models they built and how users try their own checkpoints.
     """
-    if name not in registry() and Path(name).exists():
+    if local_model(name) is not None:
         return name
     c = card(name)
     if c.get("parts"):
@@ -159,3 +159,68 @@ def nominal_params(name: str | None) -> int | None:
         return None
     c = registry().get(str(name))
     return c.params if c else None
+
+
+#: what a local model is: a folder with a loader's config at its top, or one weights file. Why a
+#: shape at all: the cache key digests every byte of a local model, and a path like ``/etc`` must
+#: be refused as no model, never walked
+MODEL_FOLDER_FILES = ("config.json", "modules.json", "adapter_config.json", "config_sentence_transformers.json")
+WEIGHTS_SUFFIXES = (".gguf", ".safetensors")
+
+
+def local_model(value: str) -> Path | None:
+    """The local model ``value`` names (not a registry name, an existing path), else None.
+
+    A path that exists but looks like no model is an error naming it, so a strategy option such
+    as ``embedding_model = "/etc"`` is refused when the suite is read.
+    """
+    if not isinstance(value, str) or not value or value in registry():
+        return None
+    path = Path(value)
+    try:
+        if not path.exists():
+            return None
+        if path.is_dir() and any((path / f).is_file() for f in MODEL_FOLDER_FILES):
+            return path
+        if path.is_file() and path.suffix in WEIGHTS_SUFFIXES:
+            return path
+    except (OSError, ValueError):  # a NUL byte, an over-long or unreadable name: not a model either
+        return None
+    raise RagorftError(
+        f"'{value}' is a path but no model: a model folder has {' or '.join(MODEL_FOLDER_FILES[:2])} at its top, "
+        f"a weights file ends in {' or '.join(WEIGHTS_SUFFIXES)}"
+    )
+
+
+def _stat_signature(path: Path) -> tuple[tuple[str, int, int], ...]:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return tuple((p.relative_to(path).as_posix() if path.is_dir() else p.name, *_size_mtime(p)) for p in files)
+
+
+def _size_mtime(p: Path) -> tuple[int, int]:
+    st = p.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+@cache
+def _digest(path: str, signature: tuple[tuple[str, int, int], ...]) -> str:
+    """Every file's bytes; cached per (path, sizes and mtimes), so rewritten weights are read again."""
+    root = Path(path)
+    parts = [f"{name}={sha256_bytes((root / name if root.is_dir() else root).read_bytes())}" for name, *_ in signature]
+    return sha256_text("|".join(parts))[:16]
+
+
+def weights_id(value: str) -> str | None:
+    """The identity of the weights an option names: the registry's sha256 (or its hub id when
+    unverified), a local model's content digest, or None when ``value`` names no model.
+
+    One function for every cache that holds something computed by a model (the cell key, the
+    embedding store): a name alone would serve a rewritten local model's old outputs.
+    """
+    if isinstance(value, str) and value in registry():
+        c = registry()[value]
+        return c.sha256 or f"unverified:{c.hub_id}"
+    path = local_model(value)
+    if path is None:
+        return None
+    return _digest(str(path), _stat_signature(path))

@@ -185,7 +185,7 @@ def run_cell(
     report = strategy.report()
     extra = dict(report.extra)
     scoring = scoring_inputs(corpus, test, predictions, extra, cell.id)
-    gold = [ex.label for ex in test]
+    gold = [ex.target if corpus.card.task == "structured" else ex.label for ex in test]  # structured: the frame
     return {
         "schema": RECORD_SCHEMA,
         "cell_id": cell.id,
@@ -234,12 +234,15 @@ def scoring_inputs(corpus: Corpus, test: list, predictions: list[str], extra: di
     """What score/record.py needs besides gold and predictions, so scoring never loads the corpus.
 
     Classification: the corpus's labels (macro-F1 is over all of them) and its out-of-scope label.
+    Structured: the corpus's intents; ``gold`` holds each item's frame (canonical JSON).
     QA: every gold answer and gold document per item, each item's question type, the corpus's
     training answers counted per type (the chance floor's guesser learns from them only: the
     whole train split, whatever a strategy's budget), and for a strategy that retrieved
     (``extra["retrieval"]``, by question text) the retrieved ids and contexts per item with the
     gold documents' texts; ``extra["retrieval"]`` then keeps the ids only (one copy of the texts).
     """
+    if corpus.card.task == "structured":  # predictions are raw outputs: scoring parses them (valid-JSON rate)
+        return {"task": "structured", "labels": list(corpus.labels), "out_of_scope_label": None}
     if corpus.card.task != "qa":
         invalid = sorted(set(predictions) - set(corpus.labels))
         if invalid:

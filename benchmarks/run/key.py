@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ragorft import strategies
 from ragorft.benchmarks import __version__
-from ragorft.benchmarks.core.atomic import canonical_json, sha256_bytes, sha256_text
+from ragorft.benchmarks.core.atomic import canonical_json, sha256_text
 from ragorft.benchmarks.core.fingerprint import code_fingerprint
 from ragorft.benchmarks.models import registry as models
 from ragorft.benchmarks.run import measure
@@ -37,26 +36,10 @@ def package_versions() -> dict[str, str]:
     return {k: v for k, v in all_versions().items() if k != "ragorft"}
 
 
-@cache
-def _folder_digest(path: str) -> str:
-    """A local model folder (tests' tiny models, a user's checkpoint): every file's bytes."""
-    root = Path(path)
-    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-    parts = [f"{p.relative_to(root) if root.is_dir() else p.name}={sha256_bytes(p.read_bytes())}" for p in files]
-    return sha256_text("|".join(parts))[:16]
-
-
 def model_weights(options: dict[str, Any]) -> dict[str, str]:
-    """{model name: weights sha256} for every option value naming a registry model or a local folder."""
-    out = {}
-    for value in options.values():
-        if not isinstance(value, str) or not value:
-            continue
-        if value in models.registry():
-            out[value] = models.registry()[value].sha256 or f"unverified:{models.registry()[value].hub_id}"
-        elif Path(value).exists():
-            out[value] = _folder_digest(value)
-    return dict(sorted(out.items()))
+    """{model name: weights identity} for every option value naming a registry model or a local model."""
+    out = {value: models.weights_id(value) for value in options.values() if isinstance(value, str) and value}
+    return dict(sorted((k, v) for k, v in out.items() if v is not None))
 
 
 def key_parts(cell: Cell, data: CorpusData, test_sample_seed: int) -> dict[str, Any]:

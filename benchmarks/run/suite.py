@@ -25,7 +25,7 @@ from pydantic import (
     WrapValidator,
 )
 from ragorft import strategies
-from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.errors import RagorftError, did_you_mean
 from ragorft.benchmarks.core.names import NAME_PATTERN, check_name, is_name
 from ragorft.benchmarks.core.paths import CORPORA_DIR, SUITES_DIR, inside
 from ragorft.benchmarks.core.schema import Schema, validate, validate_as
@@ -52,7 +52,8 @@ def find_suite(name_or_path: str) -> Path:
     if named.is_file():
         return named
     known = sorted(x.stem for x in SUITES_DIR.glob("*.toml"))
-    raise RagorftError(f"unknown suite '{name_or_path}' (known: {', '.join(known)})")
+    hint = did_you_mean(name_or_path, known)
+    raise RagorftError(f"unknown suite '{name_or_path}'{hint} (known: {', '.join(known)}, or a suite file's path)")
 
 
 def _name(what: str) -> AfterValidator:

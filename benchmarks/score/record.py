@@ -17,6 +17,7 @@ from ragorft.benchmarks.core.atomic import canonical_json, sha256_text
 from ragorft.benchmarks.core.fingerprint import code_fingerprint
 from ragorft.benchmarks.score.metrics import classification_metrics
 from ragorft.benchmarks.score.qa import chance_floor, per_type, qa_metrics, retrieval_metrics
+from ragorft.benchmarks.score.structured import structured_metrics
 
 SCORE_MODULE = "ragorft.benchmarks.score.record"
 
@@ -40,6 +41,12 @@ def score_record(record: dict[str, Any]) -> dict[str, Any]:
     scoring = record["scoring"]
     seed = int(record.get("seed", 0))
     predictions = list(record["predictions"])
+    if scoring["task"] == "structured":  # gold: each item's frame; predictions: raw outputs, parsed here
+        out = structured_metrics(list(record["gold"]), predictions, seed=seed)
+        enforcement = (record.get("report") or {}).get("json_output")
+        if enforcement is not None:
+            out["json_output"] = enforcement  # how the strategy enforced validity (e.g. one retry)
+        return out
     if scoring["task"] != "qa":
         return classification_metrics(  # macro-F1 over the corpus's full label set (comparable across cells)
             list(record["gold"]),

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 from ragorft.benchmarks.decide import Requirement, recommend
+from ragorft.benchmarks.decide.candidates import base_kind
+from ragorft.benchmarks.decide.suggest import suite_exists
+from ragorft.benchmarks.models.registry import nominal_params
 from ragorft.benchmarks.records.store import load_cells
 from ragorft.benchmarks.score.pricing import load_prices
+from ragorft.benchmarks.score.stats import compare
 
 CELLS = Path(__file__).resolve().parents[2] / "results" / "default"
 
@@ -85,16 +89,53 @@ def test_clinc150_in_scope_bar_with_oos_recall_is_judged_on_both(cells):
     assert "in-scope" in d.recommendation and "OOS recall" in d.recommendation
 
 
-def test_banking77_learning_curve_needs_three_budgets_of_one_recipe(cells):
-    """The default suite runs 10-shot and full only: a 10-shot -> full jump is not a learning curve."""
-    text = decide(cells, "banking77", accuracy_bar=0.99).to_text()
-    assert "no evidence: 2 budget(s) of one recipe, need 3" in text
-    assert "other budgets, learning-curve evidence only (not candidates)" in text
+def test_banking77_two_budgets_of_one_recipe_with_a_significant_gap_are_data_evidence(cells):
+    """10-shot and full of one recipe: the paired gap is evidence when significant, with its interval."""
+    records = {(r["run"], r["budget_name"]): r for _, r in cells["banking77"]}
+    pairs = [run for run, budget in records if budget == "10shot" and (run, "full") in records]
+    assert pairs, "the default suite runs recipes at 10-shot and on all the data"
+    text = decide(cells, "banking77", accuracy_bar=0.99, budget=10).to_text()
+    for run in pairs:
+        small, full = records[(run, "10shot")], records[(run, "full")]
+        gap = compare(f"{run}@full", full, f"{run}@10shot", small)
+        assert f"10shot (n={small['n_train']}) {100 * gap.accuracy_b:.1f}% -> full (n={full['n_train']})" in text
+        if gap.mcnemar_p < 0.001:  # significant however many comparisons Holm adjusts over
+            assert f"{run}@full beats {run}@10shot: {run}@full - {run}@10shot = {100 * gap.difference:+.1f} pts" in text
 
 
-def test_banking77_capability_ceiling_is_no_evidence_with_one_base_per_strategy(cells):
-    text = decide(cells, "banking77", accuracy_bar=0.99).to_text()
-    assert "no evidence: no strategy was run on two base sizes at this budget" in text
+def test_banking77_bar_above_every_10_shot_candidate_is_diagnosed_from_the_records(cells):
+    """The bar just above the best 10-shot lower bound: the answer names the lever the records measure."""
+    best = max(row["accuracy_lo"] for row in decide(cells, "banking77", budget=10).table)
+    d = decide(cells, "banking77", accuracy_bar=min(best + 0.005, 0.999), budget=10)
+    assert d.verdict != "undiagnosed"
+    if "yes:" in _answer(d, "2e"):
+        assert d.verdict in ("too_little_data", "other_strategy", "capability_ceiling")
+        assert "per doubling of the training examples" in d.to_text()
+
+
+def _answer(d, step: str) -> str:
+    return next(s.answer for s in d.steps if s.step == step)
+
+
+def test_banking77_size_evidence_or_a_runnable_second_base_of_the_same_kind(cells):
+    d = decide(cells, "banking77", accuracy_bar=0.99, budget=10)
+    step = next(s for s in d.steps if s.step == "2f")
+    sized = {}
+    for _, r in cells["banking77"]:
+        opts = {k: v for k, v in r["options"].items() if v != r["strategy_meta"]["base_model"]}
+        key = (r["strategy"], r["budget_name"], repr(sorted(opts.items())))
+        if nominal_params(r["strategy_meta"]["base_model"]):
+            sized.setdefault(key, set()).add(r["strategy_meta"]["base_model"])
+    if any(len(bases) >= 2 for bases in sized.values()):
+        assert step.answer.startswith(("yes", "no strategy's gain"))
+        return
+    assert step.answer == "no evidence: no strategy was run on two base sizes"
+    hint = step.evidence[-1]
+    closest = d.runner_up.split("@")[0]
+    kind = base_kind(next(r["strategy_meta"]["base_model"] for _, r in cells["banking77"] if r["run"] == closest))
+    assert f"{kind})" in hint or f"n {kind}" in hint or f"a {kind}" in hint  # a second base of the same kind
+    if "--suite " in hint:
+        assert suite_exists(hint.split("--suite ")[1].split()[0])
 
 
 def test_banking77_label_ambiguity_says_whether_the_literatures_pair_is_among_them(cells):

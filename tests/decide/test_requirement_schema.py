@@ -26,6 +26,7 @@ def test_human_numbers_are_read() -> None:
         ({"accuracy_bar": "92"}, r"requirement\.accuracy_bar: must be between 0 and 1"),
         ({"monthly_queries": "lots"}, r"requirement\.monthly_queries: expected a number like 10M"),
         ({"monthly_queries": -1}, r"requirement\.monthly_queries: must not be negative"),
+        ({"monthly_queries": "0"}, r"requirement\.monthly_queries: Input should be greater than 0"),
         ({"cost_per_error": True}, r"requirement\.cost_per_error: expected a number"),
         ({"tasks": "2.5"}, r"requirement\.tasks: Input should be a valid integer"),
         ({"tasks": 0}, r"requirement\.tasks: Input should be greater than 0"),

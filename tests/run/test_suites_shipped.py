@@ -56,8 +56,13 @@ def test_default_scores_lm_cells_on_at_least_1000_shared_items_with_a_smaller_ti
 
 
 def test_nightly_has_items_to_see_a_few_points_lost() -> None:
+    """LM cells on >= 100 items; the rest are the default suite's own cells, on the whole test split."""
+    default = {(c.id, c.max_test_items, repr(sorted(c.options.items()))) for c in read_suite("default").cells}
     for cell in read_suite("nightly").cells:
-        assert cell.max_test_items >= (100 if is_lm(cell) else 1000), cell.id
+        if is_lm(cell):
+            assert cell.max_test_items >= 100, cell.id
+        else:
+            assert (cell.id, 0, repr(sorted(cell.options.items()))) in default, cell.id
 
 
 def test_grid_has_three_seeds_at_few_shot_budgets() -> None:
@@ -69,3 +74,17 @@ def test_grid_has_three_seeds_at_few_shot_budgets() -> None:
     for (corpus, run, budget), found in seeds.items():
         if budget != "full":
             assert len(found) >= 3, (corpus, run, budget)
+
+
+def test_structured_suite_covers_every_role_on_two_bases_on_all_test_items() -> None:
+    """Issue 30: the floor, prompting, retrieved demos and fine-tuning, each on all 700 SNIPS items;
+    prompting and LoRA on the 135M and 0.5B bases; a learning curve; not in the default suite."""
+    cells = read_suite("structured").cells
+    assert {meta(c).task for c in cells} == {"structured"} and {c.corpus for c in cells} == {"snips"}
+    assert {meta(c).role for c in cells} == set(ROLES["structured"])
+    assert all(c.max_test_items == 0 for c in cells)
+    for role in ("prompting", "rag", "fine-tune"):
+        bases = {c.options.get("model") for c in cells if meta(c).role == role}
+        assert {"SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct"} <= bases, role
+    assert {c.budget for c in cells if meta(c).role == "fine-tune"} == {10, 50, 200, "full"}
+    assert not any(meta(c).task == "structured" for c in read_suite("default").cells)

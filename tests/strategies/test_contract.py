@@ -23,6 +23,7 @@ from ragorft.strategies.base import ROLES, StrategyOptions
 
 from tests.helpers.knowledge import build_tiny_llama_for_bios, write_bios_corpus
 from tests.helpers.loopback import SECRET, LoopbackServer
+from tests.helpers.structured import build_tiny_llama_for_frames, write_structured_corpus
 from tests.helpers.tiny_encoder import build_tiny_encoder
 
 NAMES = strategies.names()
@@ -50,6 +51,11 @@ FIT: dict[str, dict[str, Any]] = {
     "full_ft_docs": _QA | _CAUSAL,
     "lora_qa": _QA | _CAUSAL,
     "ft_rag": _QA | _CAUSAL | _RETRIEVE,
+    "frame_tagger": {"embedding_model": "{st_encoder}", "c_grid": [10.0], "max_iter": 100},
+    "few_shot_frames": {"model": "{lm}", "demos_per_intent": 1, "max_new_tokens": 8},
+    "rag_frames": {"model": "{lm}", "k": 2, "embedding_model": "{st_encoder}", "max_new_tokens": 8},
+    "lora_frames": {"model": "{lm}", "max_new_tokens": 8} | _CAUSAL,
+    "full_ft_frames": {"model": "{lm}", "max_new_tokens": 8} | _CAUSAL,
 }
 SLOW = {"qlora"}
 
@@ -233,4 +239,18 @@ def test_qa_strategy_fits_and_answers_every_question(
 ) -> None:
     card = write_bios_corpus(tmp_path)
     predictions, test = _fit_predict(name, _fill(FIT[name], encoders | {"lm": str(bios_lm)}), card, tmp_path)
+    assert len(predictions) == len(test) and all(isinstance(p, str) for p in predictions)
+
+
+@pytest.fixture(scope="module")
+def frames_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_llama_for_frames(tmp_path_factory.mktemp("frames") / "lm")
+
+
+@pytest.mark.parametrize("name", _params("structured"))
+def test_structured_strategy_writes_one_output_per_utterance(
+    name: str, frames_lm: Path, encoders: dict[str, str], tmp_path: Path
+) -> None:
+    card = write_structured_corpus(tmp_path)
+    predictions, test = _fit_predict(name, _fill(FIT[name], encoders | {"lm": str(frames_lm)}), card, tmp_path)
     assert len(predictions) == len(test) and all(isinstance(p, str) for p in predictions)
