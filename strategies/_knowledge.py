@@ -151,6 +151,12 @@ class QAStrategy(Strategy):
     train_on: ClassVar[str] = "documents"
     retrieves: ClassVar[bool] = False
 
+    @classmethod
+    def describe(cls, options: Any) -> dict[str, Any]:
+        """With ``oracle = true`` the run is the reader's ceiling: role "oracle", never a candidate."""
+        meta = super().describe(options)
+        return meta | {"role": "oracle"} if getattr(options, "oracle", False) else meta
+
     def prepare(self, train: Sequence[Example]) -> None:
         """Convert a packaged GGUF model once, before the timed fit (a cache fill, not training)."""
         causal_lm_folder(self.options.model)

@@ -57,7 +57,8 @@ __all__ = ["FitContext", "Report", "Strategy", "StrategyOptions", "ROLES", "TASK
 #: the roles a strategy may play, per task: what the decision compares it as
 ROLES: dict[str, tuple[str, ...]] = {
     "classification": ("retrieval", "probe", "prompting", "fine-tune"),
-    "qa": ("closed_book", "rag", "ft_docs", "ft_qa", "ft_rag"),
+    #: "oracle": the gold document in the prompt (a ceiling to read results against, never shipped)
+    "qa": ("closed_book", "rag", "ft_docs", "ft_qa", "ft_rag", "oracle"),
     #: utterance -> JSON frame: a non-LM floor, demos under a template, retrieved demos, trained
     "structured": ("baseline", "prompting", "rag", "fine-tune"),
 }

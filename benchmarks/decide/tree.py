@@ -34,7 +34,7 @@ from ragorft.benchmarks.decide.candidates import (
     monthly_queries_for,
     pooling_notes,
 )
-from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowledge
+from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowledge, split_ceilings
 from ragorft.benchmarks.decide.render import Decision, Step
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.decide.structured import add_if_structured
@@ -377,6 +377,7 @@ def recommend(
     corpora = sorted({r["corpus"] for _, r in cells})
     if len(corpora) != 1:
         raise RagorftError(f"recommend() decides for one corpus at a time, got {', '.join(corpora)}")
+    cells, ceilings = split_ceilings(cells)  # an oracle run is the reader's ceiling, never a candidate
     _validate_against(cells, requirement)
     prices = prices or load_prices()
     card_at = corpus_source([r for _, r in cells], corpora[0])
@@ -384,7 +385,7 @@ def recommend(
     cands = build_candidates(cells, requirement, prices, volume[0])
     decision = Tree(corpora[0], cands, requirement, volume, card_at).run()
     if is_knowledge([r for _, r in cells]):
-        add_knowledge_branch(decision, {c.name: c.record for c in cands})
+        add_knowledge_branch(decision, {c.name: c.record for c in cands}, ceilings)
     add_if_structured(decision, cands)
     return decision
 

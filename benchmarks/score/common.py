@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
-from ragorft.benchmarks.score.metrics import bootstrap_ci
+from ragorft.benchmarks.score.metrics import proportion_ci
 from ragorft.benchmarks.score.stats import item_correct
 
 
@@ -47,6 +47,6 @@ def common_accuracy(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not len(correct):
             out.append({"n": 0, "accuracy": float("nan"), "accuracy_ci": (float("nan"), float("nan"))})
             continue
-        ci = bootstrap_ci(_mean, correct, seed=int(r.get("seed", 0)), vectorized=True)
+        ci = proportion_ci(correct)
         out.append({"n": int(len(correct)), "accuracy": float(correct.mean()), "accuracy_ci": ci})
     return out

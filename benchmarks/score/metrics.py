@@ -1,7 +1,10 @@
-"""Per-cell metrics: point estimates with 95% bootstrap intervals, per-class F1, confusions.
+"""Per-cell metrics: point estimates with 95% intervals, per-class F1, confusions.
 
-Intervals come from ``scipy.stats.bootstrap`` (percentile method, seeded), resampling test
-items, so two runs on the same predictions print the same interval.
+A proportion (accuracy, exact match, contains-gold, recall@k, out-of-scope recall) gets the
+Wilson score interval: a percentile bootstrap of 0 right out of 120 is "0.0 [0.0, 0.0]", a
+certainty no sample of 120 gives; Wilson's is never zero-width and keeps its coverage near 0 and 1.
+Other statistics (macro-F1, mean token F1) come from ``scipy.stats.bootstrap`` (percentile
+method, seeded), resampling test items, so two runs on the same predictions print the same interval.
 """
 
 from __future__ import annotations
@@ -39,8 +42,26 @@ def bootstrap_ci(
     return float(lo), float(hi)
 
 
-def _accuracy(correct: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.mean(correct, axis=axis)
+def wilson_ci(proportion: float, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval of a proportion observed on ``n`` items (never zero-width for n >= 1).
+
+    ``proportion`` may be a mean of per-item scores in [0, 1] (a mean over seeds): the interval
+    then treats it as ``n`` Bernoulli items, which is the items' share of the uncertainty.
+    """
+    if n < 1:
+        return float("nan"), float("nan")
+    p = min(max(float(proportion), 0.0), 1.0)
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z2n = z * z / n
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n + z2n / (4 * n))
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def proportion_ci(correct: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """The Wilson interval of the share of 1s among per-item 0/1 outcomes."""
+    x = np.asarray(correct, dtype=float)
+    return wilson_ci(float(x.mean()) if len(x) else 0.0, len(x))
 
 
 def classification_metrics(
@@ -83,7 +104,7 @@ def classification_metrics(
     out: dict[str, Any] = {
         "n_items": int(len(g)),
         "accuracy": float(correct.mean()),
-        "accuracy_ci": bootstrap_ci(_accuracy, correct, seed=seed, vectorized=True),
+        "accuracy_ci": proportion_ci(correct),
         "macro_f1": float(macro_f1(g, p)),
         "macro_f1_labels": int(len(full)),
         "macro_f1_ci": bootstrap_ci(macro_f1, g, p, seed=seed),
@@ -100,8 +121,8 @@ def classification_metrics(
         oos = gold_a == out_of_scope_label
         if oos.any():
             out["oos_recall"] = float(correct[oos].mean())
-            out["oos_recall_ci"] = bootstrap_ci(_accuracy, correct[oos], seed=seed, vectorized=True)
+            out["oos_recall_ci"] = proportion_ci(correct[oos])
         if (~oos).any():
             out["in_scope_accuracy"] = float(correct[~oos].mean())
-            out["in_scope_accuracy_ci"] = bootstrap_ci(_accuracy, correct[~oos], seed=seed, vectorized=True)
+            out["in_scope_accuracy_ci"] = proportion_ci(correct[~oos])
     return out

@@ -16,7 +16,7 @@ from typing import Any
 from ragorft.benchmarks.core.atomic import canonical_json, sha256_text
 from ragorft.benchmarks.core.fingerprint import code_fingerprint
 from ragorft.benchmarks.score.metrics import classification_metrics
-from ragorft.benchmarks.score.qa import qa_metrics, retrieval_metrics
+from ragorft.benchmarks.score.qa import chance_floor, per_type, qa_metrics, retrieval_metrics
 from ragorft.benchmarks.score.structured import structured_metrics
 
 SCORE_MODULE = "ragorft.benchmarks.score.record"
@@ -55,18 +55,27 @@ def score_record(record: dict[str, Any]) -> dict[str, Any]:
             out_of_scope_label=scoring.get("out_of_scope_label"),
             seed=seed,
         )
-    from ragorft.benchmarks.score.ragas_metrics import answer_scores, context_scores
+    from ragorft.benchmarks.score.ragas_metrics import context_scores
 
     items = [_Item(tuple(a), tuple(d)) for a, d in zip(scoring["answers"], scoring["gold_doc_ids"], strict=True)]
-    out = qa_metrics([it.answers for it in items], predictions, seed=seed)
-    out["ragas"] = answer_scores(items, predictions)
+    golds = [it.answers for it in items]
+    out = qa_metrics(golds, predictions, seed=seed)
+    types = scoring.get("question_types") or [""] * len(items)
+    out["per_type"] = per_type(out["per_item"]["em"], out["per_item"]["contains_gold"], types)
+    # older records hold no training answers: no floor rather than a made-up one
+    train_answers = scoring.get("train_answers")
+    out["chance_floor"] = chance_floor(golds, types, train_answers) if train_answers else None
     retrieved = scoring.get("retrieved")
     if retrieved is not None:
         got = [r or {} for r in retrieved]
         out["retrieval"] = retrieval_metrics(
-            [it.doc_ids for it in items], [r.get("doc_ids", []) for r in got], seed=seed
+            [it.doc_ids for it in items],
+            [r.get("doc_ids", []) for r in got],
+            contexts=[r.get("contexts", []) for r in got],
+            golds=golds,
+            em=out["per_item"]["em"],
         )
-        out["ragas"] |= context_scores(items, got, scoring.get("documents") or {})
+        out["ragas"] = context_scores(items, got)
     return out
 
 

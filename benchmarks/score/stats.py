@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
-from ragorft.benchmarks.score.metrics import bootstrap_ci
+from ragorft.benchmarks.score.metrics import bootstrap_ci, wilson_ci
 
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -155,14 +155,20 @@ def item_correctness(records: Sequence[dict[str, Any]]) -> tuple[list[Any], np.n
 
 
 def seeds_items_ci(matrix: np.ndarray, *, seed: int = 0) -> tuple[float, float]:
-    """95% interval of mean accuracy resampling seeds (training samples) AND test items: a two-way bootstrap."""
+    """95% interval of mean accuracy over seeds and items: the wider of two intervals, bound by bound.
+
+    A two-way bootstrap resampling seeds (training samples) AND test items carries the seeds'
+    spread; the Wilson interval of the mean on the items keeps it from collapsing to zero width
+    where every seed gets every item right (or wrong).
+    """
     n_seeds, n_items = matrix.shape
     rng = np.random.default_rng(seed)
     s = rng.integers(0, n_seeds, size=(N_RESAMPLES, n_seeds))
     i = rng.integers(0, n_items, size=(N_RESAMPLES, n_items))
     means = np.array([matrix[np.ix_(s[k], i[k])].mean() for k in range(N_RESAMPLES)])
     lo, hi = np.percentile(means, [100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2])
-    return float(lo), float(hi)
+    w_lo, w_hi = wilson_ci(float(matrix.mean()), n_items)
+    return float(min(lo, w_lo)), float(max(hi, w_hi))
 
 
 def _as_seeds(x: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

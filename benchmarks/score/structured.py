@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.data.structured import ParsedFrame, parse_output
-from ragorft.benchmarks.score.metrics import bootstrap_ci
+from ragorft.benchmarks.score.metrics import bootstrap_ci, proportion_ci
 
 __all__ = ["ParsedFrame", "parse_output", "structured_metrics"]
 
@@ -48,12 +48,9 @@ def _micro_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, axis: int = -1) ->
     return np.where(denom > 0, 2 * t / np.maximum(denom, 1), 1.0)
 
 
-def _mean(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.mean(x, axis=axis)
-
-
 def _proportion(name: str, values: np.ndarray, seed: int) -> dict[str, Any]:
-    return {name: float(values.mean()), f"{name}_ci": bootstrap_ci(_mean, values, seed=seed, vectorized=True)}
+    """A share of items with its Wilson interval (never zero-width: score/metrics.py)."""
+    return {name: float(values.mean()), f"{name}_ci": proportion_ci(values)}
 
 
 def _slot_types(gold: Sequence[ParsedFrame], pred: Sequence[ParsedFrame]) -> dict[str, dict[str, Any]]:

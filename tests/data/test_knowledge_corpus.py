@@ -142,3 +142,18 @@ def test_paraphrases_are_distinct_sentences_per_fact() -> None:
         used = [[t for t in templates if t.format(**facts) in d["text"]] for d in docs]
         assert all(len(u) == 1 for u in used)
         assert len({u[0] for u in used}) == 5
+
+
+@pytest.mark.skipif(not (MIRROR / "squad-v1.1" / "dev-v1.1.json").is_file(), reason="no local SQuAD mirror")
+def test_squad_test_order_is_stratified_by_article() -> None:
+    """Repeated answers ("two", "1995") no longer crowd the scored prefix: each article its share."""
+    from collections import Counter
+
+    from ragorft.benchmarks.data.sampling import stratified_order
+
+    corpus = load_corpus("squad-v1.1", MIRROR)
+    articles = Counter(ex.stratum for ex in corpus.test)
+    order = stratified_order(corpus.test, seed=0)
+    scored = Counter(corpus.test[i].stratum for i in order[:120])
+    for article, n in articles.items():
+        assert abs(scored[article] - 120 * n / len(corpus.test)) <= 1

@@ -46,3 +46,48 @@ def build_tiny_llama_for_bios(folder: Path, card: Path, mirror: Path) -> Path:
     obj = json.loads((mirror / "bios.json").read_text())
     texts = [d["text"] for d in obj["documents"]] + [q["question"] for s in ("train", "test") for q in obj[s]]
     return build_tiny_llama(folder, texts)
+
+
+# ---- hand-made QA records for the knowledge branch (tests/decide/test_knowledge.py)
+
+QA_ITEMS = 60
+QA_GOLDS = [[f"answer {i}"] for i in range(QA_ITEMS)]
+
+
+def qa_record(
+    strategy: str,
+    right: int,
+    *,
+    contains: int = 0,
+    floor: float | None = None,
+    options: dict | None = None,
+) -> dict:
+    """A scored QA record answering the first ``right`` questions exactly and the next ``contains``
+    with the gold inside a longer answer; ``floor``: the corpus's chance floor in its metrics."""
+    from ragorft.benchmarks.score.qa import qa_metrics
+
+    from tests.helpers.records import strategy_meta
+
+    preds = [
+        g[0] if i < right else f"it is {g[0]} I think" if i < right + contains else "no idea"
+        for i, g in enumerate(QA_GOLDS)
+    ]
+    metrics = qa_metrics(QA_GOLDS, preds)
+    metrics["chance_floor"] = None if floor is None else {"floor": floor}
+    return {
+        "cell_id": strategy,
+        "strategy": strategy,
+        "strategy_meta": strategy_meta(strategy, options),
+        "test_items": list(range(QA_ITEMS)),
+        "gold": [g[0] for g in QA_GOLDS],
+        "predictions": preds,
+        "metrics": metrics,
+    }
+
+
+def qa_tree_record(strategy: str, run: str, right: int, seconds_per_query: float = 0.1, **kw) -> dict:
+    """A QA record as the tree reads it: a run of one corpus with its serving cost."""
+    rec = qa_record(strategy, right, **kw)
+    rec |= {"corpus": "kb", "run": run, "budget_name": "full", "budget": "full", "seed": 0}
+    rec["timing"] = {"train_seconds": 1.0, "predict_seconds_per_query": seconds_per_query, "latency_ms": {}}
+    return rec

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from ragorft import strategies
-from ragorft.benchmarks.score.metrics import _accuracy, bootstrap_ci
+from ragorft.benchmarks.score.metrics import proportion_ci
 
 from tests.helpers.cellrecord import cell_record
 
@@ -56,7 +56,7 @@ def accuracy_metrics(gold: list[str], preds: list[str]) -> dict[str, Any]:
     return {
         "n_items": len(correct),
         "accuracy": float(correct.mean()),
-        "accuracy_ci": bootstrap_ci(_accuracy, correct, vectorized=True),
+        "accuracy_ci": proportion_ci(correct),
     }
 
 

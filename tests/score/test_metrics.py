@@ -1,4 +1,4 @@
-"""Metrics against known cases: point estimates, the bootstrap interval, OOS splits, confusions."""
+"""Metrics against known cases: point estimates, the Wilson interval, OOS splits, confusions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 
 
 def test_accuracy_interval_matches_normal_approximation() -> None:
-    # 900 of 1000 correct: the percentile bootstrap of a mean is close to p +- 1.96 sqrt(p(1-p)/n).
+    # 900 of 1000 correct: Wilson's interval is close to p +- 1.96 sqrt(p(1-p)/n) away from 0 and 1.
     gold = ["a"] * 1000
     pred = ["a"] * 900 + ["b"] * 100
     m = classification_metrics(gold, pred, seed=0)
@@ -42,9 +42,14 @@ def test_macro_f1_is_over_the_full_label_set() -> None:
     assert set(m["per_class_f1"]) == {"a", "b", "c"}
 
 
-def test_perfect_predictions_have_a_degenerate_interval() -> None:
+def test_perfect_predictions_still_have_an_interval() -> None:
+    """100 of 100 right is not a certainty: the interval is never zero-width (house standard)."""
     m = classification_metrics(["a", "b"] * 50, ["a", "b"] * 50)
-    assert m["accuracy_ci"] == (1.0, 1.0) and m["macro_f1"] == 1.0 and m["confusions"] == []
+    lo, hi = m["accuracy_ci"]
+    assert hi == 1.0 and 0.95 < lo < 0.97  # Wilson: 100 / (100 + 1.96^2) = 0.963
+    assert m["macro_f1"] == 1.0 and m["confusions"] == []
+    lo, hi = classification_metrics(["a"] * 10, ["b"] * 10)["accuracy_ci"]
+    assert lo == 0.0 and hi > 0.25
 
 
 def test_out_of_scope_split_and_confusions() -> None:

@@ -10,8 +10,18 @@ from __future__ import annotations
 
 import pytest
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.score.qa import best_over_golds, exact_match, normalize_answer, qa_metrics, token_f1
-from ragorft.benchmarks.score.ragas_metrics import answer_scores, context_scores
+from ragorft.benchmarks.score.metrics import wilson_ci
+from ragorft.benchmarks.score.qa import (
+    best_over_golds,
+    chance_floor,
+    contains_gold,
+    exact_match,
+    normalize_answer,
+    qa_metrics,
+    retrieval_metrics,
+    token_f1,
+)
+from ragorft.benchmarks.score.ragas_metrics import context_scores
 from ragorft.benchmarks.score.stats import compare
 
 
@@ -87,17 +97,68 @@ def test_paired_comparison_uses_exact_match_over_all_golds() -> None:
     assert (c.accuracy_a, c.accuracy_b, c.only_a_right, c.only_b_right) == (1.0, pytest.approx(1 / 3), 2, 0)
 
 
-def test_ragas_offline_metrics_run_with_sockets_blocked() -> None:
+def test_ragas_context_precision_runs_with_sockets_blocked() -> None:
     """conftest blocks every non-loopback socket: ragas must score without a network or telemetry."""
     test = [
-        Example("q1", "Paris", answers=("Paris", "City of Paris"), doc_ids=("d1", "d2")),
-        Example("q2", "red", answers=("red",)),
+        Example("q1", "Paris", answers=("Paris",), doc_ids=("d1", "d2")),
+        Example("q2", "red", answers=("red",), doc_ids=("d3",)),
+        Example("q3", "x", answers=("x",)),  # no gold document: left out
     ]
-    answers = answer_scores(test, ["Paris", "blue"])
-    assert answers["string_similarity"] == pytest.approx((1.0 + (1 - 4 / 4)) / 2)  # Levenshtein red/blue: 4 of 4
-    assert answers["rouge_l"] == pytest.approx(0.5)
-    docs = {"d1": "Paris is the capital of France.", "d2": "The Seine flows through Paris."}
-    got = [{"doc_ids": ["d1", "d9"], "contexts": ["Paris is the capital of France.", "Unrelated text here."]}, {}]
-    ctx = context_scores(test, got, docs)
-    assert ctx["id_context_recall"] == pytest.approx(0.5)  # d1 of {d1, d2}
-    assert ctx["context_recall"] == pytest.approx(0.5)  # d1's text retrieved verbatim, d2's not
+    got = [{"doc_ids": ["d1", "d9", "d8"]}, {"doc_ids": ["d3", "d4"]}, {"doc_ids": ["d1"]}]
+    ctx = context_scores(test, got)
+    assert ctx == {"id_context_precision": pytest.approx((1 / 3 + 1 / 2) / 2), "n": 2}
+
+
+@pytest.mark.parametrize(
+    ("pred", "golds", "held"),
+    [
+        ("born in Gigam", ["Gigam"], 1.0),
+        ("Gigamor", ["Gigam"], 0.0),  # whole tokens only
+        ("The 5 October 1983.", ["5 October 1983"], 1.0),
+        ("October", ["5 October 1983"], 0.0),
+        ("anything", ["the"], 0.0),  # a gold that normalises to nothing is never contained
+    ],
+)
+def test_contains_gold(pred: str, golds: list[str], held: float) -> None:
+    assert contains_gold(pred, golds) == held
+
+
+def test_proportion_intervals_are_wilson_and_never_zero_width() -> None:
+    m = qa_metrics([["a"]] * 120, ["b"] * 120)
+    lo, hi = m["exact_match_ci"]
+    assert m["exact_match"] == 0.0 and lo == 0.0 and hi == pytest.approx(0.0310, abs=1e-3)  # 1.96^2/(120+1.96^2)
+    assert m["accuracy_ci"] == m["exact_match_ci"]
+    lo, hi = qa_metrics([["a"]] * 120, ["a"] * 120)["exact_match_ci"]
+    assert hi == 1.0 and lo == pytest.approx(1 - 0.0310, abs=1e-3)
+    # Wilson's textbook case: 8 of 20 -> [0.219, 0.613]
+    assert wilson_ci(0.4, 20) == pytest.approx((0.2188, 0.6134), abs=1e-4)
+
+
+def test_chance_floor_guesses_the_pools_per_type() -> None:
+    """Majority: the type's most frequent training answer; pool: a uniform guess among its distinct answers."""
+    train = {"city": {"Gigam": 3, "Traigrol": 1}, "date": {"1 May 1970": 1, "2 May 1970": 1}}
+    golds = [["Gigam"], ["Traigrol"], ["Bor"], ["9 June 1960"]]
+    f = chance_floor(golds, ["city", "city", "city", "date"], train)
+    assert f is not None
+    assert f["majority"] == pytest.approx(1 / 4)  # Gigam right once; no date repeats
+    assert f["pool"] == pytest.approx((1 / 2 + 1 / 2 + 0 + 0) / 4)
+    assert f["floor"] == pytest.approx(1 / 4) and f["per_type_guesses"]
+    # a corpus without types (SQuAD): one pool of every training answer
+    f = chance_floor([["two"], ["1995"]], ["", ""], {"": {"two": 5, "three": 2, "1995": 1}})
+    assert f is not None and f["majority"] == pytest.approx(1 / 2) and not f["per_type_guesses"]
+    assert chance_floor([["a"]], [""], {}) is None
+
+
+def test_retrieval_reports_gold_in_context_and_the_readers_share() -> None:
+    r = retrieval_metrics(
+        [["d1"], ["d2"], ["d3"]],
+        [["d1", "d9"], ["d8", "d9"], ["d3"]],
+        contexts=[["Gigam is a city."], ["Nothing here."], ["Born in Traigrol."]],
+        golds=[["Gigam"], ["Bor"], ["Traigrol"]],
+        em=[1.0, 0.0, 0.0],
+    )
+    assert r["recall_at_k"] == pytest.approx(2 / 3) and r["k"] == 2
+    assert r["gold_in_context"] == pytest.approx(2 / 3) and r["n_gold_in_context"] == 2
+    assert r["exact_match_given_context"] == pytest.approx(1 / 2)
+    lo, hi = r["recall_at_k_ci"]
+    assert lo < 2 / 3 < hi

@@ -73,6 +73,7 @@ def test_oracle_puts_the_gold_document_in_the_prompt(bios: tuple[Path, Path], tm
     m = score_record(record)
     assert m["retrieval"]["recall_at_k"] == 1.0 and m["retrieval"]["k"] == 1
     assert record["report"]["oracle"] is True and "chunks" not in record["report"]
+    assert record["strategy_meta"]["role"] == "oracle"  # a ceiling, never a candidate
     for i, got in zip(record["test_items"], record["scoring"]["retrieved"], strict=True):
         assert got["doc_ids"] == [data.corpus.test[i].doc_ids[0]]
 
