@@ -26,7 +26,7 @@ from ragorft.benchmarks.run.cell import load_corpus_data
 from ragorft.benchmarks.run.key import cell_key
 from ragorft.benchmarks.run.suite import read_suite
 
-from tests.helpers.tiny_encoder import build_tiny_encoder
+from tests.hardening.conftest import perturb as _perturb
 
 SUITE = """
 name = "w"
@@ -44,26 +44,6 @@ strategy = "rag"
 options = {{ embedding_model = "{b}", k = 3 }}
 """
 TEXTS = ["when will my card arrive", "I was charged twice", "reset my password please"]
-
-
-@pytest.fixture(scope="module")
-def encoders(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("enc")
-    a = build_tiny_encoder(root / "a", sentence_transformer=True)
-    b = shutil.copytree(a, root / "b")
-    _perturb(b, seed=2)
-    return a, b
-
-
-def _perturb(folder: Path, seed: int = 1) -> None:
-    """New weights in place: same files, same names, other numbers."""
-    import torch
-    from safetensors.torch import load_file, save_file
-
-    path = next(folder.rglob("model.safetensors"))
-    tensors = load_file(path)
-    torch.manual_seed(seed)
-    save_file({k: v + 0.5 * torch.randn_like(v) if v.is_floating_point() else v for k, v in tensors.items()}, path)
 
 
 def _stores(cache: Path) -> dict[str, int]:
