@@ -84,15 +84,20 @@ def _one_budget_message(value: Any, handler: ValidatorFunctionWrapHandler) -> An
         raise ValueError('budget must be a positive integer (examples per class) or "full"') from None
 
 
-def _budget_key(key: str) -> str:
-    """A ``budget_options`` key as the budget's name: "full", "2shot" or "2" (ASCII digits only:
-    ``str.isdigit`` also accepts "²", which ``int`` does not)."""
+def _budget_of_key(key: str) -> str:
+    """The budget name a ``budget_options`` key stands for: "full", "2shot" or "2" (ASCII digits
+    only: ``str.isdigit`` also accepts "²", which ``int`` does not)."""
     digits = key.removesuffix("shot")
     if key == "full":
         return key
     if digits.isascii() and digits.isdigit() and int(digits) > 0:
         return budget_name(int(digits))
     raise ValueError('a budget_options key is a budget: "full", or a positive count such as "2shot" or "2"')
+
+
+def _budget_key(key: str) -> str:
+    _budget_of_key(key)
+    return key  # as written, so a later message names the key the user wrote
 
 
 #: examples per class, or the whole training split
@@ -209,9 +214,11 @@ def _corpus_source(ref: str, cards: dict[str, str], where: str, path: Path) -> t
 
 def _budget_options(run: RunTable, cls: Any, path: Path, where: str) -> dict[str, dict[str, Any]]:
     """``budget_options`` keyed by budget name ("2shot", "full"), each checked with the run's options."""
-    for key, table in run.budget_options.items():  # keys are budget names already (RunTable)
+    out = {}
+    for key, table in run.budget_options.items():  # keys checked by RunTable
         cls.parse_options(run.options | table, where=path, prefix=f"{where}.budget_options.{key}")
-    return dict(run.budget_options)
+        out[_budget_of_key(key)] = table
+    return out
 
 
 def _run_cells(
