@@ -22,7 +22,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"with McNemar p < {args.alpha:g} and the 95% paired bootstrap interval below zero"
     )
     verdict = (
-        f"FAIL: {len(failing)} of {len(rows)} cells regressed, disappeared or cannot be compared"
+        f"FAIL: {len(failing)} of {len(rows)} cells regressed, disappeared, cannot be compared or are too small "
+        f"to tell (first: {failing[0].cell_id} {failing[0].status}{': ' + failing[0].note if failing[0].note else ''})"
         if failing
         else f"OK: no cell of {len(rows)} got significantly worse"
     )

@@ -90,6 +90,7 @@ def quiet_libraries(debug: bool = False) -> None:
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     # scikit-learn on a 1-shot budget (one example per class): true, expected, and not news
     warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
     warnings.filterwarnings("ignore", message=".*pin_memory.*")  # torch's DataLoader on a CPU-only machine
@@ -104,8 +105,12 @@ def silence_trainer_printer() -> None:
     """
     try:
         from transformers.trainer_callback import PrinterCallback
+        from transformers.utils import logging as hf_logging
     except ImportError:  # transformers is a dependency; a stripped-down install just stays noisy
         return
+    # transformers decides on its bars ("Loading weights") when imported, before an environment
+    # variable set later could reach it: switch them off where the cell runs
+    hf_logging.disable_progress_bar()
     if not hasattr(PrinterCallback, "original_on_log"):  # kept, so --debug in the same process could restore it
         PrinterCallback.original_on_log = PrinterCallback.on_log
     PrinterCallback.on_log = lambda self, args, state, control, logs=None, **kwargs: None

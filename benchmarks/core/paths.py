@@ -40,8 +40,17 @@ def corpora_dirs() -> list[Path]:
 
 
 def cache_root() -> Path:
-    """$RAGORFT_CACHE, else ~/.cache/ragorft: corpora downloads, embeddings, models, cells."""
-    return Path(os.environ.get("RAGORFT_CACHE") or Path.home() / ".cache" / "ragorft")
+    """$RAGORFT_CACHE, else ~/.cache/ragorft: corpora downloads, embeddings, models, cells.
+
+    An empty or relative ``HOME`` is refused rather than expanded (``HOME=""`` makes ``~`` the root
+    folder, and a cache at ``/.cache``).
+    """
+    if os.environ.get("RAGORFT_CACHE"):
+        return Path(os.environ["RAGORFT_CACHE"])
+    home = os.environ.get("HOME")
+    if home is not None and not Path(home).is_absolute():
+        raise RagorftError(f"HOME is {home!r}, not an absolute folder: set HOME or RAGORFT_CACHE")
+    return Path.home() / ".cache" / "ragorft"
 
 
 def inside(root: Path, *parts: str, what: str = "path") -> Path:

@@ -33,6 +33,12 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _short(value: Any, limit: int = 200) -> str:
+    """The offending value as the line shows it: whole when short, cut when it is a whole record."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
 def first_error(exc: ValidationError, prefix: str = "") -> str:
     """The first error of ``exc`` as ``field: message (got value)``, one line."""
     err = exc.errors(include_url=False)[0]
@@ -41,7 +47,9 @@ def first_error(exc: ValidationError, prefix: str = "") -> str:
     msg = err.get("msg", "invalid value")
     if err.get("type") == "extra_forbidden":
         msg = "unknown field"
-    shown = "" if err.get("type") in ("missing",) else f" (got {err.get('input')!r})"
+    if not loc and err.get("type") == "value_error":  # a check over the whole object names its own field
+        return f"{prefix + ': ' if prefix else ''}{msg.removeprefix('Value error, ')}"
+    shown = "" if err.get("type") in ("missing",) else f" (got {_short(err.get('input'))})"
     more = len(exc.errors()) - 1
     tail = f"; +{more} more" if more > 0 else ""
     return f"{where or 'value'}: {msg}{shown}{tail}"

@@ -31,6 +31,11 @@ from ragorft.benchmarks.data.synthetic import BiosParams
 __all__ = ["Corpus", "CorpusCard", "Example", "FileSpec", "SplitSpec", "load_corpus", "read_card", "recorded_card"]
 
 
+#: card fields no cell reads (prose, pricing, published numbers), hence out of :attr:`CorpusCard.key`;
+#: every other field is in it (``generator`` through the checksum its generated file must match)
+UNKEYED_CARD_FIELDS = ("title", "licence", "citation", "homepage", "costs", "references")
+
+
 @dataclass(frozen=True)
 class Example:
     text: str

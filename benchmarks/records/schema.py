@@ -230,7 +230,20 @@ class CellRecord(Schema):
             raise ValueError("scoring.labels: a classification record needs the corpus's labels")
         if self.metrics is not None and self.metrics_code is None:
             raise ValueError("metrics_code: stored metrics must name the scoring code that made them")
+        self._complete()
         return self
+
+    def _complete(self) -> None:
+        """What every reader indexes is in the file, not a default (a cell writes all of it), so a
+        record that lost a field is refused here rather than crashing a report later."""
+        if "latency_ms" not in self.timing.model_fields_set:
+            raise ValueError("timing.latency_ms: Field required")
+        missing = [f for f in Cost.model_fields if f not in self.cost.model_fields_set]
+        if missing:
+            raise ValueError(f"cost.{missing[0]}: Field required")
+        m = self.metrics
+        if m is not None and self.scoring.task != "qa" and (m.macro_f1 is None or m.macro_f1_ci is None):
+            raise ValueError("metrics.macro_f1: Field required (a classification record's metrics)")
 
 
 class ScoredView(Schema):

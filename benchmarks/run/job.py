@@ -23,6 +23,10 @@ from ragorft.benchmarks.run.cellspec import Cell
 
 log = get_logger(__name__)
 
+#: a transient mark on a record that another process computed while this job waited for the
+#: cell's lock: the runner pops it, so its log says "from another process", never "done in"
+RECEIVED = "_received_from_another_process"
+
 
 @dataclass(frozen=True)
 class Job:
@@ -56,7 +60,10 @@ class Job:
 
 
 @cache
-def _corpus_data(source: str, data_dir: str | None, test_sample_seed: int):
+def _corpus_data(source: str, data_dir: str | None, test_sample_seed: int, corpus_key: str | None = None):
+    """Loaded once per process and per corpus *key*: a long-lived process (inline cells, a Ray
+    worker) that already loaded a card must not serve it after the card changed (a new
+    ``out_of_scope_label``), while the driver keys the cell by the new card."""
     return load_corpus_data(source, Path(data_dir) if data_dir else None, test_sample_seed)
 
 
@@ -91,7 +98,7 @@ def compute(job: Job, process_start_mb: float | None = None, started: float | No
             try:
                 record = parse_record(read_json(cached), cached)
                 if record.get("key_parts") == job.key_parts:
-                    return record | {"suite": job.suite}
+                    return record | {"suite": job.suite, RECEIVED: True}
                 log.warning(f"{cached}: made from other inputs; recomputing")
             except (CorruptFile, RagorftError) as exc:
                 log.warning("%s; recomputing the cell", exc)
@@ -104,7 +111,9 @@ def _compute(job: Job, process_start_mb: float | None, started: float | None = N
     started = time.perf_counter() if started is None else started
     if not job.debug:
         silence_trainer_printer()
-    data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed)
+    data = _corpus_data(job.cell.corpus_source, job.data_dir, job.test_sample_seed, job.key_parts.get("corpus_key"))
+    if job.key_parts and data.corpus.key != job.key_parts.get("corpus_key"):  # a record under another card's key
+        raise RagorftError(f"{job.cell.id}: the corpus card changed while the run was under way; run it again")
     emb = _embedder(job.cache_dir, data, job.progress)
     record = run_cell(
         job.cell,

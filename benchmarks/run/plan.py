@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ragorft.benchmarks.core.atomic import CorruptFile, read_json
+from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.data.sampling import sample_budget
 from ragorft.benchmarks.run import measure
 from ragorft.benchmarks.run.cell import CorpusData
 from ragorft.benchmarks.run.cellspec import Cell, budget_name
@@ -27,6 +29,18 @@ def resolve(cell: Cell, timed_queries: int | None = None) -> Cell:
 
 def record_filename(cell: Cell) -> str:
     return f"{cell.corpus}__{cell.run}__{budget_name(cell.budget)}__seed{cell.seed}.json"
+
+
+def check_budget(cell: Cell, data: CorpusData, suite_path: Path) -> None:
+    """Refuse a budget larger than the smallest class of the cell's training pool now, before any
+    cell runs, with the same draw the cell would make (data/sampling.sample_budget)."""
+    if cell.budget == "full":
+        return
+    pool, _ = data.pools(cell.seed)
+    try:
+        sample_budget(pool, cell.budget, cell.seed, source=f"{cell.corpus} train")
+    except RagorftError as exc:
+        raise RagorftError(f"{cell.id}: {exc}", path=suite_path) from None
 
 
 def n_items(cell: Cell, data: CorpusData) -> int:

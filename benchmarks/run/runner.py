@@ -29,9 +29,9 @@ from ragorft.benchmarks.core.paths import cache_root, inside
 from ragorft.benchmarks.records.store import parse_record, scored
 from ragorft.benchmarks.run.cell import CorpusData, load_corpus_data
 from ragorft.benchmarks.run.executors import make_executor
-from ragorft.benchmarks.run.job import Job
+from ragorft.benchmarks.run.job import RECEIVED, Job
 from ragorft.benchmarks.run.key import cell_key, explain, key_of, key_parts
-from ragorft.benchmarks.run.plan import Estimator, PlannedCell, eta, n_items, record_filename, resolve
+from ragorft.benchmarks.run.plan import Estimator, PlannedCell, check_budget, eta, n_items, record_filename, resolve
 from ragorft.benchmarks.run.suite import Cell, Suite
 
 __all__ = ["cell_key", "cached_record", "plan_suite", "record_filename", "record_path", "run_suite"]
@@ -93,6 +93,7 @@ def _plan(
     for cell in cells:
         if cell.corpus not in loaded:
             loaded[cell.corpus] = load_corpus_data(cell.corpus_source, data_dir, suite.test_sample_seed)
+        check_budget(cell, loaded[cell.corpus], suite.path)
         parts = key_parts(cell, loaded[cell.corpus], suite.test_sample_seed)
         key = key_of(parts)
         record = _current(cache_dir, out_dir, cell, key, parts)
@@ -156,7 +157,10 @@ def run_suite(
             records[cell.id] = scored(_identify(records[cell.id], cell, suite.name))
             write_json(record_path(out_dir, cell), records[cell.id])
     last = time.perf_counter()
+    received = 0
     for done, (job, record) in enumerate(make_executor(executor, ray_address).map(jobs), start=1):
+        from_other = bool(record.pop(RECEIVED, False))
+        received += from_other
         record = scored(record)
         write_json(cache_dir / "cells" / f"{job.key}.json", record)
         write_json(record_path(out_dir, job.cell), record)
@@ -168,12 +172,15 @@ def run_suite(
             known, unknown = eta(left)
             more = f" + {unknown} cells unknown" if unknown else ""
             busy = " [machine overloaded: timings suspect]" if record["timing"]["load"]["overloaded"] else ""
-            log.info(
-                f"[{done}/{len(jobs)}] {job.cell.id} done in {duration(now - last)} (ETA {duration(known)}{more}){busy}"
-            )
+            took = f"done in {duration(now - last)}{busy}"
+            if from_other:
+                took = "computed by another process meanwhile, taken from the cache"
+            log.info(f"[{done}/{len(jobs)}] {job.cell.id} {took} (ETA {duration(known)}{more})")
         last = now
+    computed = len(jobs) - received
     log.info(
-        f"{suite.name}: {len(cells)} cells, {len(jobs)} computed, {len(cells) - len(jobs)} from cache ({cache_dir})"
+        f"{suite.name}: {len(cells)} cells, {computed} computed, {len(cells) - computed} from cache ({cache_dir})"
+        + (f", {received} of them computed by another process meanwhile" if received else "")
     )
     return [records[c.id] for c in cells]
 
@@ -196,6 +203,7 @@ def plan_suite(
     for cell in (resolve(c, timed_queries) for c in suite.cells if only is None or only(c)):
         if cell.corpus not in loaded:
             loaded[cell.corpus] = load_corpus_data(cell.corpus_source, data_dir, suite.test_sample_seed)
+        check_budget(cell, loaded[cell.corpus], suite.path)
         parts = key_parts(cell, loaded[cell.corpus], suite.test_sample_seed)
         if _current(cache_dir, out_dir, cell, key_of(parts), parts, reseed=False) is not None:
             rows.append(PlannedCell(cell.id, "cached", "", None))

@@ -25,10 +25,11 @@ from pydantic import (
     WrapValidator,
 )
 from ragorft import strategies
+from ragorft.benchmarks.core.atomic import canonical_json
 from ragorft.benchmarks.core.errors import RagorftError, did_you_mean
 from ragorft.benchmarks.core.names import NAME_PATTERN, check_name, is_name
 from ragorft.benchmarks.core.paths import CORPORA_DIR, SUITES_DIR, inside
-from ragorft.benchmarks.core.schema import Schema, validate, validate_as
+from ragorft.benchmarks.core.schema import Schema, validate
 from ragorft.benchmarks.core.tomlio import read_toml
 from ragorft.benchmarks.data.cards import read_card
 from ragorft.benchmarks.run.cellspec import Cell, budget_name
@@ -84,6 +85,22 @@ def _one_budget_message(value: Any, handler: ValidatorFunctionWrapHandler) -> An
         raise ValueError('budget must be a positive integer (examples per class) or "full"') from None
 
 
+def _budget_of_key(key: str) -> str:
+    """The budget name a ``budget_options`` key stands for: "full", "2shot" or "2" (ASCII digits
+    only: ``str.isdigit`` also accepts "²", which ``int`` does not)."""
+    digits = key.removesuffix("shot")
+    if key == "full":
+        return key
+    if digits.isascii() and digits.isdigit() and int(digits) > 0:
+        return budget_name(int(digits))
+    raise ValueError('a budget_options key is a budget: "full", or a positive count such as "2shot" or "2"')
+
+
+def _budget_key(key: str) -> str:
+    _budget_of_key(key)
+    return key  # as written, so a later message names the key the user wrote
+
+
 #: examples per class, or the whole training split
 BudgetValue = Annotated[PositiveInt | Literal["full"], WrapValidator(_one_budget_message)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
@@ -103,7 +120,7 @@ class RunTable(_Strict):
     #: option overrides for one budget (e.g. fewer epochs on full data). Why per budget and not a
     #: second run: a run is one row of the results tables; epochs that suit 770 examples are
     #: wasted compute on 9,000, and splitting the run would split its row
-    budget_options: dict[str, dict[str, Any]] = {}
+    budget_options: dict[Annotated[str, AfterValidator(_budget_key)], dict[str, Any]] = {}
     corpora: list[str] | None = Field(None, min_length=1)
     budgets: list[BudgetValue] | None = Field(None, min_length=1)
     seeds: list[Seed] | None = Field(None, min_length=1)
@@ -137,6 +154,7 @@ def read_suite(name_or_path: str) -> Suite:
     cards: dict[str, str] = {}  # corpus name -> where its card is: one card per name in a suite
     for i, run in enumerate(table.run):
         cells += _run_cells(run, f"run[{i}]", table, seen, path, cards)
+    _distinct_identities(cells, seen, path)
     return Suite(
         name=name,
         path=path,
@@ -145,6 +163,26 @@ def read_suite(name_or_path: str) -> Suite:
         requirement=table.requirement,
         test_sample_seed=table.test_sample_seed,
     )
+
+
+def _distinct_identities(cells: list[Cell], where: dict[str, str], path: Path) -> None:
+    """Refuse two runs whose cells are the same computation under two names: the same strategy
+    with the same *effective* options (defaults filled in) on the same corpus, budget, seed and
+    items share one cache key, so the second's file would hold the first's cell and run name."""
+    seen: dict[tuple[Any, ...], Cell] = {}
+    for cell in cells:
+        cls = strategies.get(cell.strategy)
+        effective = canonical_json(cls.config(cls.parse_options(cell.options)))
+        identity = (cell.corpus, cell.strategy, effective, budget_name(cell.budget), cell.seed)
+        identity += (cell.max_test_items, cell.timed_queries)
+        other = seen.setdefault(identity, cell)
+        if other.run != cell.run:
+            raise RagorftError(
+                f"{where[cell.run]} ({cell.run}): same strategy and effective options as {where[other.run]} "
+                f"({other.run}) on {cell.corpus}/{budget_name(cell.budget)}/seed{cell.seed}: one computation "
+                "under two names; remove one or change its options",
+                path=path,
+            )
 
 
 def _distinct(values: list[Any], key: str, where: str, path: Path) -> list[Any]:
@@ -178,12 +216,9 @@ def _corpus_source(ref: str, cards: dict[str, str], where: str, path: Path) -> t
 def _budget_options(run: RunTable, cls: Any, path: Path, where: str) -> dict[str, dict[str, Any]]:
     """``budget_options`` keyed by budget name ("2shot", "full"), each checked with the run's options."""
     out = {}
-    for key, table in run.budget_options.items():
-        digits = key.removesuffix("shot")
-        value = int(digits) if digits.isdigit() else key
-        budget = validate_as(BudgetValue, value, path=path, prefix=f"{where}.budget_options.{key}")
+    for key, table in run.budget_options.items():  # keys checked by RunTable
         cls.parse_options(run.options | table, where=path, prefix=f"{where}.budget_options.{key}")
-        out[budget_name(budget)] = table
+        out[_budget_of_key(key)] = table
     return out
 
 

@@ -6,11 +6,17 @@ wrong, and a paired bootstrap interval of the accuracy change. A cell counts as 
 when the change is significant (p < alpha), the whole interval lies below zero, and the drop is
 larger than the tolerance; noise inside the interval never fails. A cell present in the old run
 and absent from the new one fails too, because a silently dropped cell would hide a regression.
+
+A gate must not say "ok" where it could not have seen the regression it guards, so a cell is
+*inconclusive* (and fails) when its shared items are too few for any change to reach
+significance, or when it dropped by more than the tolerance without the items to confirm it:
+a strategy that always answers one label passed on 4 items (-75 points, p 0.25) before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -51,13 +57,35 @@ def paired_test(old: dict[str, Any], new: dict[str, Any], *, seed: int = 0, boot
 @dataclass(frozen=True)
 class CellComparison:
     cell_id: str
-    status: str  # ok | better | regression | missing | new | incomparable | unreadable
+    status: str  # ok | better | regression | missing | new | incomparable | unreadable | inconclusive
     test: PairedTest | None = None
     note: str = ""
 
     @property
     def fails(self) -> bool:
-        return self.status in ("regression", "missing", "incomparable", "unreadable")
+        return self.status in ("regression", "missing", "incomparable", "unreadable", "inconclusive")
+
+
+@cache
+def fewest_items(alpha: float) -> int:
+    """The fewest paired items on which any change can be significant: every item flipped one way."""
+    for n in range(1, 64):
+        if significant([mcnemar_exact_p(n, 0)], alpha=alpha)[0][0]:
+            return n
+    return 64
+
+
+def inconclusive(t: PairedTest, *, tolerance: float, alpha: float) -> str:
+    """Why a non-significant comparison cannot say "ok" (empty when it can)."""
+    least = fewest_items(alpha)
+    if t.n_items < least:
+        return f"{t.n_items} shared items: no change on fewer than {least} can reach p < {alpha:g}, so none is seen"
+    if t.delta < -tolerance:
+        return (
+            f"a drop of {-100 * t.delta:.1f} points that {t.n_items} items cannot confirm "
+            f"(McNemar p {t.p_value:.3g}): too few to tell a regression from noise"
+        )
+    return ""
 
 
 def compare_records(
@@ -87,6 +115,9 @@ def compare_records(
             status = "regression"
         elif is_significant and t.delta_lo > 0:
             status = "better"
+        elif why := inconclusive(t, tolerance=tolerance, alpha=alpha):
+            out.append(CellComparison(cid, "inconclusive", t, why))
+            continue
         else:
             status = "ok"
         out.append(CellComparison(cid, status, t))

@@ -42,9 +42,9 @@ def cell_record(
         "gold": gold,
         "predictions": predictions,
         "scoring": {"task": "classification", "labels": labels or sorted(set(gold) | set(predictions))},
-        "timing": {"train_seconds": 0.0, "predict_seconds_per_query": 0.001, "cell_seconds": 1.0},
+        "timing": {"train_seconds": 0.0, "predict_seconds_per_query": 0.001, "cell_seconds": 1.0, "latency_ms": {}},
         "memory": {"peak_rss_mb": 100.0},
-        "cost": {},
+        "cost": {"params_trained": 0, "params_total": 0, "tokens_in": 0, "tokens_out": 0},
         "report": {},
         "strategy_meta": {
             "task": "classification",

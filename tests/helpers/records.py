@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from ragorft import strategies
 from ragorft.benchmarks.score.metrics import proportion_ci
+from sklearn.metrics import f1_score
 
 from tests.helpers.cellrecord import cell_record
 
@@ -53,10 +54,14 @@ def spread(n: int, *, skip: int = 0) -> set[int]:
 def accuracy_metrics(gold: list[str], preds: list[str]) -> dict[str, Any]:
     """The metrics the scorer reads, computed the runner's way (its seeded bootstrap of accuracy)."""
     correct = np.array([g == p for g, p in zip(gold, preds, strict=True)], dtype=float)
+    # a classification record's metrics hold macro-F1 too (the store rescores these on read)
+    macro_f1 = float(f1_score(gold, preds, labels=LABELS, average="macro", zero_division=0))
     return {
         "n_items": len(correct),
         "accuracy": float(correct.mean()),
         "accuracy_ci": proportion_ci(correct),
+        "macro_f1": macro_f1,
+        "macro_f1_ci": (macro_f1, macro_f1),
     }
 
 

@@ -58,7 +58,10 @@ def test_the_store_attaches_current_metrics_and_keeps_current_stored_ones(tmp_pa
     base = cell_record("toy/rag/full/seed0", GOLD, PRED)
     path = _write(tmp_path, base)
     assert read_record(path)["metrics"]["accuracy"] == 0.75 and read_record(path)["metrics_code"] == metrics_code()
-    kept = base | {"metrics": {"accuracy": 0.5, "accuracy_ci": [0.4, 0.6], "mark": 1}, "metrics_code": metrics_code()}
+    kept = base | {
+        "metrics": {"accuracy": 0.5, "accuracy_ci": [0.4, 0.6], "macro_f1": 0.5, "macro_f1_ci": [0.4, 0.6], "mark": 1},
+        "metrics_code": metrics_code(),
+    }
     _write(tmp_path, kept)
     assert read_record(path)["metrics"]["mark"] == 1  # made by today's scoring code: used as stored
     _write(tmp_path, kept | {"metrics_code": "older"})
@@ -88,7 +91,7 @@ def test_a_bad_record_is_one_line_naming_the_file_and_the_field(tmp_path: Path, 
 
 def test_rescore_rewrites_metrics_of_stored_predictions(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     stale = cell_record("toy/rag/full/seed0", GOLD, PRED) | {
-        "metrics": {"accuracy": 0.5, "accuracy_ci": [0.4, 0.6]},
+        "metrics": {"accuracy": 0.5, "accuracy_ci": [0.4, 0.6], "macro_f1": 0.5, "macro_f1_ci": [0.4, 0.6]},
         "metrics_code": "older",
     }
     path = _write(tmp_path, stale)
