@@ -1,9 +1,11 @@
-"""Point labels that do not overlap: each label starts beside its point and is pushed away from
-the other labels and from every point until nothing overlaps, then joined to its point by a thin
-line when it moved far. Where cells cluster (five strategies at one cost) the labels fan out
-instead of printing on top of each other.
+"""Point labels that do not overlap: each label takes the first free place around its point.
 
-Works in display pixels on boxes measured by the renderer, after the axes' limits are final.
+Where cells cluster (five strategies at one cost) labels printed at a fixed offset sit on top of
+each other. Here each label tries places around its point, nearest first (up-right, down-right,
+up-left, down-left, right, left, above, below, then the same farther out), and takes the first
+that overlaps no label already placed, no point, and stays inside the axes; a label that moved
+far from its point is joined to it by a thin line. Works in display pixels on boxes measured by
+the renderer, after the axes' limits are final.
 """
 
 from __future__ import annotations
@@ -14,54 +16,57 @@ from matplotlib.text import Annotation
 
 PAD = 2.0  # pixels kept between two labels
 MARKER = 5.0  # pixels around a point that no label may cover
-NUDGE = 4.0  # a label's first place: this far right of and above its point
+#: directions to try, nearest first at each distance (x, y): diagonals, then sideways, then vertical
+DIRECTIONS = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
+RADII = np.arange(MARKER + 1, 150.0, 6.0)  # the first ring clears the marker
 
 
-def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """How far boxes a and b ([x0, y0, x1, y1]) overlap along x and y (<= 0: apart)."""
-    return min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+def _box(x: float, y: float, w: float, h: float, direction: tuple[int, int], r: float) -> np.ndarray:
+    """The box of size (w, h) whose nearest side is ``r`` pixels from (x, y) in ``direction``."""
+    dx, dy = direction
+    x0 = x + r if dx > 0 else (x - r - w if dx < 0 else x - w / 2)
+    y0 = y + r if dy > 0 else (y - r - h if dy < 0 else y - h / 2)
+    return np.array([x0, y0, x0 + w, y0 + h])
 
 
-def _push(boxes: np.ndarray, i: int, dx: float, dy: float) -> None:
-    boxes[i] += (dx, dy, dx, dy)
+def _clash(box: np.ndarray, taken: list[np.ndarray], points: np.ndarray, frame: np.ndarray) -> float:
+    """How badly ``box`` sits: overlap area with labels and points, plus any part outside the axes."""
+    padded = box + (-PAD, -PAD, PAD, PAD)
+    bad = 0.0
+    for other in taken:
+        bad += max(0.0, min(padded[2], other[2]) - max(padded[0], other[0])) * max(
+            0.0, min(padded[3], other[3]) - max(padded[1], other[1])
+        )
+    for x, y in points:
+        bad += max(0.0, min(box[2], x + MARKER) - max(box[0], x - MARKER)) * max(
+            0.0, min(box[3], y + MARKER) - max(box[1], y - MARKER)
+        )
+    outside = max(0.0, frame[0] - box[0]) + max(0.0, box[2] - frame[2])
+    outside += max(0.0, frame[1] - box[1]) + max(0.0, box[3] - frame[3])
+    return bad + 1000.0 * outside
 
 
-def _separate(boxes: np.ndarray, anchors: np.ndarray, frame: np.ndarray, iterations: int) -> None:
-    """Move boxes in place until no two overlap and none covers a point (or iterations run out)."""
-    n = len(boxes)
-    for _ in range(iterations):
-        moved = False
-        for i in range(n):
-            for j in range(i + 1, n):
-                ox, oy = _overlap(boxes[i] + (-PAD, -PAD, PAD, PAD), boxes[j])
-                if ox <= 0 or oy <= 0:
-                    continue
-                moved = True
-                if oy <= ox:  # part along the shorter overlap; the upper one goes up
-                    step = (oy / 2 + 0.5) * (1 if boxes[i][1] >= boxes[j][1] else -1)
-                    _push(boxes, i, 0, step)
-                    _push(boxes, j, 0, -step)
-                else:
-                    step = (ox / 2 + 0.5) * (1 if boxes[i][0] >= boxes[j][0] else -1)
-                    _push(boxes, i, step, 0)
-                    _push(boxes, j, -step, 0)
-            for x, y in anchors:
-                point = np.array([x - MARKER, y - MARKER, x + MARKER, y + MARKER])
-                ox, oy = _overlap(boxes[i], point)
-                if ox > 0 and oy > 0:
-                    moved = True
-                    _push(boxes, i, 0, (oy + 0.5) * (1 if boxes[i][1] + boxes[i][3] >= 2 * y else -1))
-            # stay inside the axes
-            w, h = boxes[i][2] - boxes[i][0], boxes[i][3] - boxes[i][1]
-            x0 = min(max(boxes[i][0], frame[0]), frame[2] - w)
-            y0 = min(max(boxes[i][1], frame[1]), frame[3] - h)
-            boxes[i] = (x0, y0, x0 + w, y0 + h)
-        if not moved:
-            return
+def _places(anchors: np.ndarray, sizes: list[tuple[float, float]], frame: np.ndarray) -> list[np.ndarray]:
+    """Each label's box, placed in turn at the first place that clashes with nothing (else the least bad)."""
+    taken: list[np.ndarray] = []
+    for (x, y), (w, h) in zip(anchors, sizes):
+        best, best_clash = None, np.inf
+        for r in RADII:
+            for direction in DIRECTIONS:
+                box = _box(x, y, w, h, direction, r)
+                clash = _clash(box, taken, anchors, frame)
+                if clash < best_clash:
+                    best, best_clash = box, clash
+                if clash == 0:
+                    break
+            if best_clash == 0:
+                break
+        taken.append(best)
+    return taken
 
 
 def place_labels(
-    ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str], *, fontsize: float = 7, iterations: int = 300
+    ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str], *, fontsize: float = 7
 ) -> list[Annotation]:
     """Annotate the points (data coordinates) with ``texts`` so that no two labels overlap.
 
@@ -80,13 +85,13 @@ def place_labels(
         extent = probe.get_window_extent(renderer)
         sizes.append((extent.width, extent.height))
         probe.remove()
-    boxes = np.array([[x + NUDGE, y + NUDGE, x + NUDGE + w, y + NUDGE + h] for (x, y), (w, h) in zip(anchors, sizes)])
-    _separate(boxes, anchors, ax.bbox.extents, iterations)
+    boxes = _places(anchors, sizes, ax.bbox.extents)
     to_points = 72.0 / ax.figure.dpi
     out = []
     for (x, y), data_xy, box, text in zip(anchors, zip(xs, ys), boxes, texts):
         offset = ((box[0] - x) * to_points, (box[1] - y) * to_points)
-        far = np.hypot(box[0] - x, box[1] - y) > 3 * NUDGE
+        gap = np.hypot(max(box[0] - x, 0, x - box[2]), max(box[1] - y, 0, y - box[3]))
+        far = gap > 2 * RADII[0]  # beyond the first ring: a leader line says whose label it is
         out.append(
             ax.annotate(
                 text,
