@@ -13,8 +13,7 @@
    ambiguity, under-training, too little data, capability ceiling, many tasks.
 3. What would change the answer: break-even volume or cost per error, or the bar.
 
-``recommend(records, requirement)`` returns a :class:`Decision` (``.to_text()``, ``.to_markdown()``,
-``.to_dict()``) so the report and the CLI print the same thing.
+``recommend`` returns a :class:`Decision` (``.to_text()``, ``.to_markdown()``, ``.to_dict()``): one for all.
 """
 
 from __future__ import annotations
@@ -41,11 +40,6 @@ from ragorft.benchmarks.score.pricing import Prices, load_prices
 from ragorft.benchmarks.score.stats import PairedComparison, compare, significant
 
 
-def _ids(c: Candidate) -> tuple:
-    """What identifies a candidate's records (a record without a cell id: the object itself)."""
-    return tuple(r.get("cell_id", id(r)) for r in c.records)
-
-
 def _fmt_pct(x: float) -> str:
     return pct(x, unit=True)
 
@@ -54,16 +48,9 @@ class Tree(Branches):
     """One walk of the tree for one corpus; collects steps as it goes."""
 
     def __init__(
-        self,
-        corpus: str,
-        everything: list[Candidate],
-        req: Requirement,
-        volume: tuple[float, str],
-        card_at=None,
-        memo: dict[tuple, PairedComparison] | None = None,
+        self, corpus: str, everything: list[Candidate], req: Requirement, volume: tuple[float, str], card_at=None
     ):
         self.corpus, self.req, (self.q, self.volume_source) = corpus, req, volume
-        self._memo = {} if memo is None else memo
         self.all = everything
         self.budget = req.budget or largest_budget([c.record for c in everything])
         self.cands = [c for c in everything if c.record["budget_name"] == self.budget]
@@ -76,16 +63,14 @@ class Tree(Branches):
         self.late: tuple[str, str] | None = None  # a finding about a candidate other than the closest
         self.change = ""
         self._cmp: dict[tuple[str, str], PairedComparison] = {}
+        self.memo: dict[tuple, PairedComparison] = {}  # raw paired tests by records: recommend(memo=)
         self.per_error, self.per_error_source = cost_per_error_for(corpus, req, card_at)
 
     def compare(self, a: Candidate, b: Candidate) -> PairedComparison:
         key = (a.name, b.name)
-        if key not in self._cmp:
-            # the raw comparison depends on the two candidates' records only, never on the requirement
-            ids = (a.name, _ids(a), b.name, _ids(b))
-            if ids not in self._memo:
-                self._memo[ids] = compare(a.name, a.records, b.name, b.records)
-            self._cmp[key] = self._memo[ids]
+        if key not in self._cmp:  # a raw test depends on the two candidates' records, not the requirement
+            ids = (a.name, a.record_ids, b.name, b.record_ids)
+            self._cmp[key] = self.memo[ids] = self.memo.get(ids) or compare(a.name, a.records, b.name, b.records)
         return self._cmp[key]
 
     def add(self, step: str, question: str, answer: str, evidence: list[str] | None = None) -> None:
@@ -382,13 +367,9 @@ def recommend(
     requirement: Requirement,
     *,
     prices: Prices | None = None,
-    memo: dict[tuple, PairedComparison] | None = None,
+    memo: dict[tuple, PairedComparison] | None = None,  # shared by calls on these records: tests run once
 ) -> Decision:
-    """Walk the tree for one corpus's records. Accepts plain records or (source, record) pairs.
-
-    ``memo``: a dict shared by calls on the same records (the report asks many requirements of one
-    corpus), so each pair's paired test, which no requirement changes, is computed once.
-    """
+    """Walk the tree for one corpus's records. Accepts plain records or (source, record) pairs."""
     cells = [(x if isinstance(x, tuple) else (str(x.get("cell_id", "record")), x)) for x in records]
     if not cells:
         raise RagorftError("no results to decide on")
@@ -402,7 +383,9 @@ def recommend(
     card_at = corpus_source([r for _, r in cells], corpora[0])
     volume = monthly_queries_for(corpora[0], requirement, card_at)
     cands = build_candidates(cells, requirement, prices, volume[0])
-    decision = Tree(corpora[0], cands, requirement, volume, card_at, memo).run()
+    tree = Tree(corpora[0], cands, requirement, volume, card_at)
+    tree.memo = tree.memo if memo is None else memo
+    decision = tree.run()
     if is_knowledge([r for _, r in cells]):
         add_knowledge_branch(decision, {c.name: c.record for c in cands})
     return decision
