@@ -73,6 +73,11 @@ class Candidate:
         return self.records[0]
 
     @property
+    def record_ids(self) -> tuple:
+        """What identifies its records (a record without a cell id: the object itself)."""
+        return tuple(r.get("cell_id", id(r)) for r in self.records)
+
+    @property
     def run(self) -> str:
         return str(self.record["run"])
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from ragorft.benchmarks.core.fmt import usd
+from ragorft.benchmarks.core.markup import md_inline, md_table
 from ragorft.benchmarks.decide.requirement import Requirement
 from ragorft.benchmarks.score.costs import BreakEven
 from ragorft.benchmarks.score.stats import PairedComparison, SharedConfusion
@@ -69,7 +70,7 @@ class Decision:
             if self.cost_per_error
             else "errors priced at $0 (no cost per error given): the cost ignores them"
         )
-        answer = self.recommendation.split(":", 1)
+        answer = self.recommendation.split(": ", 1)  # ": ", not ":": a label may hold "https://"
         return {
             "corpus": self.corpus,
             "answer": answer[0],
@@ -165,18 +166,19 @@ class Decision:
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
-        lines = [f"### Recommendation for {self.corpus}", "", f"**{self.summary()}**", ""]
-        lines += [f"Requirement: {self.requirement_line()}. Verdict: `{self.verdict}`.", ""]
+        """The decision as Markdown; every text inert (md_inline): labels and names are data, not markup."""
+        lines = [f"### Recommendation for {md_inline(self.corpus)}", "", f"**{md_inline(self.summary())}**", ""]
+        lines += [f"Requirement: {md_inline(self.requirement_line())}. Verdict: `{self.verdict}`.", ""]
         for s in self.steps:
-            lines.append(f"- **{s.step}.** *{s.question}* {s.answer}")
-            lines += [f"    - {e}" for e in s.evidence]
-        lines += ["", self.table_frame().to_markdown(index=False), ""]
+            lines.append(f"- **{md_inline(s.step)}.** *{md_inline(s.question)}* {md_inline(s.answer)}")
+            lines += [f"    - {md_inline(e)}" for e in s.evidence]
+        lines += ["", md_table(self.table_frame()), ""]
         if self.comparisons:
             lines += [
                 "The comparisons that decide (McNemar exact on common items, Holm-corrected; "
                 "the report's matrix has every pair):",
                 "",
             ]
-            lines += [f"- {c.verdict()}" for c in self.comparisons]
+            lines += [f"- {md_inline(c.verdict())}" for c in self.comparisons]
             lines.append("")
         return "\n".join(lines)

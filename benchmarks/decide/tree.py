@@ -14,8 +14,7 @@
    data, a bigger base) ranked by gain per doubling into the cheapest route to the bar, many tasks.
 3. What would change the answer: break-even volume or cost per error, or the bar.
 
-``recommend(records, requirement)`` returns a :class:`Decision` (``.to_text()``, ``.to_markdown()``,
-``.to_dict()``) so the report and the CLI print the same thing.
+``recommend`` returns a :class:`Decision` (``.to_text()``, ``.to_markdown()``, ``.to_dict()``): one for all.
 """
 
 from __future__ import annotations
@@ -68,12 +67,14 @@ class Tree(Branches):
         self.late: tuple[str, str] | None = None  # a finding about a candidate other than the closest
         self.change = ""
         self._cmp: dict[tuple[str, str], PairedComparison] = {}
+        self.memo: dict[tuple, PairedComparison] = {}  # raw paired tests by records: recommend(memo=)
         self.per_error, self.per_error_source = cost_per_error_for(corpus, req, card_at)
 
     def compare(self, a: Candidate, b: Candidate) -> PairedComparison:
         key = (a.name, b.name)
-        if key not in self._cmp:
-            self._cmp[key] = compare(a.name, a.records, b.name, b.records)
+        if key not in self._cmp:  # a raw test depends on the two candidates' records, not the requirement
+            ids = (a.name, a.record_ids, b.name, b.record_ids)
+            self._cmp[key] = self.memo[ids] = self.memo.get(ids) or compare(a.name, a.records, b.name, b.records)
         return self._cmp[key]
 
     def add(self, step: str, question: str, answer: str, evidence: list[str] | None = None) -> None:
@@ -367,6 +368,7 @@ def recommend(
     requirement: Requirement,
     *,
     prices: Prices | None = None,
+    memo: dict[tuple, PairedComparison] | None = None,  # shared by calls on these records: tests run once
 ) -> Decision:
     """Walk the tree for one corpus's records. Accepts plain records or (source, record) pairs."""
     cells = [(x if isinstance(x, tuple) else (str(x.get("cell_id", "record")), x)) for x in records]
@@ -383,7 +385,9 @@ def recommend(
     card_at = corpus_source([r for _, r in cells], corpora[0])
     volume = monthly_queries_for(corpora[0], requirement, card_at)
     cands = build_candidates(cells, requirement, prices, volume[0])
-    decision = Tree(corpora[0], cands, requirement, volume, card_at).run()
+    tree = Tree(corpora[0], cands, requirement, volume, card_at)
+    tree.memo = tree.memo if memo is None else memo
+    decision = tree.run()
     if is_knowledge([r for _, r in cells]):
         add_knowledge_branch(decision, {c.name: c.record for c in cands}, ceilings)
     add_if_structured(decision, cands)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from ragorft.benchmarks.core.fmt import command, machine
+from ragorft.benchmarks.core.markup import md_code, md_inline
 from ragorft.benchmarks.decide import Decision, Pricing
 from ragorft.benchmarks.publish import plots
+from ragorft.benchmarks.publish.explore import explore
 from ragorft.benchmarks.publish.seeds import seed_table
 from ragorft.benchmarks.publish.summary import (
     decisions,
@@ -27,7 +29,8 @@ FIGURES = {
     "curves": ("learning_curves.png", "Learning curves: accuracy vs training examples per class"),
     "confusions": ("confusions.png", "Top confused pairs, shared across cells"),
 }
-#: figures a report has only when its records call for them (a strategy run on several bases)
+#: every figure is drawn only where it carries information (a panel per corpus that has some);
+#: this one only for a strategy run on several bases
 OPTIONAL_FIGURES = {
     "size": ("accuracy_vs_base_size.png", "Accuracy vs base model size (same strategy and budget)"),
 }
@@ -57,6 +60,8 @@ class Report:
     decisions: list[tuple[str, Decision | None, str]]
     figures: dict[str, Path]
     summary: pd.DataFrame
+    #: per corpus, the decision for each requirement on the page's grid (explore.py)
+    grids: list[dict[str, Any]] = field(default_factory=list)
 
 
 def build_report(
@@ -76,7 +81,7 @@ def build_report(
             f"{len(records)} cells, written by `ragorft report` from the records in `cells/` (nothing re-run).",
             "Accuracy and macro-F1 in %, with 95% bootstrap intervals over test items.",
             *describe_costs(records, pricing),
-            "Commands: " + "; ".join(f"`{c}`" for c in commands),
+            "Commands: " + "; ".join(md_code(c) for c in commands),
             "Machines: " + "; ".join(machines),
         ]
         for corpus in sorted(df["corpus"].unique()):
@@ -93,15 +98,25 @@ def build_report(
                     seed_table(part),
                 )
             )
-        figures = {
-            "cost": plots.cost_vs_accuracy(df, suite_dir / FIGURES["cost"][0]),
-            "curves": plots.learning_curves(df, suite_dir / FIGURES["curves"][0]),
-            "confusions": plots.confusion_heatmap(records, suite_dir / FIGURES["confusions"][0]),
-        }
-        size = plots.accuracy_vs_base_size(records, suite_dir / OPTIONAL_FIGURES["size"][0])
-        if size is not None:  # only a suite that runs one strategy on several bases
-            figures["size"] = size
-    return Report(suite, header, sections, decisions(records, pricing) if records else [], figures, df)
+        figures = _figures(suite_dir, df, records)
+    if not records:
+        return Report(suite, header, sections, [], figures, df)
+    return Report(suite, header, sections, decisions(records, pricing), figures, df, explore(suite, records, pricing))
+
+
+def _figures(suite_dir: Path, df: pd.DataFrame, records: list[dict[str, Any]]) -> dict[str, Path]:
+    """The figures that carry information for these records; a figure's stale file from an earlier
+    report of the suite is removed when the records no longer call for it."""
+    drawn = {
+        "cost": plots.cost_vs_accuracy(df, suite_dir / FIGURES["cost"][0]),
+        "curves": plots.learning_curves(df, suite_dir / FIGURES["curves"][0]),
+        "confusions": plots.confusion_heatmap(records, suite_dir / FIGURES["confusions"][0]),
+        "size": plots.accuracy_vs_base_size(records, suite_dir / OPTIONAL_FIGURES["size"][0]),
+    }
+    for key, path in drawn.items():
+        if path is None:
+            (suite_dir / (FIGURES | OPTIONAL_FIGURES)[key][0]).unlink(missing_ok=True)
+    return {key: path for key, path in drawn.items() if path is not None}
 
 
 def _cell_ids(part: pd.DataFrame, records: list[dict[str, Any]]) -> list[str]:
@@ -112,4 +127,6 @@ def _cell_ids(part: pd.DataFrame, records: list[dict[str, Any]]) -> list[str]:
 
 def recommendation_markdown(report: Report) -> str:
     """Every corpus's decision as Markdown, answer first (REPORT.md and the page's full reasoning)."""
-    return "\n\n".join(d.to_markdown() if d else f"### {c}\n\n{err}" for c, d, err in report.decisions)
+    return "\n\n".join(
+        d.to_markdown() if d else f"### {md_inline(c)}\n\n{md_inline(err)}" for c, d, err in report.decisions
+    )

@@ -16,6 +16,8 @@ import html
 import pandas as pd
 from markdown_it import MarkdownIt
 from ragorft.benchmarks.publish.content import Report, recommendation_markdown
+from ragorft.benchmarks.publish.explore_html import STYLE as ASK_STYLE
+from ragorft.benchmarks.publish.explore_html import ask_section
 from ragorft.benchmarks.publish.seeds import INTRO as SEEDS_INTRO
 
 STYLE = """
@@ -107,7 +109,7 @@ def _head(title: str) -> list[str]:
         # nothing is loaded from anywhere: images are data: URLs, script and style are inline
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">",
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style>",
+        f"<title>{html.escape(title)}</title><style>{STYLE}{ASK_STYLE}</style>",
         '<link rel="icon" href="data:,">',
         "</head><body>",
         f"<h1>{html.escape(title)}</h1>",
@@ -146,11 +148,12 @@ def html_page(report: Report, captions: dict[str, str]) -> str:
     out.append(
         "<nav>"
         + "".join(f'<a href="#corpus-{html.escape(s.corpus)}">{html.escape(s.corpus)}</a>' for s in report.sections)
-        + '<a href="#reasoning">full reasoning</a></nav>'
+        + '<a href="#ask">ask the results</a><a href="#reasoning">full reasoning</a></nav>'
     )
     out.append('<h2 id="answer">The answer</h2><div class="cards">')
     out += [answer_card(c, d.card() if d else None, err) for c, d, err in report.decisions]
     out.append("</div>")
+    out += ask_section(report.grids)
     out.append('<h2 id="figures">Cost, accuracy and learning curves</h2>')
     out += [_img(path, captions[key]) for key, path in report.figures.items() if key != "confusions"]
     for s in report.sections:

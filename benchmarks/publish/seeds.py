@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 from ragorft.benchmarks.core.fmt import pct
+from ragorft.benchmarks.core.markup import md_table
 
 #: columns a seed summary is computed over when present (in-scope accuracy only on OOS corpora)
 METRICS = ("accuracy", "in_scope_accuracy", "oos_recall")
@@ -90,7 +91,7 @@ def seed_table(df: pd.DataFrame) -> pd.DataFrame:
 
 def table_markdown(table: pd.DataFrame) -> list[str]:
     """Markdown lines for a ``seed_table`` (empty when it is); numbers stay as formatted (2.0, not 2)."""
-    return [] if table.empty else [INTRO, "", table.to_markdown(index=False, disable_numparse=True), ""]
+    return [] if table.empty else [INTRO, "", md_table(table, disable_numparse=True), ""]
 
 
 def seed_markdown(df: pd.DataFrame) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
+from ragorft.benchmarks.core.markup import md_inline, md_table
 from ragorft.benchmarks.decide import Pricing
 from ragorft.benchmarks.publish.content import (  # FIGURES: re-exported, callers read it here
     CAPTIONS,
@@ -29,36 +30,36 @@ def markdown(report: Report) -> str:
     if not report.sections:
         return "\n".join([*lines, "No cells yet.", ""])
     lines += ["## The answer", ""]
-    lines += [f"- **{c}**: {d.summary() if d else err}" for c, d, err in report.decisions]
+    lines += [f"- **{md_inline(c)}**: {md_inline(d.summary() if d else err)}" for c, d, err in report.decisions]
     lines += [""]
     for h in report.header:
-        lines += [h, ""]
+        lines += [md_inline(h), ""]
     lines += ["## Figures", ""]
     for key, path in report.figures.items():
         lines += [f"![{CAPTIONS[key]}]({path.name})", ""]
     for s in report.sections:
-        lines += [f"## {s.corpus}", "", s.table.to_markdown(index=False), ""]
+        lines += [f"## {md_inline(s.corpus)}", "", md_table(s.table), ""]
         lines += table_markdown(s.seeds)
         if not s.significance.empty:
             lines += [
                 "Paired significance (row minus column accuracy in points on shared test items; "
                 "`*`: McNemar exact test, Holm-corrected over this corpus's pairs, p < 0.05):",
                 "",
-                s.significance.to_markdown(),
+                md_table(s.significance, index=True),
                 "",
             ]
         if not s.confusions.empty:
             lines += [
                 "Confusions shared across cells (from each cell's top-10 list):",
                 "",
-                s.confusions.to_markdown(index=False),
+                md_table(s.confusions),
                 "",
             ]
         if not s.references.empty:
             lines += [
                 "Published reference numbers, **not produced by ragorft** (other models, same test set):",
                 "",
-                s.references.to_markdown(index=False),
+                md_table(s.references),
                 "",
             ]
     lines += ["## Full reasoning", "", recommendation_markdown(report), ""]

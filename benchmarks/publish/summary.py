@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import pct, pct_ci
+from ragorft.benchmarks.core.markup import md_inline
 from ragorft.benchmarks.core.paths import display_path
 from ragorft.benchmarks.data.cards import recorded_card
 from ragorft.benchmarks.decide import (
@@ -275,5 +276,6 @@ def decisions(records: list[dict[str, Any]], pricing: Pricing) -> list[tuple[str
 def recommendation(records: list[dict[str, Any]], pricing: Pricing) -> str:
     """The decisions as Markdown, one section per corpus (what REPORT.md prints)."""
     return "\n\n".join(
-        d.to_markdown() if d else f"### {corpus}\n\n{err}" for corpus, d, err in decisions(records, pricing)
+        d.to_markdown() if d else f"### {md_inline(corpus)}\n\n{md_inline(err)}"
+        for corpus, d, err in decisions(records, pricing)
     )

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from ragorft.benchmarks.core.atomic import write_text
 from ragorft.benchmarks.core.fmt import command, machine, pct, pct_ci
+from ragorft.benchmarks.core.markup import md_code, md_inline, md_table
 from ragorft.benchmarks.decide import Pricing
 from ragorft.benchmarks.publish.seeds import seed_markdown
 from ragorft.benchmarks.publish.structured import structured_markdown
@@ -31,13 +32,13 @@ def markdown(records: list[dict[str, Any]], suite: str) -> str:
         "Written by `ragorft` from the cell records in `cells/` (one JSON per cell, with predictions).",
         "Accuracy and macro-F1 in %, with 95% bootstrap intervals over test items.",
         "",
-        "Commands: " + "; ".join(f"`{c}`" for c in commands),
+        "Commands: " + "; ".join(md_code(c) for c in commands),
         "",
-        "Machines: " + "; ".join(machines),
+        "Machines: " + md_inline("; ".join(machines)),
         "",
     ]
     for corpus, part in df.groupby("corpus", sort=True):
-        lines += [f"## {corpus}", ""]
+        lines += [f"## {md_inline(corpus)}", ""]
         table = pd.DataFrame(
             {
                 "run": part["run"],
@@ -62,19 +63,19 @@ def markdown(records: list[dict[str, Any]], suite: str) -> str:
         if part["in_scope_accuracy"].notna().any():
             table.insert(7, "in-scope acc", part["in_scope_accuracy"].map(pct))
             table.insert(8, "OOS recall", part["oos_recall"].map(pct))
-        lines += [table.to_markdown(index=False), ""]
+        lines += [md_table(table), ""]
         lines += seed_markdown(part)
         lines += structured_markdown([r for r in records if r["corpus"] == corpus])
         ref_df = references(corpus, corpus_source(records, corpus))
         if not ref_df.empty:
             lines += ["Published reference numbers (not produced by ragorft; other models, same test set):", ""]
-            lines += [ref_df.to_markdown(index=False), ""]
+            lines += [md_table(ref_df), ""]
         biggest = max((r for r in records if r["corpus"] == corpus), key=lambda r: r["n_train"])
         if biggest["metrics"]["confusions"]:
-            lines += [f"Most confused pairs for `{biggest['run']}` at {biggest['budget_name']}:", ""]
+            lines += [f"Most confused pairs for {md_code(biggest['run'])} at {md_inline(biggest['budget_name'])}:", ""]
             conf = pd.DataFrame(biggest["metrics"]["confusions"][:5])
             conf["rate"] = conf["rate"].map(lambda x: f"{100 * x:.1f}%")
-            lines += [conf.to_markdown(index=False), ""]
+            lines += [md_table(conf), ""]
     return "\n".join(lines) + "\n"
 
 

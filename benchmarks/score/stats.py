@@ -141,7 +141,9 @@ class PairedComparison:
 def item_correctness(records: Sequence[dict[str, Any]]) -> tuple[list[Any], np.ndarray, list[Any]]:
     """(common items, seeds x items 0/1 matrix, gold) for the seeds of one candidate, on the items all scored."""
     first = records[0]
-    common = [it for it in first["test_items"] if all(it in set(r["test_items"]) for r in records[1:])]
+    common = list(first["test_items"])
+    for seen in (set(r["test_items"]) for r in records[1:]):  # one set per seed, not one per item
+        common = [it for it in common if it in seen]
     rows, gold = [], None
     for r in records:
         pos = {it: i for i, it in enumerate(r["test_items"])}

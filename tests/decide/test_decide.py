@@ -227,6 +227,7 @@ def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, ca
     """summary.csv's cost columns and the report's recommendation equal `ragorft recommend --json` for the
     same flags: the report has no cost model of its own."""
     from ragorft.benchmarks.commands.recommend import pricing_from_args, requirement_args
+    from ragorft.benchmarks.core.markup import md_inline
     from ragorft.benchmarks.publish.summary import recommendation, summary_frame
 
     recs = [
@@ -252,7 +253,7 @@ def test_report_costs_and_recommendation_are_the_recommend_commands(tmp_path, ca
         assert ours["total_usd_per_month"] == pytest.approx(row["total_usd_monthly"])
         assert ours["priced_as"] == row["priced_as"]
     assert summary.loc["big", "hourly_usd"] == load_prices().hardware["a100-80gb"].usd_per_hour
-    assert decision["summary"] in recommendation(recs, pricing)
+    assert md_inline(decision["summary"]) in recommendation(recs, pricing)  # as Markdown: "$" escaped
 
 
 def test_suite_requirement_must_be_a_table(tmp_path, capsys, suites_here):

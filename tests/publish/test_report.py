@@ -7,10 +7,14 @@ The page is opened from ``file://``: it must need nothing but itself.
 
 from __future__ import annotations
 
+import base64
+import json
+import math
 import os
 import re
 import shutil
 import subprocess
+import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -114,6 +118,16 @@ def test_report_page_shows_the_records_numbers_without_a_browser(tiny_results: P
     assert "###" not in text and "**" not in text  # Markdown rendered, not shown raw
     assert "{'" not in text and "':" not in text  # no Python dict (Machines is words)
     html = (out / "index.html").read_text()
+    # the page's grid: one entry per combination of its controls, the first selection the report's own
+    (data,) = re.findall(r'<script type="application/json" class="ask-data">(.*?)</script>', html)
+    grid = json.loads(data)
+    entries = json.loads(zlib.decompress(base64.b64decode(grid["entries"])))
+    sizes = [len(c["options"]) for c in grid["controls"]]
+    assert len(entries) == math.prod(sizes) and len(sizes) == 5  # volume, cost, bar, latency, budget
+    initial = 0
+    for control in grid["controls"]:
+        initial = initial * len(control["options"]) + control["initial"]
+    assert entries[initial]["answer"] == headline
     assert (
         html.index('class="answer')
         < html.index("<figure")
@@ -143,9 +157,15 @@ def tiny_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
 REQUIREMENT_FLAGS = ["--monthly-queries", "250k", "--cost-per-error", "0.5", "--hardware", "cpu-8core"]
 
 
+_REPORTED: set[Path] = set()
+
+
 def report_of_tiny_suite(results: Path) -> Path:
-    """`ragorft report` on the tiny suite's records, at a requirement; return the suite's results folder."""
-    assert main(["report", "--suite", "t", "--results-dir", str(results), *REQUIREMENT_FLAGS]) == 0
+    """`ragorft report` on the tiny suite's records, at a requirement (once per results folder: every
+    test reads the same files); return the suite's results folder."""
+    if results not in _REPORTED:
+        assert main(["report", "--suite", "t", "--results-dir", str(results), *REQUIREMENT_FLAGS]) == 0
+        _REPORTED.add(results)
     return results / "t"
 
 
@@ -221,7 +241,50 @@ def _chromium() -> tuple[str, str]:
     return browser, driver
 
 
-def test_report_page_in_headless_chromium(tiny_results: Path, tmp_path: Path) -> None:
+#: the settings the browser test moves the page's controls to (control field -> option shown);
+#: together they reach the verdicts ship, undiagnosed and latency, at other volumes, costs and budgets
+ASK_SETTINGS = [
+    {"monthly_queries": "10,000,000", "cost_per_error": "$10.00", "accuracy_bar": "90.0%"},
+    {"accuracy_bar": "none: not significantly worse than the most accurate", "max_latency_ms": "100 ms"},
+    {"max_latency_ms": "none", "budget": "2shot", "monthly_queries": "100,000"},
+]
+
+
+def _ask_answers_as_recommend(driver, results: Path, capsys: pytest.CaptureFixture) -> list[str]:
+    """Move the page's controls to each of ASK_SETTINGS and check the page shows what `ragorft
+    recommend` prints for the command the page names: verdict, candidate, headline, every reason."""
+    import shlex
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    panel = driver.find_element(By.CSS_SELECTOR, "section.ask[data-corpus='tiny']")
+    WebDriverWait(driver, 30).until(lambda _: panel.get_attribute("data-ready") == "true")
+    verdicts = []
+    for setting in ASK_SETTINGS:
+        for field, shown in setting.items():
+            Select(panel.find_element(By.CSS_SELECTOR, f"select[data-field='{field}']")).select_by_visible_text(shown)
+        command = shlex.split(panel.find_element(By.CSS_SELECTOR, ".ask-command").text)
+        assert command[:4] == ["ragorft", "recommend", "--suite", "t"]
+        capsys.readouterr()
+        suite = str(results.parent / "t.toml")
+        assert main(["recommend", "--suite", suite, *command[4:], "--results-dir", str(results), "--json"]) == 0
+        (decision,) = json.loads(capsys.readouterr().out)
+        verdict = panel.find_element(By.CSS_SELECTOR, ".verdict").text
+        assert verdict == decision["verdict"]
+        candidate = decision["chosen"] or f"none clears it; closest: {decision['runner_up']}"
+        assert panel.find_element(By.CSS_SELECTOR, ".ask-candidate").text == candidate
+        assert panel.find_element(By.CSS_SELECTOR, ".ask-headline").text == decision["recommendation"].split(": ")[0]
+        shown_steps = [li.text for li in panel.find_elements(By.CSS_SELECTOR, ".ask-steps > li")]
+        expected = [
+            "\n".join([f"[{s['step']}] {s['question']} {s['answer']}", *s["evidence"]]) for s in decision["steps"]
+        ]
+        assert [" ".join(x.split()) for x in shown_steps] == [" ".join(x.split()) for x in expected]
+        verdicts.append(verdict)
+    return verdicts
+
+
+def test_report_page_in_headless_chromium(tiny_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (dev extra) not installed")
     from selenium.webdriver.common.by import By
 
@@ -277,6 +340,15 @@ def test_report_page_in_headless_chromium(tiny_results: Path, tmp_path: Path) ->
         descending = [int(td.text) for td in table.find_elements(By.CSS_SELECTOR, column)]
         assert ascending == sorted(ascending) and descending == sorted(ascending, reverse=True)
         assert ascending[0] < ascending[-1]
+
+        # the page answers for the report's own requirement first, then for others as recommend does
+        ask = driver.find_element(By.CSS_SELECTOR, "section.ask[data-corpus='tiny']")
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(driver, 30).until(lambda _: ask.get_attribute("data-ready") == "true")
+        assert ask.find_element(By.CSS_SELECTOR, ".ask-headline").text == headline
+        verdicts = _ask_answers_as_recommend(driver, tiny_results, capsys)
+        assert len(set(verdicts)) >= 2, verdicts  # the settings change the answer
 
         shot = tmp_path / "report.png"
         assert driver.save_screenshot(str(shot))
