@@ -172,24 +172,18 @@ def test_an_empty_or_relative_home_is_one_line(
 ONE_RUN = '[[run]]\nstrategy = "rag"\noptions = {{ embedding_model = "{model}", k = 3 }}'
 
 
-def test_no_loading_bars_under_no_progress(tmp_path: Path, tiny_corpus: Path, encoders, capfd) -> None:
-    """What ``bench --no-progress`` runs (the runner with ``progress=False``), minus the report."""
-    from ragorft.benchmarks.run.runner import run_suite
-
-    suite = read_suite(str(_suite(tmp_path, tiny_corpus, ONE_RUN.format(model=encoders[0]))))
-    run_suite(suite, results_dir=tmp_path / "r", progress=False)
-    err = capfd.readouterr().err
-    assert "Loading weights" not in err and "it/s]" not in err, err
-
-
-def test_a_cell_computed_by_another_process_is_logged_as_such(
-    tmp_path: Path, tiny_corpus: Path, encoders, monkeypatch: pytest.MonkeyPatch, caplog
+def test_no_loading_bars_and_a_cell_from_another_process_said_as_such(
+    tmp_path: Path, tiny_corpus: Path, encoders, monkeypatch: pytest.MonkeyPatch, caplog, capfd
 ) -> None:
-    """Another bench on the same cache finishes the cell while this one waits for its lock."""
+    """One cell, computed quietly (what ``bench --no-progress`` runs, minus the report): no bar on
+    stderr. Then another bench on the same cache finishes the cell while a second one waits for
+    its lock: the second says so, and counts it as taken from the cache."""
     from ragorft.benchmarks.run.runner import run_suite
 
     suite = read_suite(str(_suite(tmp_path, tiny_corpus, ONE_RUN.format(model=encoders[0]))))
     run_suite(suite, results_dir=tmp_path / "first", cache_dir=tmp_path / "other", progress=False)
+    err = capfd.readouterr().err
+    assert "Loading weights" not in err and "it/s]" not in err, err
     (done,) = (tmp_path / "other" / "cells").glob("*.json")
     real_held = cell_job.held
 
