@@ -40,7 +40,8 @@ def structured_markdown(records: list[dict[str, Any]]) -> list[str]:
                 "retried": _retried(r),
             }
         )
-    lines = ["Structured output (%, 95% bootstrap intervals over test items; retried: outputs asked again):", ""]
+    head = "Structured output (%, 95% intervals: Wilson for shares, bootstrap for slot F1; retried: outputs redone):"
+    lines = [head, ""]
     lines += [pd.DataFrame(rows).to_markdown(index=False), ""]
     biggest = max(records, key=lambda r: (r["n_train"], r["metrics"]["frame_em"]))
     errors = biggest["metrics"].get("slot_errors") or []

@@ -23,7 +23,7 @@ def test_structured_tables_show_frame_em_validity_and_the_worst_slot_types() -> 
     lines = "\n".join(structured_markdown([prompted, tuned])).splitlines()
     cells = [[c.strip() for c in line.split("|")[1:-1]] for line in lines if line.startswith("| ")]
     rows = {row[0]: row[1:] for row in cells if row[0].endswith("_frames")}
-    assert rows["lora_frames"][2:4] == ["50.0 [20.0, 80.0]", "75.0 [60.0, 90.0]"]
+    assert rows["lora_frames"][2:4] == ["50.0 [23.7, 76.3]", "75.0 [60.0, 90.0]"]  # frame EM: Wilson, 5 of 10
     assert rows["lora_frames"][-1] == "3 / 10"
     assert rows["rag_frames"][5].startswith("20.0")  # valid JSON: 2 of 10
     worst = lines[lines.index("Slot types with the most errors for `lora_frames` at full:") + 4]  # after the header
