@@ -322,12 +322,13 @@ def _pool_seeds(
         if seed not in seeds:
             seeds[seed] = (source, r)
             continue
-        keep, drop = sorted([seeds[seed], (source, r)], key=lambda m: -len(m[1]["test_items"]))
+        keep, drop = sorted([seeds[seed], (source, r)], key=lambda m: -len(m[1]["test_items"]))  # stable: first
         seeds[seed] = keep
+        n_keep, n_drop = len(keep[1]["test_items"]), len(drop[1]["test_items"])
         dropped.setdefault(key, []).append(
-            f"{drop[1]['cell_id']} in suite '{drop[1].get('suite')}' ({len(drop[1]['test_items'])} items) is the "
-            f"same run, options and seed as in suite '{keep[1].get('suite')}' ({len(keep[1]['test_items'])} items): "
-            "counted once, the record on more items kept"
+            f"{drop[1]['cell_id']} in suite '{drop[1].get('suite')}' ({n_drop} items) is the same run, options and "
+            f"seed as in suite '{keep[1].get('suite')}' ({n_keep} items): counted once"
+            + (", the record on more items kept" if n_keep > n_drop else "")
         )
     return groups, dropped
 
