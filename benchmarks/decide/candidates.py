@@ -214,11 +214,9 @@ class Candidate:
             return None
 
     def recipe(self) -> tuple[Any, ...]:
-        """What makes two budgets points of ONE learning curve: the run and its effective options."""
-        opts = dict(self.record.get("options") or {})
-        for k in SIZED_TO_THE_DATA:
-            opts.pop(k, None)
-        return (self.run, tuple(sorted((k, repr(v)) for k, v in opts.items())))
+        """What makes two budgets points of ONE learning curve: the strategy and its effective options (a run's
+        name is a label: two suites may name one recipe differently)."""
+        return (self.record["strategy"], _recipe_key(self.record))
 
     def describe(self) -> str:
         """One evidence line: accuracy (and scopes), serving cost, error volume, total with its spread."""

@@ -94,12 +94,17 @@ def _in_suite(c: Candidate, corpus: str, budget: str) -> str:
 def data_hint(corpus: str, c: Candidate, budget: str) -> str:
     """The suite run that has ``c``'s recipe at other budgets, else where to add budgets."""
     mine = _options_but_base(c)
-    for r in suite_runs():
-        if (r.corpus, r.run, r.strategy, r.options) == (corpus, c.run, c.record["strategy"], mine):
-            if set(r.budgets) - {budget}:
-                return f"{r.run} runs at {', '.join(r.budgets)} in suite '{r.suite}': " + bench_command(
-                    r.suite, corpus, r.run
-                )
+    same = [
+        r
+        for r in suite_runs()
+        if (r.corpus, r.strategy, r.options, r.base_model) == (corpus, c.record["strategy"], mine, c.base_model)
+        and set(r.budgets) - {budget}
+    ]
+    if same:  # the recipe at other budgets, whatever the run is called there: the most budgets first
+        r = max(same, key=lambda r: (len(r.budgets), r.run == c.run))
+        return f"{r.run} runs this recipe at {', '.join(r.budgets)} in suite '{r.suite}': " + bench_command(
+            r.suite, corpus, r.run
+        )
     return f"add budgets around '{budget}' to run '{c.run}' (e.g. budgets = [5, 10, 20, \"full\"]): " + _in_suite(
         c, corpus, "*"
     )
