@@ -136,7 +136,12 @@ def size_hint(corpus: str, c: Candidate, budget: str, everything: list[Candidate
         params = nominal_params(r.base_model)
         if params is None or params == size:
             continue
-        found.append(((r.options != mine, budget not in r.budgets, -params), r, params))
+        card = registry()[str(r.base_model)]
+        offline = bool(card.package or card.parts) and not card.opt_in  # runs here without a hub or a flag
+        # the same options, at the user's budget, offline, the next size up from the candidate's
+        found.append(
+            ((r.options != mine, budget not in r.budgets, not offline, params < (size or 0), params), r, params)
+        )
     if found:
         _, r, params = min(found, key=lambda f: f[0])
         at = budget if budget in r.budgets else "*"
