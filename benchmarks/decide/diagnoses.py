@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ragorft.benchmarks.core.fmt import pct
 from ragorft.benchmarks.decide.candidates import Candidate
-from ragorft.benchmarks.decide.levers import Lever, Route, data_levers, route_text, size_levers
+from ragorft.benchmarks.decide.levers import OUT_OF_REACH, Lever, Route, data_levers, route_text, size_levers
 from ragorft.benchmarks.decide.suggest import data_hint, size_hint
 from ragorft.benchmarks.score.stats import MIN_LABEL_ITEMS, PairedComparison, errors_in_pairs, shared_confusions
 
@@ -247,8 +247,14 @@ class Diagnoses:
                 step, q, "no route: the levers' candidates at this budget already clear the accuracy bar", evidence
             )
             return None
+        if not any(r.reachable for r in routes):
+            self.add(step, q, f"none: every measured route needs more than {OUT_OF_REACH} doublings", evidence)
+            return "plateau", (
+                f"no measured lever reaches the bar: {route_text(routes[0], self.budget)}"
+                + "".join(f"; {h}" for h in self.hints)
+            )
         best = routes[0]
-        other = next((r for r in routes[1:] if r.lever.kind != best.lever.kind), None)
+        other = next((r for r in routes[1:] if r.lever.kind != best.lever.kind and r.reachable), None)
         verdict = (
             "other_strategy"
             if best.start.family != closest.family
