@@ -219,11 +219,9 @@ class Candidate:
             return None
 
     def recipe(self) -> tuple[Any, ...]:
-        """What makes two budgets points of ONE learning curve: the run and its effective options."""
-        opts = dict(self.record.get("options") or {})
-        for k in SIZED_TO_THE_DATA:
-            opts.pop(k, None)
-        return (self.run, tuple(sorted((k, repr(v)) for k, v in opts.items())))
+        """What makes two budgets points of ONE learning curve: the strategy and its effective options (a run's
+        name is a label: two suites may name one recipe differently)."""
+        return (self.record["strategy"], _recipe_key(self.record))
 
     def describe(self) -> str:
         """One evidence line: accuracy (and scopes), serving cost, error volume, total with its spread."""
@@ -327,12 +325,13 @@ def _pool_seeds(
         if seed not in seeds:
             seeds[seed] = (source, r)
             continue
-        keep, drop = sorted([seeds[seed], (source, r)], key=lambda m: -len(m[1]["test_items"]))
+        keep, drop = sorted([seeds[seed], (source, r)], key=lambda m: -len(m[1]["test_items"]))  # stable: first
         seeds[seed] = keep
+        n_keep, n_drop = len(keep[1]["test_items"]), len(drop[1]["test_items"])
         dropped.setdefault(key, []).append(
-            f"{drop[1]['cell_id']} in suite '{drop[1].get('suite')}' ({len(drop[1]['test_items'])} items) is the "
-            f"same run, options and seed as in suite '{keep[1].get('suite')}' ({len(keep[1]['test_items'])} items): "
-            "counted once, the record on more items kept"
+            f"{drop[1]['cell_id']} in suite '{drop[1].get('suite')}' ({n_drop} items) is the same run, options and "
+            f"seed as in suite '{keep[1].get('suite')}' ({n_keep} items): counted once"
+            + (", the record on more items kept" if n_keep > n_drop else "")
         )
     return groups, dropped
 

@@ -1,9 +1,11 @@
 """Step 2 of the tree: why nothing clears the requirement. Each check adds its step with evidence.
 
 A mixin of :class:`~ragorft.benchmarks.decide.tree.Tree`: each diagnosis reads the candidates at
-the user's budget (``cands``), every run at every budget (``all``, the learning-curve evidence)
-and the paired comparisons the tree computed. A diagnosis whose evidence is missing says so and
-names the suite run that would give it.
+the user's budget (``cands``), every record of the corpus at every budget and from every suite
+given (``all``) and the paired comparisons the tree computed. The two levers (more data, a bigger
+base) are measured on all of it (levers.py) and ranked into the cheapest route to the bar, so a
+verdict is "undiagnosed" only when no record bears on it. A diagnosis whose evidence is missing
+says so and names the run that would give it (suggest.py: a command on a suite that exists).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ragorft.benchmarks.core.fmt import pct
 from ragorft.benchmarks.decide.candidates import Candidate
-from ragorft.benchmarks.decide.levers import Lever, Route, data_levers, route_text, size_levers
+from ragorft.benchmarks.decide.levers import OUT_OF_REACH, Lever, Route, data_levers, route_text, size_levers
 from ragorft.benchmarks.decide.suggest import data_hint, size_hint
 from ragorft.benchmarks.score.stats import MIN_LABEL_ITEMS, PairedComparison, errors_in_pairs, shared_confusions
 
@@ -131,7 +133,7 @@ class Diagnoses:
         ]
 
     # ---- the two levers (levers.py measures them on every record of the corpus, every suite)
-    def too_little_data(self, step: str, closest: Candidate) -> tuple[str, str] | None:
+    def data_lever(self, step: str, closest: Candidate) -> tuple[str, str] | None:
         q = "Does more data raise accuracy (one recipe at two or more budgets, seeds pooled, every suite given)?"
         found = self.levers["data"] = data_levers(self.all, self.budget)
         hint = data_hint(self.corpus, closest, self.budget)
@@ -149,7 +151,7 @@ class Diagnoses:
         self.add(step, q, answer, [lv.line() for lv in found] + ([] if mine else [f"{closest.name}: {hint}"]))
         return None
 
-    def capability_ceiling(self, step: str, closest: Candidate) -> tuple[str, str] | None:
+    def size_lever(self, step: str, closest: Candidate) -> tuple[str, str] | None:
         q = "Does a bigger base raise accuracy (one strategy and its options on two or more registry-sized bases)?"
         found = self.levers["size"] = size_levers(self.all, self.budget)
         hint = size_hint(self.corpus, closest, self.budget, self.all)
@@ -247,8 +249,14 @@ class Diagnoses:
                 step, q, "no route: the levers' candidates at this budget already clear the accuracy bar", evidence
             )
             return None
+        if not any(r.reachable for r in routes):
+            self.add(step, q, f"none: every measured route needs more than {OUT_OF_REACH} doublings", evidence)
+            return "plateau", (
+                f"no measured lever reaches the bar: {route_text(routes[0], self.budget)}"
+                + "".join(f"; {h}" for h in self.hints)
+            )
         best = routes[0]
-        other = next((r for r in routes[1:] if r.lever.kind != best.lever.kind), None)
+        other = next((r for r in routes[1:] if r.lever.kind != best.lever.kind and r.reachable), None)
         verdict = (
             "other_strategy"
             if best.start.family != closest.family

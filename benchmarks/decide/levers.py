@@ -201,6 +201,10 @@ class Route:
     def extrapolated(self) -> bool:
         return self.target > max(self.lever.xs) * 1.001
 
+    @property
+    def reachable(self) -> bool:
+        return self.steps is None or self.steps <= OUT_OF_REACH
+
     def sort_key(self) -> tuple[float, float]:
         return (math.inf if self.steps is None else self.steps, -self.lever.gain)
 

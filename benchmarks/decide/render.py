@@ -35,7 +35,7 @@ class Decision:
     requirement: Requirement
     monthly_queries: float
     # ship | latency | out_of_scope | label_ambiguity | under_trained | too_little_data | capability_ceiling
-    # | many_tasks | undiagnosed
+    # | other_strategy | plateau | many_tasks | undiagnosed
     verdict: str
     recommendation: str
     chosen: str | None

@@ -94,12 +94,17 @@ def _in_suite(c: Candidate, corpus: str, budget: str) -> str:
 def data_hint(corpus: str, c: Candidate, budget: str) -> str:
     """The suite run that has ``c``'s recipe at other budgets, else where to add budgets."""
     mine = _options_but_base(c)
-    for r in suite_runs():
-        if (r.corpus, r.run, r.strategy, r.options) == (corpus, c.run, c.record["strategy"], mine):
-            if set(r.budgets) - {budget}:
-                return f"{r.run} runs at {', '.join(r.budgets)} in suite '{r.suite}': " + bench_command(
-                    r.suite, corpus, r.run
-                )
+    same = [
+        r
+        for r in suite_runs()
+        if (r.corpus, r.strategy, r.options, r.base_model) == (corpus, c.record["strategy"], mine, c.base_model)
+        and set(r.budgets) - {budget}
+    ]
+    if same:  # the recipe at other budgets, whatever the run is called there: the most budgets first
+        r = max(same, key=lambda r: (len(r.budgets), r.run == c.run))
+        return f"{r.run} runs this recipe at {', '.join(r.budgets)} in suite '{r.suite}': " + bench_command(
+            r.suite, corpus, r.run
+        )
     return f"add budgets around '{budget}' to run '{c.run}' (e.g. budgets = [5, 10, 20, \"full\"]): " + _in_suite(
         c, corpus, "*"
     )
@@ -131,7 +136,12 @@ def size_hint(corpus: str, c: Candidate, budget: str, everything: list[Candidate
         params = nominal_params(r.base_model)
         if params is None or params == size:
             continue
-        found.append(((r.options != mine, budget not in r.budgets, -params), r, params))
+        card = registry()[str(r.base_model)]
+        offline = bool(card.package or card.parts) and not card.opt_in  # runs here without a hub or a flag
+        # the same options, at the user's budget, offline, the next size up from the candidate's
+        found.append(
+            ((r.options != mine, budget not in r.budgets, not offline, params < (size or 0), params), r, params)
+        )
     if found:
         _, r, params = min(found, key=lambda f: f[0])
         at = budget if budget in r.budgets else "*"

@@ -302,8 +302,8 @@ class Tree(Branches):
             ("2b", self.out_of_scope),
             ("2c", self.label_ambiguity),
             ("2d", self.under_trained),
-            ("2e", self.too_little_data),
-            ("2f", self.capability_ceiling),
+            ("2e", self.data_lever),
+            ("2f", self.size_lever),
             ("2g", self.rank_levers),
             ("2h", self.many_tasks),
         ):

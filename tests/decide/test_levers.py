@@ -106,6 +106,15 @@ def test_levers_measured_flat_are_a_finding_not_undiagnosed():
     assert "for size evidence" in d.recommendation  # the lever never measured is named, with how to measure it
 
 
+def test_a_route_past_ten_doublings_is_out_of_reach_not_a_number_of_examples():
+    recs = [probe("linear_probe", MINILM, spread(160)), probe("linear_probe", MINILM, spread(152), budget="full")]
+    recs[1]["n_train"] = 8000  # +1 point over 4.3 doublings (8 items, all one way: significant)
+    d = decide(recs, accuracy_bar=0.95, budget=10)
+    assert d.verdict == "plateau" and d.recommendation.startswith("no measured lever reaches the bar")
+    assert "more labelled data: out of reach, linear_probe gains +0.2 pts per doubling" in d.recommendation
+    assert "examples per class" not in d.recommendation
+
+
 def test_seeds_pool_across_suites_and_a_seed_two_suites_ran_counts_once():
     a = probe("linear_probe", MINILM, spread(128), suite="one")
     b = probe("linear_probe", MINILM, spread(120, skip=8), suite="two", seed=1)
