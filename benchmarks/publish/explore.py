@@ -24,6 +24,7 @@ from typing import Any
 
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import pct, usd
+from ragorft.benchmarks.core.paths import display_path
 from ragorft.benchmarks.decide import (
     Decision,
     Pricing,
@@ -135,7 +136,7 @@ def command_line(suite: str, corpus: str, req: Requirement, prices_source: str) 
             continue
         parts += [f"--{name.replace('_', '-')}", _flag(value)]
     if str(prices_source) != str(PRICES_FILE):
-        parts += ["--prices", str(prices_source)]
+        parts += ["--prices", display_path(prices_source)]  # a published page names no machine's paths
     return shlex.join(parts)
 
 
