@@ -24,6 +24,7 @@ from typing import Any
 
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import pct, usd
+from ragorft.benchmarks.core.paths import display_path
 from ragorft.benchmarks.decide import (
     Decision,
     Pricing,
@@ -55,15 +56,17 @@ class Control:
         return {"field": self.field, "label": self.label, "options": shown, "initial": self.initial}
 
 
-def _choices(current: Any, shown: str, grid: tuple[Any, ...], fmt: Any, *, unset: str | None = None) -> list:
-    """The report's value first as configured, then the grid values not equal to it; ``unset`` a "none" choice."""
-    options = [(shown, current)]
-    if unset is not None and current is not None:
-        unset = None  # a value the suite or the flags set cannot be unset on the command line
-    if unset is not None:
-        options[0] = (unset, None)
-    options += [(fmt(v), v) for v in grid if v != current]
-    return options
+def _choices(
+    current: Any, shown: str, grid: tuple[Any, ...], fmt: Any, *, effective: float, unset: str | None = None
+) -> tuple[list[tuple[str, Any]], int]:
+    """(options by value, the index of the report's own): its value as configured (``effective`` when
+    that is None: the card's), then the grid's other values; ``unset`` names a "none" choice."""
+    if unset is not None and current is None:
+        shown, effective = unset, -float("inf")  # none sorts first
+    # a value the suite or the flags set cannot be unset on the command line: no "none" then
+    own = (effective, shown, current)
+    options = sorted([own, *((v, fmt(v), v) for v in grid if v != effective)], key=lambda o: o[0])
+    return [(label, value) for _, label, value in options], options.index(own)
 
 
 def _budget_size(name: str) -> float:
@@ -75,38 +78,40 @@ def corpus_controls(records: list[dict[str, Any]], pricing: Pricing) -> list[Con
     req, corpus = pricing.requirement, records[0]["corpus"]
     card_at = corpus_source(records, corpus)
     q0, q_how = monthly_queries_for(corpus, req, card_at)
-    c0, _ = cost_per_error_for(corpus, req, card_at)
+    c0, c_how = cost_per_error_for(corpus, req, card_at)
     q_how = "the requirement" if req.monthly_queries is not None else q_how.split(" (")[0].removeprefix("from ")
-    c_how = "the requirement" if req.cost_per_error is not None else "the card's, else $0"
-    volumes = _choices(req.monthly_queries, f"{q0:,.0f} ({q_how})", _other(VOLUMES, q0), "{:,.0f}".format)
-    per_error = _choices(req.cost_per_error, f"{usd(c0)} ({c_how})", _other(PER_ERROR, c0), usd)
+    c_how = (
+        "the requirement"
+        if req.cost_per_error is not None
+        else ("the card's" if c_how.startswith("from") else "none given")
+    )
+    volumes = _choices(req.monthly_queries, f"{q0:,.0f} ({q_how})", VOLUMES, "{:,.0f}".format, effective=q0)
+    per_error = _choices(req.cost_per_error, f"{usd(c0)} ({c_how})", PER_ERROR, usd, effective=c0)
     controls = [
-        Control("monthly_queries", "Queries per month", volumes),
-        Control("cost_per_error", "Cost of one error", per_error),
+        Control("monthly_queries", "Queries per month", *volumes),
+        Control("cost_per_error", "Cost of one error", *per_error),
     ]
 
     def percent(v: float) -> str:
         return pct(v, unit=True)
 
-    unset = "none: not significantly worse than the most accurate"
-    bars = _choices(req.accuracy_bar, percent(req.accuracy_bar or 0), BARS, percent, unset=unset)
-    controls.append(Control("accuracy_bar", "Accuracy bar (lower bound of the 95% CI)", bars))
+    bar, unset = req.accuracy_bar, "none: not significantly worse than the most accurate"
+    bars = _choices(bar, percent(bar or 0), BARS, percent, effective=bar or 0, unset=unset)
+    controls.append(Control("accuracy_bar", "Accuracy bar (lower bound of the 95% CI)", *bars))
     if any(r["metrics"].get("in_scope_accuracy") is not None for r in records):
         scopes = [("all items", "all"), ("in-scope items only", "in_scope")]
         controls.append(Control("accuracy_on", "Bar judged on", scopes, 0 if req.accuracy_on == "all" else 1))
     timed = any(isinstance((r["timing"].get("latency_ms") or {}).get("p95"), int | float) for r in records)
     if timed or req.max_latency_ms is not None:
         limit = req.max_latency_ms
-        latency = _choices(limit, f"{limit or 0:g} ms", LATENCIES_MS, "{:g} ms".format, unset="none")
-        controls.append(Control("max_latency_ms", "p95 latency limit", latency))
+        latency = _choices(
+            limit, f"{limit or 0:g} ms", LATENCIES_MS, "{:g} ms".format, effective=limit or 0, unset="none"
+        )
+        controls.append(Control("max_latency_ms", "p95 latency limit", *latency))
     budgets = sorted({r["budget_name"] for r in records}, key=_budget_size)
     own = req.budget if req.budget in budgets else budgets[-1]
     controls.append(Control("budget", "Training data you have", [(b, b) for b in budgets], budgets.index(own)))
     return controls
-
-
-def _other(grid: tuple[float, ...], current: float) -> tuple[float, ...]:
-    return tuple(v for v in grid if v != current)
 
 
 def requirement_at(base: Requirement, controls: list[Control], choice: tuple[int, ...]) -> Requirement:
@@ -131,7 +136,7 @@ def command_line(suite: str, corpus: str, req: Requirement, prices_source: str) 
             continue
         parts += [f"--{name.replace('_', '-')}", _flag(value)]
     if str(prices_source) != str(PRICES_FILE):
-        parts += ["--prices", str(prices_source)]
+        parts += ["--prices", display_path(prices_source)]  # a published page names no machine's paths
     return shlex.join(parts)
 
 

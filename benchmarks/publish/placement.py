@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.text import Annotation
 
-PAD = 2.0  # pixels kept between two labels
+PAD = 5.0  # pixels kept between two labels: two that touch read as one
 MARKER = 5.0  # pixels around a point that no label may cover
 #: directions to try, nearest first at each distance (x, y): diagonals, then sideways, then vertical
 DIRECTIONS = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]

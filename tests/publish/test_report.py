@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import zlib
@@ -106,7 +107,9 @@ def expected_page_numbers(out: Path) -> tuple[set[str], str, str]:
     return accuracy, decision.card()["answer"], chosen
 
 
-def test_report_page_shows_the_records_numbers_without_a_browser(tiny_results: Path) -> None:
+def test_report_page_shows_the_records_numbers_without_a_browser(
+    tiny_results: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = report_of_tiny_suite(tiny_results)
     page = PageText()
     page.feed((out / "index.html").read_text())
@@ -128,6 +131,13 @@ def test_report_page_shows_the_records_numbers_without_a_browser(tiny_results: P
     for control in grid["controls"]:
         initial = initial * len(control["options"]) + control["initial"]
     assert entries[initial]["answer"] == headline
+    # the last combination (every control at its last value) is what its command prints
+    last = entries[-1]
+    args = [*shlex.split(last["command"])[4:], "--results-dir", str(out.parent), "--json"]
+    capsys.readouterr()
+    assert main(["recommend", "--suite", str(out.parents[1] / "t.toml"), *args]) == 0
+    (decision,) = json.loads(capsys.readouterr().out)
+    assert [last[k] for k in ("verdict", "chosen", "steps")] == [decision[k] for k in ("verdict", "chosen", "steps")]
     assert (
         html.index('class="answer')
         < html.index("<figure")
@@ -253,8 +263,6 @@ ASK_SETTINGS = [
 def _ask_answers_as_recommend(driver, results: Path, capsys: pytest.CaptureFixture) -> list[str]:
     """Move the page's controls to each of ASK_SETTINGS and check the page shows what `ragorft
     recommend` prints for the command the page names: verdict, candidate, headline, every reason."""
-    import shlex
-
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -281,6 +289,10 @@ def _ask_answers_as_recommend(driver, results: Path, capsys: pytest.CaptureFixtu
         ]
         assert [" ".join(x.split()) for x in shown_steps] == [" ".join(x.split()) for x in expected]
         verdicts.append(verdict)
+        keep = os.environ.get("RAGORFT_SCREENSHOT_DIR")  # the page at each setting, for a reader's eyes
+        if keep:
+            driver.execute_script("arguments[0].scrollIntoView()", panel)
+            driver.save_screenshot(str(Path(keep) / f"report-ask-{len(verdicts)}-{verdict}.png"))
     return verdicts
 
 
