@@ -106,3 +106,14 @@ class Pricing:
             return f"every cell priced on {hw} at ${self.prices.machine(hw).usd_per_hour:g}/h (--hardware)"
         cpu = self.prices.hardware[self.prices.default_cpu]
         return f"the machine the cell ran on (its GPU by name; CPU as {cpu.name} at ${cpu.usd_per_hour:g}/h)"
+
+
+def validate_against(cells: list[tuple[str, dict[str, Any]]], req: Requirement) -> None:
+    """A requirement that no result can be judged against is an error, not a recommendation."""
+    if req.max_latency_ms is not None and not any(
+        isinstance(((r.get("timing") or {}).get("latency_ms") or {}).get("p95"), int | float) for _, r in cells
+    ):
+        raise RagorftError(
+            f"--max-latency-ms {req.max_latency_ms:g}: no result has a measured p95 latency to judge it against",
+            path=cells[0][0],
+        )

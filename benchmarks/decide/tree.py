@@ -9,9 +9,9 @@
    comparisons with the most accurate). Among those that clear it, the cheapest by total monthly
    cost, where candidates whose cost ranges (the measured serving-time spread) overlap the
    cheapest's are tied and the most accurate of them wins: timing noise never picks the model.
-2. If none clears: why not (diagnoses.py, branches.py): latency, out-of-scope items, label
-   ambiguity, under-training, then the two levers measured on every record (levers.py: more
-   data, a bigger base) ranked by gain per doubling into the cheapest route to the bar, many tasks.
+2. If none clears: why not (diagnoses.py, branches.py): latency, out-of-scope items, label ambiguity,
+   under-training, the two levers measured on every record (levers.py: more data, a bigger base)
+   ranked by gain per doubling into the cheapest route to the bar, many tasks.
 3. What would change the answer: break-even volume or cost per error, or the bar.
 
 ``recommend`` returns a :class:`Decision` (``.to_text()``, ``.to_markdown()``, ``.to_dict()``): one for all.
@@ -35,7 +35,7 @@ from ragorft.benchmarks.decide.candidates import (
 )
 from ragorft.benchmarks.decide.knowledge import add_knowledge_branch, is_knowledge, split_ceilings
 from ragorft.benchmarks.decide.render import Decision, Step
-from ragorft.benchmarks.decide.requirement import Requirement
+from ragorft.benchmarks.decide.requirement import Requirement, validate_against
 from ragorft.benchmarks.decide.structured import add_if_structured
 from ragorft.benchmarks.records.store import check_scored, corpus_source
 from ragorft.benchmarks.score.costs import BreakEven, break_even
@@ -50,8 +50,14 @@ def _fmt_pct(x: float) -> str:
 class Tree(Branches):
     """One walk of the tree for one corpus; collects steps as it goes."""
 
-    def __init__(
-        self, corpus: str, everything: list[Candidate], req: Requirement, volume: tuple[float, str], card_at=None
+    def __init__(  # memo: raw paired tests by records, shared by recommend() calls on these records
+        self,
+        corpus: str,
+        everything: list[Candidate],
+        req: Requirement,
+        volume: tuple[float, str],
+        card_at=None,
+        memo=None,
     ):
         self.corpus, self.req, (self.q, self.volume_source) = corpus, req, volume
         self.all = everything
@@ -67,7 +73,7 @@ class Tree(Branches):
         self.late: tuple[str, str] | None = None  # a finding about a candidate other than the closest
         self.change = ""
         self._cmp: dict[tuple[str, str], PairedComparison] = {}
-        self.memo: dict[tuple, PairedComparison] = {}  # raw paired tests by records: recommend(memo=)
+        self.memo: dict[tuple, PairedComparison] = {} if memo is None else memo
         self.per_error, self.per_error_source = cost_per_error_for(corpus, req, card_at)
 
     def compare(self, a: Candidate, b: Candidate) -> PairedComparison:
@@ -352,17 +358,6 @@ class Tree(Branches):
         )
 
 
-def _validate_against(cells: list[tuple[str, dict[str, Any]]], req: Requirement) -> None:
-    """A requirement that no result can be judged against is an error, not a recommendation."""
-    if req.max_latency_ms is not None and not any(
-        isinstance(((r.get("timing") or {}).get("latency_ms") or {}).get("p95"), int | float) for _, r in cells
-    ):
-        raise RagorftError(
-            f"--max-latency-ms {req.max_latency_ms:g}: no result has a measured p95 latency to judge it against",
-            path=cells[0][0],
-        )
-
-
 def recommend(
     records: list[dict[str, Any]] | list[tuple[str, dict[str, Any]]],
     requirement: Requirement,
@@ -380,14 +375,12 @@ def recommend(
     if len(corpora) != 1:
         raise RagorftError(f"recommend() decides for one corpus at a time, got {', '.join(corpora)}")
     cells, ceilings = split_ceilings(cells)  # an oracle run is the reader's ceiling, never a candidate
-    _validate_against(cells, requirement)
+    validate_against(cells, requirement)
     prices = prices or load_prices()
     card_at = corpus_source([r for _, r in cells], corpora[0])
     volume = monthly_queries_for(corpora[0], requirement, card_at)
     cands = build_candidates(cells, requirement, prices, volume[0])
-    tree = Tree(corpora[0], cands, requirement, volume, card_at)
-    tree.memo = tree.memo if memo is None else memo
-    decision = tree.run()
+    decision = Tree(corpora[0], cands, requirement, volume, card_at, memo).run()
     if is_knowledge([r for _, r in cells]):
         add_knowledge_branch(decision, {c.name: c.record for c in cands}, ceilings)
     add_if_structured(decision, cands)
