@@ -54,8 +54,11 @@ DOCUMENTS = {
 
 def _cell(r: dict) -> str:
     m = r["metrics"]
-    if is_knowledge([r]):  # a QA cell: its accuracy is SQuAD exact match; F1 beside it
-        return f"EM {pct_ci(m['exact_match'], *m['exact_match_ci'])}, F1 {pct(m['f1'])} ({r['n_test']})"
+    if is_knowledge([r]):  # a QA cell: its accuracy is SQuAD exact match; contains-gold, floor and F1 beside it
+        floor = (m.get("chance_floor") or {}).get("floor")
+        extra = f"contains-gold {pct(m['contains_gold'])}, " if m.get("contains_gold") is not None else ""
+        extra += f"chance floor {pct(floor)}, " if floor is not None else ""
+        return f"EM {pct_ci(m['exact_match'], *m['exact_match_ci'])}, {extra}F1 {pct(m['f1'])} ({r['n_test']})"
     text = f"{pct_ci(m['accuracy'], *m['accuracy_ci'])} ({r['n_test']})"
     if m.get("in_scope_accuracy") is not None:
         text += f"; in-scope {pct(m['in_scope_accuracy'])}, OOS {pct(m['oos_recall'])}"

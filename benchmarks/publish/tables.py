@@ -14,6 +14,7 @@ from ragorft.benchmarks.core.atomic import write_text
 from ragorft.benchmarks.core.fmt import command, machine, pct, pct_ci
 from ragorft.benchmarks.core.markup import md_code, md_inline, md_table
 from ragorft.benchmarks.decide import Pricing
+from ragorft.benchmarks.publish.knowledge import knowledge_markdown
 from ragorft.benchmarks.publish.seeds import seed_markdown
 from ragorft.benchmarks.publish.structured import structured_markdown
 from ragorft.benchmarks.publish.summary import references, summary_frame
@@ -66,6 +67,7 @@ def markdown(records: list[dict[str, Any]], suite: str) -> str:
         lines += [md_table(table), ""]
         lines += seed_markdown(part)
         lines += structured_markdown([r for r in records if r["corpus"] == corpus])
+        lines += knowledge_markdown([r for r in records if r["corpus"] == corpus])
         ref_df = references(corpus, corpus_source(records, corpus))
         if not ref_df.empty:
             lines += ["Published reference numbers (not produced by ragorft; other models, same test set):", ""]
