@@ -210,7 +210,7 @@ class Estimator:
 
         best = min(candidates, key=rank)
         differ = _differ(cell, best)
-        source = f"scaled from {best.name}" + (f", whose {', '.join(differ)} differ" if differ else "")
+        source = f"scaled from {best.name}" + (f", other {', '.join(differ)}" if differ else "")
         return Estimate(best.scaled(size), source)
 
     def others(self) -> list[Basis]:

@@ -52,12 +52,12 @@ def test_a_corpus_without_records_is_scaled_from_the_closest_record_of_its_strat
     # no record has the cell's options: the nearest in size, and the provenance says what differs
     found = est.estimate(_cell("setfit", 5, "setfit", "mine", epochs=9), Size(items=500, train=50, timed=10))
     assert found is not None and found.seconds == pytest.approx(7.0)
-    assert found.source == "scaled from small/setfit/10shot, whose epochs differ"
+    assert found.source == "scaled from small/setfit/10shot, other epochs"
     # a record of the cell's own corpus in another suite comes before any other corpus
     _elsewhere(other, "mine/setfit/full/seed0", n_train=400, n_test=100, timing=timing, epochs=7)
     fresh = Estimator(tmp_path / "results" / "new-suite" / "cells", [other, cache])
     found = fresh.estimate(_cell("setfit", 5, "setfit", "mine", epochs=2), Size(items=500, train=50, timed=10))
-    assert found is not None and found.source == "scaled from mine/setfit/full, whose epochs differ"
+    assert found is not None and found.source == "scaled from mine/setfit/full, other epochs"
     assert found.seconds == pytest.approx(19.6 + 60 * 50 / 400 + 20 * 500 / 1000 + 0.4)
     # an old record without the scoring split: all but training scales by test items
     old = {"cell_seconds": 30.0, "train_seconds": 10.0}
