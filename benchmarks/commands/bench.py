@@ -84,7 +84,7 @@ def _print_plan(suite, args: argparse.Namespace, only, timed: int | None) -> int
     )
     for row in rows:
         when = "" if row.status == "cached" else f"  ~{duration(row.seconds) if row.seconds is not None else 'unknown'}"
-        guess = f" (extrapolated: {row.source})" if row.source else ""  # no record of this cell's run on its corpus
+        guess = f" (extrapolated: {row.source})" if row.source else ""  # scaled from another corpus or suite
         why = f"  ({row.why})" if row.why else ""
         print(f"{row.status:<7} {row.cell_id}{when}{guess}{why}")
     todo = [r for r in rows if r.status != "cached"]
