@@ -84,11 +84,14 @@ def _print_plan(suite, args: argparse.Namespace, only, timed: int | None) -> int
     )
     for row in rows:
         when = "" if row.status == "cached" else f"  ~{duration(row.seconds) if row.seconds is not None else 'unknown'}"
+        guess = f" (extrapolated: {row.source})" if row.source else ""  # scaled from another corpus or suite
         why = f"  ({row.why})" if row.why else ""
-        print(f"{row.status:<7} {row.cell_id}{when}{why}")
+        print(f"{row.status:<7} {row.cell_id}{when}{guess}{why}")
     todo = [r for r in rows if r.status != "cached"]
     known, unknown = eta([r.seconds for r in todo])
+    guessed = sum(bool(r.source) for r in todo)
     more = f" + {unknown} cells of unknown time" if unknown else ""
+    more += f" ({guessed} of them extrapolated from other records)" if guessed else ""
     counts = ", ".join(f"{sum(r.status == s for r in rows)} {s}" for s in ("cached", "stale", "new"))
     print(f"{suite.name}: {len(rows)} cells ({counts}); ETA {duration(known)}{more}")
     return 0

@@ -129,7 +129,7 @@ def cmd_try(args: argparse.Namespace) -> int:
     bench.cmd_bench(bench_args)
     print(f"report: {Path(args.results_dir) / name / 'index.html'}")
     rec_args = argparse.Namespace(**vars(args))
-    rec_args.suite, rec_args.corpus, rec_args.json = str(suite_path), None, False
+    rec_args.suite, rec_args.corpus, rec_args.json = [str(suite_path)], None, False  # --suite is repeatable
     return cmd_recommend(rec_args)
 
 

@@ -2,9 +2,13 @@
 
 One estimator for both readers, ``ragorft bench --plan`` and the bench's progress line: a cell's
 time is its own last record's measured ``timing.cell_seconds``; else the mean over the previous
-records of the same run, then of the same strategy, on that corpus, scaled by test items; else
-unknown (said, not guessed). An ETA from the cells finished so far misleads when cells differ by
-orders of magnitude (an LM cell next to a retrieval one), so the records' own times are used.
+records of the same run, then of the same strategy, on that corpus, scaled by test items; else the
+closest record of the same strategy anywhere (another suite of the results folder, the committed
+results, the cache), scaled by what drives each part of its time (training examples at the cell's
+budget, test items, timed queries) and said to be an extrapolation naming that record, so a corpus
+nothing has run on yet still gets an ETA; else unknown (said, not guessed). An ETA from the cells
+finished so far misleads when cells differ by orders of magnitude (an LM cell next to a retrieval
+one), so the records' own times are used.
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveInt, ValidationError
 from ragorft.benchmarks.core.atomic import CorruptFile, read_json
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.core.paths import PACKAGE_ROOT
+from ragorft.benchmarks.core.schema import Schema
 from ragorft.benchmarks.data.sampling import sample_budget
 from ragorft.benchmarks.run import measure
 from ragorft.benchmarks.run.cell import CorpusData
 from ragorft.benchmarks.run.cellspec import Cell, budget_name
+
+RESULTS = "results"  # the committed results of a checkout, beside benchmarks/ (absent from a wheel)
 
 
 def resolve(cell: Cell, timed_queries: int | None = None) -> Cell:
@@ -54,28 +63,126 @@ def _seconds(record: dict[str, Any]) -> float | None:
     return None
 
 
-class Estimator:
-    """Seconds per cell from the previous records of a suite's results folder (any schema)."""
+class Latency(Schema):
+    """The serving timings' size and per-query time, as a record keeps them (run/measure.serving_timing)."""
 
-    def __init__(self, out_dir: Path):
+    model_config = ConfigDict(extra="ignore")
+    p50: NonNegativeFloat = 0.0  # milliseconds
+    n_queries: NonNegativeInt = 0
+    repeats: PositiveInt = 1
+
+
+class Timing(Schema):
+    """The timing fields an estimate reads from a record (any schema: the rest is not looked at)."""
+
+    model_config = ConfigDict(extra="ignore")
+    cell_seconds: NonNegativeFloat
+    train_seconds: NonNegativeFloat = 0.0
+    scoring_seconds: NonNegativeFloat | None = None  # absent in old records: all but training scales by items
+    scoring_items: PositiveInt | None = None
+    predict_seconds_per_query: NonNegativeFloat = 0.0
+    latency_ms: Latency | None = None
+
+
+class Basis(Schema):
+    """A record as another cell's estimate reads it."""
+
+    model_config = ConfigDict(extra="ignore")
+    corpus: str
+    run: str
+    strategy: str
+    budget_name: str = "?"
+    options: dict[str, Any] = {}
+    n_train: NonNegativeInt | None = None
+    n_test: PositiveInt
+    timing: Timing
+
+    @property
+    def name(self) -> str:
+        return f"{self.corpus}/{self.run}/{self.budget_name}"
+
+    def timed(self) -> tuple[float, int]:
+        """(seconds the serving timings took, timed queries): repeats x queries x (one query + its share of a batch)."""
+        lat = self.timing.latency_ms or Latency()
+        return lat.repeats * lat.n_queries * (lat.p50 / 1000 + self.timing.predict_seconds_per_query), lat.n_queries
+
+    def scaled(self, size: Size) -> float:
+        """This record's cell time for a cell of ``size``: training scaled by training examples,
+        prediction by test items, the serving timings by timed queries; the rest (process start,
+        model loading, ``prepare``) does not shrink with the data and is kept as measured."""
+        t = self.timing
+        timed, queries = self.timed()
+        scoring = t.scoring_seconds if t.scoring_seconds is not None else t.cell_seconds - t.train_seconds - timed
+        scoring = max(scoring, 0.0)
+        rest = max(t.cell_seconds - t.train_seconds - scoring - timed, 0.0)
+        train = t.train_seconds * (size.train / self.n_train if size.train is not None and self.n_train else 1.0)
+        items = scoring * size.items / (t.scoring_items or self.n_test)
+        serve = timed * size.timed / queries if queries and size.timed else timed
+        return rest + train + items + serve
+
+
+@dataclass(frozen=True)
+class Size:
+    """What a cell's time grows with: test items scored, training examples at its budget, timed queries."""
+
+    items: int
+    train: int | None = None  # None: not known, the training time taken as measured
+    timed: int = 0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    seconds: float
+    source: str = ""  # "": the cell's own record or its run's records on this corpus; else the record scaled
+
+
+def size(cell: Cell, data: CorpusData) -> Size:
+    """The cell's cost drivers, as the cell will meet them (data/sampling.sample_budget's counts)."""
+    pool, _ = data.pools(cell.seed)
+    train = len(pool) if cell.budget == "full" else int(cell.budget) * len({ex.label for ex in pool})
+    return Size(n_items(cell, data), train, int(cell.timed_queries or measure.TIMED_QUERIES))
+
+
+def record_folders(results_dir: Path, cache_dir: Path) -> list[Path]:
+    """Where records of other suites and corpora are: every suite of the results folder, the
+    committed results of a checkout, and the cache (every cell this machine has computed)."""
+    found = [*sorted(Path(results_dir).glob("*/cells")), *sorted((PACKAGE_ROOT / RESULTS).glob("*/cells"))]
+    return [*found, Path(cache_dir) / "cells"]
+
+
+class Estimator:
+    """Seconds per cell from the previous records of a suite's results folder (any schema) and,
+    for a cell with none on its corpus, from a record of its strategy anywhere in ``elsewhere``."""
+
+    def __init__(self, out_dir: Path, elsewhere: list[Path] | None = None):
         self.by_file: dict[str, dict[str, Any]] = {}
         for path in sorted(Path(out_dir).glob("*.json")) if Path(out_dir).is_dir() else []:
             try:
                 self.by_file[path.name] = read_json(path)
             except CorruptFile:
                 continue
+        self.out_dir = Path(out_dir)
+        self.elsewhere = [Path(f) for f in elsewhere or []]
+        self._others: list[Basis] | None = None  # read on first need: a suite with records never reads them
 
     def add(self, cell: Cell, record: dict[str, Any]) -> None:
         """A record computed in this run informs the estimates of the cells after it."""
         self.by_file[record_filename(cell)] = record
+        if self._others is not None and (basis := _basis(record)) is not None:
+            self._others.append(basis)
 
-    def seconds(self, cell: Cell, items: int) -> float | None:
+    def seconds(self, cell: Cell, size: Size | int) -> float | None:
+        found = self.estimate(cell, size)
+        return None if found is None else found.seconds
+
+    def estimate(self, cell: Cell, size: Size | int) -> Estimate | None:
+        size = size if isinstance(size, Size) else Size(size)
         own = self.by_file.get(record_filename(cell))
         if own is not None and _seconds(own) is not None:
-            return _seconds(own)
+            return Estimate(_seconds(own))
         for same in ("run", "strategy"):
             scaled = [
-                _seconds(r) * items / r["n_test"]
+                _seconds(r) * size.items / r["n_test"]
                 for r in self.by_file.values()
                 if r.get("corpus") == cell.corpus
                 and r.get(same) == getattr(cell, same)
@@ -84,8 +191,62 @@ class Estimator:
                 and r["n_test"] > 0
             ]
             if scaled:
-                return sum(scaled) / len(scaled)
+                return Estimate(sum(scaled) / len(scaled))
+        return self._extrapolate(cell, size)
+
+    def _extrapolate(self, cell: Cell, size: Size) -> Estimate | None:
+        """The closest record of the cell's strategy anywhere, scaled: its corpus first, then the
+        fewest differing options, then the same budget, then the nearest in size."""
+        candidates = [b for b in self.others() if b.strategy == cell.strategy]
+        if not candidates:
+            return None
+
+        def rank(b: Basis) -> tuple:
+            far = abs(math.log(max(size.items, 1) / b.n_test))
+            if size.train and b.n_train:
+                far += abs(math.log(size.train / b.n_train))
+            other_budget = b.budget_name != budget_name(cell.budget)
+            return (b.corpus != cell.corpus, len(_differ(cell, b)), other_budget, far, b.name)
+
+        best = min(candidates, key=rank)
+        differ = _differ(cell, best)
+        source = f"scaled from {best.name}" + (f", other {', '.join(differ)}" if differ else "")
+        return Estimate(best.scaled(size), source)
+
+    def others(self) -> list[Basis]:
+        """Every readable record of ``elsewhere`` and this suite's own, once each (a record is in the
+        cache and in its results folder)."""
+        if self._others is None:
+            seen: set[str] = set()
+            self._others = []
+            records = [*self.by_file.values()]
+            for folder in dict.fromkeys(f.resolve() for f in self.elsewhere if f.is_dir()):
+                if folder == self.out_dir.resolve():
+                    continue
+                for path in sorted(folder.glob("*.json")):
+                    try:
+                        records.append(read_json(path))
+                    except CorruptFile:
+                        continue
+            for record in records:
+                basis = _basis(record)
+                ident = str(record.get("key") or id(record)) + str(record.get("cell_id"))
+                if basis is not None and ident not in seen:
+                    seen.add(ident)
+                    self._others.append(basis)
+        return self._others
+
+
+def _basis(record: dict[str, Any]) -> Basis | None:
+    try:
+        return Basis.model_validate(record)
+    except ValidationError:  # a record an estimate cannot read is no basis, not an error of the plan
         return None
+
+
+def _differ(cell: Cell, basis: Basis) -> list[str]:
+    """The suite's options for the cell that the record ran with other values (or without)."""
+    return sorted(k for k, v in cell.options.items() if basis.options.get(k, object()) != v)
 
 
 @dataclass(frozen=True)
@@ -94,6 +255,7 @@ class PlannedCell:
     status: str  # "cached", "stale" or "new"
     why: str  # stale: key.explain's reason
     seconds: float | None  # None: cached (nothing to run) or unknown
+    source: str = ""  # an extrapolation: the record it is scaled from (Estimate.source)
 
 
 def eta(estimates: list[float | None]) -> tuple[float, int]:

@@ -31,7 +31,17 @@ from ragorft.benchmarks.run.cell import CorpusData, load_corpus_data
 from ragorft.benchmarks.run.executors import make_executor
 from ragorft.benchmarks.run.job import RECEIVED, Job
 from ragorft.benchmarks.run.key import cell_key, explain, key_of, key_parts
-from ragorft.benchmarks.run.plan import Estimator, PlannedCell, check_budget, eta, n_items, record_filename, resolve
+from ragorft.benchmarks.run.plan import (
+    Estimator,
+    PlannedCell,
+    Size,
+    check_budget,
+    eta,
+    record_filename,
+    record_folders,
+    resolve,
+    size,
+)
 from ragorft.benchmarks.run.suite import Cell, Suite
 
 __all__ = ["cell_key", "cached_record", "plan_suite", "record_filename", "record_path", "run_suite"]
@@ -84,12 +94,14 @@ def _previous(path: Path) -> dict[str, Any] | None:
 
 def _plan(
     suite: Suite, cells: list[Cell], data_dir: Path | None, cache_dir: Path, out_dir: Path, progress: bool
-) -> tuple[dict[str, dict[str, Any]], list[Job]]:
-    """(records served from the cache by cell id, jobs to compute); says why a stale cell is recomputed."""
+) -> tuple[dict[str, dict[str, Any]], list[Job], dict[str, Size]]:
+    """(records served from the cache by cell id, jobs to compute, the ETA's sizes of those jobs);
+    says why a stale cell is recomputed."""
     debug = logging.getLogger("ragorft").isEnabledFor(logging.DEBUG)
     loaded: dict[str, CorpusData] = {}
     records: dict[str, dict[str, Any]] = {}
     jobs = []
+    sizes: dict[str, Size] = {}
     for cell in cells:
         if cell.corpus not in loaded:
             loaded[cell.corpus] = load_corpus_data(cell.corpus_source, data_dir, suite.test_sample_seed)
@@ -104,6 +116,7 @@ def _plan(
         if previous is not None:
             log.info(f"{cell.id}: recomputing, changed since its record: {explain(previous.get('key_parts'), parts)}")
         peak = float(((previous or {}).get("memory") or {}).get("peak_increase_mb") or 0.0)
+        sizes[cell.id] = size(cell, loaded[cell.corpus])
         jobs.append(
             Job(
                 cell,
@@ -118,7 +131,7 @@ def _plan(
                 parts,
             )
         )
-    return records, jobs
+    return records, jobs, sizes
 
 
 def _identify(record: dict[str, Any], cell: Cell, suite: str) -> dict[str, Any]:
@@ -150,8 +163,8 @@ def run_suite(
     cache_dir = Path(cache_dir or cache_root())
     out_dir = inside(Path(results_dir), suite.name, "cells", what="suite results")
     cells = [resolve(c, timed_queries) for c in suite.cells if only is None or only(c)]
-    estimator = Estimator(out_dir)
-    records, jobs = _plan(suite, cells, data_dir, cache_dir, out_dir, progress)
+    estimator = Estimator(out_dir, record_folders(Path(results_dir), cache_dir))
+    records, jobs, sizes = _plan(suite, cells, data_dir, cache_dir, out_dir, progress)
     for cell in cells:
         if cell.id in records:
             records[cell.id] = scored(_identify(records[cell.id], cell, suite.name))
@@ -168,7 +181,7 @@ def run_suite(
         estimator.add(job.cell, record)
         now = time.perf_counter()
         if progress:
-            left = [estimator.seconds(j.cell, j.key_parts["test_items"]["n"]) for j in jobs[done:]]
+            left = [estimator.seconds(j.cell, sizes[j.cell.id]) for j in jobs[done:]]
             known, unknown = eta(left)
             more = f" + {unknown} cells unknown" if unknown else ""
             busy = " [machine overloaded: timings suspect]" if record["timing"]["load"]["overloaded"] else ""
@@ -197,7 +210,7 @@ def plan_suite(
     """What :func:`run_suite` would do, computing nothing: each cell cached, stale (why) or new."""
     cache_dir = Path(cache_dir or cache_root())
     out_dir = inside(Path(results_dir), suite.name, "cells", what="suite results")
-    estimator = Estimator(out_dir)
+    estimator = Estimator(out_dir, record_folders(Path(results_dir), cache_dir))
     loaded: dict[str, CorpusData] = {}
     rows = []
     for cell in (resolve(c, timed_queries) for c in suite.cells if only is None or only(c)):
@@ -208,10 +221,11 @@ def plan_suite(
         if _current(cache_dir, out_dir, cell, key_of(parts), parts, reseed=False) is not None:
             rows.append(PlannedCell(cell.id, "cached", "", None))
             continue
-        seconds = estimator.seconds(cell, n_items(cell, loaded[cell.corpus]))
+        found = estimator.estimate(cell, size(cell, loaded[cell.corpus]))
+        seconds, source = (None, "") if found is None else (found.seconds, found.source)
         previous = _previous(record_path(out_dir, cell))
         if previous is None:
-            rows.append(PlannedCell(cell.id, "new", "", seconds))
+            rows.append(PlannedCell(cell.id, "new", "", seconds, source))
         else:
-            rows.append(PlannedCell(cell.id, "stale", explain(previous.get("key_parts"), parts), seconds))
+            rows.append(PlannedCell(cell.id, "stale", explain(previous.get("key_parts"), parts), seconds, source))
     return rows

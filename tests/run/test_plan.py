@@ -7,12 +7,65 @@ from pathlib import Path
 import pytest
 from ragorft.benchmarks.commands.cli import main
 from ragorft.benchmarks.core.atomic import read_json, write_json
-from ragorft.benchmarks.run.plan import Estimator, record_filename
+from ragorft.benchmarks.run.plan import Estimator, Size, record_filename, record_folders
 from ragorft.benchmarks.run.suite import Cell
 
+from tests.helpers.cellrecord import cell_record
 
-def _cell(run: str, budget: int | str = "full", strategy: str = "rag") -> Cell:
-    return Cell("c", run, strategy, {}, budget, 0, 0)
+
+def _cell(run: str, budget: int | str = "full", strategy: str = "rag", corpus: str = "c", **options: object) -> Cell:
+    return Cell(corpus, run, strategy, options, budget, 0, 0)
+
+
+def _elsewhere(folder: Path, cell_id: str, *, n_train: int, n_test: int, timing: dict, **options: object) -> None:
+    """A record of another suite or corpus: 1 item of gold, the sizes and times the estimate reads."""
+    record = cell_record(cell_id, ["a"], ["a"], n_train=n_train, n_test=n_test, timing=timing, options=options)
+    record["strategy"] = record["run"]
+    write_json(folder / f"{cell_id.replace('/', '__')}.json", record)
+
+
+def test_a_corpus_without_records_is_scaled_from_the_closest_record_of_its_strategy_and_names_it(
+    tmp_path: Path,
+) -> None:
+    other, cache = tmp_path / "results" / "nightly" / "cells", tmp_path / "cache" / "cells"
+    other.mkdir(parents=True)
+    cache.mkdir(parents=True)
+    timing = {
+        "cell_seconds": 100.0,
+        "train_seconds": 60.0,
+        "scoring_seconds": 20.0,
+        "scoring_items": 1000,
+        "predict_seconds_per_query": 0.01,
+        "latency_ms": {"p50": 10.0, "n_queries": 10, "repeats": 2},  # timed: 2 x 10 x (0.01 + 0.01) = 0.4 s
+    }
+    _elsewhere(other, "big/setfit/10shot/seed0", n_train=100, n_test=1000, timing=timing, epochs=2)
+    near = timing | {"cell_seconds": 7.0, "train_seconds": 1.0, "scoring_seconds": 1.0, "scoring_items": 500}
+    _elsewhere(cache, "small/setfit/10shot/seed0", n_train=50, n_test=500, timing=near, epochs=5)
+    folders = record_folders(tmp_path / "results", cache.parent)  # + the committed results/*/cells of a checkout
+    assert folders[0] == other and folders[-1] == cache
+    est = Estimator(tmp_path / "results" / "new-suite" / "cells", [other, cache])
+    found = est.estimate(_cell("setfit", 5, "setfit", "mine", epochs=2), Size(items=500, train=50, timed=20))
+    # the record with the cell's options, though the other is nearer in size: its rest (process, loading)
+    # as measured, training x 50/100 examples, scoring x 500/1000 items, the timings x 20/10 queries
+    assert found is not None and found.seconds == pytest.approx(19.6 + 60 * 0.5 + 20 * 0.5 + 0.4 * 2)
+    assert found.source == "scaled from big/setfit/10shot"
+    # no record has the cell's options: the nearest in size, and the provenance says what differs
+    found = est.estimate(_cell("setfit", 5, "setfit", "mine", epochs=9), Size(items=500, train=50, timed=10))
+    assert found is not None and found.seconds == pytest.approx(7.0)
+    assert found.source == "scaled from small/setfit/10shot, other epochs"
+    # a record of the cell's own corpus in another suite comes before any other corpus
+    _elsewhere(other, "mine/setfit/full/seed0", n_train=400, n_test=100, timing=timing, epochs=7)
+    fresh = Estimator(tmp_path / "results" / "new-suite" / "cells", [other, cache])
+    found = fresh.estimate(_cell("setfit", 5, "setfit", "mine", epochs=2), Size(items=500, train=50, timed=10))
+    assert found is not None and found.source == "scaled from mine/setfit/full, other epochs"
+    assert found.seconds == pytest.approx(19.6 + 60 * 50 / 400 + 20 * 500 / 1000 + 0.4)
+    # an old record without the scoring split: all but training scales by test items
+    old = {"cell_seconds": 30.0, "train_seconds": 10.0}
+    _elsewhere(other, "big/lora/full/seed0", n_train=100, n_test=200, timing=old)
+    fresh = Estimator(tmp_path / "results" / "new-suite" / "cells", [other, cache])
+    assert fresh.seconds(_cell("lora", "full", "lora", "mine"), Size(items=100, train=100)) == pytest.approx(20.0)
+    # unknown only when no record of the strategy exists anywhere
+    assert fresh.estimate(_cell("few_shot", 1, "few_shot", "mine"), Size(items=10, train=3)) is None
 
 
 def test_estimates_come_from_the_cells_own_record_then_its_run_then_its_strategy(tmp_path: Path) -> None:
@@ -44,7 +97,9 @@ def test_plan_lists_new_cached_and_stale_cells_and_runs_nothing(
     args = ["bench", "--suite", str(suite), "--results-dir", str(results), "--no-progress"]
     assert main([*args, "--plan"]) == 0
     out = capsys.readouterr().out
-    assert "new     tiny/rag/full/seed0  ~unknown" in out and "1 new" in out and "ETA 0 s + 1 cells of unknown" in out
+    # nothing ran on this corpus: the time is scaled from a committed rag record (results/*/cells), and says so
+    assert "new     tiny/rag/full/seed0  ~" in out and "(extrapolated: scaled from " in out and "/rag/" in out
+    assert "1 new" in out and "(1 of them extrapolated from other records)" in out
     assert not (results / "p" / "cells").exists() or not any((results / "p" / "cells").glob("*.json"))
     assert main(args) == 0
     capsys.readouterr()
