@@ -12,6 +12,7 @@ digest is of its code, not its prose (:func:`module_digest`).
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -43,7 +44,7 @@ def imports_of(name: str, path: Path, known: Iterable[str]) -> set[str]:
     known = set(known)
     found = set()
     is_pkg = path.name == "__init__.py"
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_parse(path.read_text(encoding="utf-8"))):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
@@ -92,13 +93,23 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
+#: CPython 3.11's AST constructor keeps one recursion-depth count per interpreter: two threads
+#: parsing at once (two benches in one process computing keys) can fail with a SystemError
+_PARSING = threading.Lock()
+
+
+def _parse(source: str) -> ast.Module:
+    with _PARSING:
+        return ast.parse(source)
+
+
 def module_digest(path: Path) -> str:
     """A module's code without its prose: the AST with docstrings removed (comments never reach it).
 
     Why not the bytes: a fixed docstring must not make hours of cells stale, while any change to
     what the code does (a constant, an operator, an import) changes the tree and so the key.
     """
-    tree = _strip_docstrings(ast.parse(Path(path).read_text(encoding="utf-8")))
+    tree = _strip_docstrings(_parse(Path(path).read_text(encoding="utf-8")))
     return sha256_bytes(ast.dump(tree, include_attributes=False).encode())[:16]
 
 
