@@ -44,7 +44,7 @@ def imports_of(name: str, path: Path, known: Iterable[str]) -> set[str]:
     known = set(known)
     found = set()
     is_pkg = path.name == "__init__.py"
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_parse(path.read_text(encoding="utf-8"))):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
@@ -93,10 +93,14 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-#: CPython 3.11's AST constructor keeps a recursion counter that two threads parsing at once can
-#: corrupt ("AST constructor recursion depth mismatch"); runs in threads (one cache, two suites)
-#: fingerprint the same modules, so parsing is one at a time.
-_PARSE_LOCK = threading.Lock()
+#: CPython 3.11's AST constructor keeps one recursion-depth count per interpreter: two threads
+#: parsing at once (two benches in one process computing keys) can fail with a SystemError
+_PARSING = threading.Lock()
+
+
+def _parse(source: str) -> ast.Module:
+    with _PARSING:
+        return ast.parse(source)
 
 
 def module_digest(path: Path) -> str:
@@ -105,11 +109,8 @@ def module_digest(path: Path) -> str:
     Why not the bytes: a fixed docstring must not make hours of cells stale, while any change to
     what the code does (a constant, an operator, an import) changes the tree and so the key.
     """
-    source = Path(path).read_text(encoding="utf-8")
-    with _PARSE_LOCK:
-        tree = _strip_docstrings(ast.parse(source))
-        dumped = ast.dump(tree, include_attributes=False)
-    return sha256_bytes(dumped.encode())[:16]
+    tree = _strip_docstrings(_parse(Path(path).read_text(encoding="utf-8")))
+    return sha256_bytes(ast.dump(tree, include_attributes=False).encode())[:16]
 
 
 def code_fingerprint(
