@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from ragorft import strategies
 
 from tests.helpers.knowledge import build_tiny_llama_for_bios, write_bios_corpus
 from tests.helpers.loopback import SECRET, LoopbackServer
+from tests.helpers.structured import build_tiny_llama_for_frames, write_structured_corpus
 from tests.helpers.tiny_encoder import build_tiny_encoder
 from tests.helpers.tiny_fits import FIT, SLOW, fill
 
@@ -39,15 +41,20 @@ def _cells(names: list[str], tmp_path: Path, tiny_corpus: Path, model_dir: Path,
         "url": url,
     }
     bios = write_bios_corpus(tmp_path)
-    corpus = {"classification": tiny_corpus, "qa": bios}
-    values_qa = values
+    frames = write_structured_corpus(tmp_path)
+    for data in (tmp_path / "mirror" / "tiny_snips").iterdir():  # beside the card: found without a mirror
+        shutil.copy(data, frames.parent / data.name)
+    corpus = {"classification": tiny_corpus, "qa": bios, "structured": frames}
+    per_task = {"classification": values, "qa": values, "structured": values}
     if any(strategies.get(n).task == "qa" for n in names):
         bios_lm = build_tiny_llama_for_bios(tmp_path / "bios_lm", bios, tmp_path / "mirror" / "bios")
-        values_qa = values | {"lm": str(bios_lm)}
+        per_task["qa"] = values | {"lm": str(bios_lm)}
+    if any(strategies.get(n).task == "structured" for n in names):
+        per_task["structured"] = values | {"lm": str(build_tiny_llama_for_frames(tmp_path / "frames_lm"))}
     cells = []
     for name in names:
         task = strategies.get(name).task
-        options = fill(FIT[name], values_qa if task == "qa" else values)
+        options = fill(FIT[name], per_task[task])
         cells.append({"name": name, "options": options, "card": str(corpus[task].parent)})
     return cells
 
