@@ -139,7 +139,12 @@ class Diagnoses:
         hint = data_hint(self.corpus, closest, self.budget)
         if not found:
             self.hints.append(f"for data evidence, {hint}")
-            self.add(step, q, f"no evidence: no recipe run at '{self.budget}' was run at another budget", [hint])
+            self.add(
+                step,
+                q,
+                f"no evidence: no recipe run at '{self.budget}' was measured at another budget on shared test items",
+                [hint],
+            )
             return None
         rising = [lv for lv in found if lv.rises]
         answer = (

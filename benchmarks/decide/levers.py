@@ -15,10 +15,12 @@ share, so the tree can rank them and price each route to the bar in doublings.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import pct
 from ragorft.benchmarks.decide.candidates import Candidate, base_kind
 from ragorft.benchmarks.models.registry import registry
@@ -31,6 +33,8 @@ from ragorft.benchmarks.score.stats import (
     significant,
 )
 
+log = logging.getLogger(__name__)
+
 CURVE_POINTS = 3  # the budgets nearest the user's that a slope is fitted on
 OUT_OF_REACH = 10  # doublings (1024x the data or the parameters): no route, whatever the slope says
 
@@ -42,6 +46,8 @@ def slope_per_doubling(
     views = [item_correctness(c.records) for c in points]
     pos = [{it: i for i, it in enumerate(v[0])} for v in views]
     common = [it for it in views[0][0] if all(it in p for p in pos[1:])]
+    if not common:
+        raise RagorftError(f"{', '.join(c.name for c in points)} share no test items")
     ys = np.array([m.mean(axis=0)[[p[it] for it in common]] for (_, m, _), p in zip(views, pos, strict=True)])
     x = np.log2([max(v, 1.0) for v in xs])
     xc = x - x.mean()
@@ -125,8 +131,17 @@ class Lever:
         return f"{self.what}{where}: {self.path()}; {self.gain_text()} ({how}); {judged}"
 
 
-def measure(kind: str, points: list[Candidate], xs: list[float]) -> Lever:
-    """A gap (two points, the paired test) or a slope (three or more), per doubling of x."""
+def measure(kind: str, points: list[Candidate], xs: list[float]) -> Lever | None:
+    """A gap (two points, the paired test) or a slope (three or more), per doubling of x; None when the points
+    share no test item (suites sampled apart): nothing paired to measure."""
+    try:
+        return _measure(kind, points, xs)
+    except RagorftError as exc:
+        log.info("no %s lever over %s: %s", kind, ", ".join(c.name for c in points), exc)
+        return None
+
+
+def _measure(kind: str, points: list[Candidate], xs: list[float]) -> Lever:
     if len(points) == 2:
         cmp_ = compare(points[1].name, points[1].records, points[0].name, points[0].records)
         steps = math.log2(xs[1] / xs[0])
@@ -158,7 +173,7 @@ def data_levers(everything: list[Candidate], budget: str) -> list[Lever]:
         near = sorted(same.values(), key=lambda x: abs(math.log2(x.n_train) - math.log2(c.n_train)))[:CURVE_POINTS]
         points = sorted(near, key=lambda x: x.n_train)
         out.append(measure("data", points, [float(x.n_train) for x in points]))
-    return holm(out)
+    return holm([lv for lv in out if lv is not None])
 
 
 def size_levers(everything: list[Candidate], budget: str) -> list[Lever]:
@@ -174,7 +189,7 @@ def size_levers(everything: list[Candidate], budget: str) -> list[Lever]:
         if len(sizes) >= 2:
             points = [sizes[p] for p in sorted(sizes)]
             out.append(measure("size", points, [float(p) for p in sorted(sizes)]))
-    return holm(sorted(out, key=lambda lv: (lv.budget != budget, lv.what, lv.xs[0])))
+    return holm(sorted((lv for lv in out if lv is not None), key=lambda lv: (lv.budget != budget, lv.what, lv.xs[0])))
 
 
 @dataclass

@@ -115,6 +115,15 @@ def test_a_route_past_ten_doublings_is_out_of_reach_not_a_number_of_examples():
     assert "examples per class" not in d.recommendation
 
 
+def test_budgets_that_share_no_test_item_are_no_evidence_and_no_crash():
+    small = probe("linear_probe", MINILM, spread(128), suite="one")
+    full = probe("linear_probe", MINILM, spread(72), budget="full", n_train=8000, suite="two")
+    full["test_items"] = [i + 10_000 for i in full["test_items"]]  # another suite's sample of the test split
+    d = decide([small, full], accuracy_bar=0.95, budget=10)
+    assert d.verdict == "undiagnosed"
+    assert "no evidence: no recipe run at '10shot' was measured at another budget on shared test items" in d.to_text()
+
+
 def test_seeds_pool_across_suites_and_a_seed_two_suites_ran_counts_once():
     a = probe("linear_probe", MINILM, spread(128), suite="one")
     b = probe("linear_probe", MINILM, spread(120, skip=8), suite="two", seed=1)
