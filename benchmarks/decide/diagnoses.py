@@ -228,9 +228,9 @@ class Diagnoses:
             return None
         rising = [lv for lv in levers if lv.rises]
         if not rising:
-            self.add(step, q, "neither lever moved accuracy significantly", [lv.line() for lv in levers])
+            self.add(step, q, "neither lever raised accuracy significantly", [lv.line() for lv in levers])
             return "plateau", (
-                "look beyond data and base size: in these records neither more data nor a bigger base moved "
+                "look beyond data and base size: in these records neither more data nor a bigger base raised "
                 "accuracy significantly ("
                 + "; ".join(f"{lv.what} {lv.gain_text()}" for lv in levers)
                 + ")"

@@ -102,7 +102,7 @@ def test_levers_measured_flat_are_a_finding_not_undiagnosed():
     recs = [probe("linear_probe", MINILM, spread(112)), probe("linear_probe", MINILM, spread(110), budget="full")]
     recs[1]["n_train"] = 8000
     d = decide(recs, accuracy_bar=0.95, budget=10)
-    assert d.verdict == "plateau" and "neither more data nor a bigger base moved accuracy" in d.recommendation
+    assert d.verdict == "plateau" and "neither more data nor a bigger base raised accuracy" in d.recommendation
     assert "for size evidence" in d.recommendation  # the lever never measured is named, with how to measure it
 
 
