@@ -135,11 +135,16 @@ class Diagnoses:
     # ---- the two levers (levers.py measures them on every record of the corpus, every suite)
     def data_lever(self, step: str, closest: Candidate) -> tuple[str, str] | None:
         q = "Does more data raise accuracy (one recipe at two or more budgets, seeds pooled, every suite given)?"
-        found = self.levers["data"] = data_levers(self.all, self.budget)
+        found = self.levers["data"] = data_levers(self.all, self.budget, self.compare, getattr(self, "memo", None))
         hint = data_hint(self.corpus, closest, self.budget)
         if not found:
             self.hints.append(f"for data evidence, {hint}")
-            self.add(step, q, f"no evidence: no recipe run at '{self.budget}' was run at another budget", [hint])
+            self.add(
+                step,
+                q,
+                f"no evidence: no recipe run at '{self.budget}' was measured at another budget on shared test items",
+                [hint],
+            )
             return None
         rising = [lv for lv in found if lv.rises]
         answer = (
@@ -153,7 +158,7 @@ class Diagnoses:
 
     def size_lever(self, step: str, closest: Candidate) -> tuple[str, str] | None:
         q = "Does a bigger base raise accuracy (one strategy and its options on two or more registry-sized bases)?"
-        found = self.levers["size"] = size_levers(self.all, self.budget)
+        found = self.levers["size"] = size_levers(self.all, self.budget, self.compare, getattr(self, "memo", None))
         hint = size_hint(self.corpus, closest, self.budget, self.all)
         if not found:
             bases = sorted({(c.nominal_params or 0, c.base_model) for c in self.all if c.nominal_params})
@@ -223,9 +228,9 @@ class Diagnoses:
             return None
         rising = [lv for lv in levers if lv.rises]
         if not rising:
-            self.add(step, q, "neither lever moved accuracy significantly", [lv.line() for lv in levers])
+            self.add(step, q, "neither lever raised accuracy significantly", [lv.line() for lv in levers])
             return "plateau", (
-                "look beyond data and base size: in these records neither more data nor a bigger base moved "
+                "look beyond data and base size: in these records neither more data nor a bigger base raised "
                 "accuracy significantly ("
                 + "; ".join(f"{lv.what} {lv.gain_text()}" for lv in levers)
                 + ")"

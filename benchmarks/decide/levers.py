@@ -15,10 +15,14 @@ share, so the tree can rank them and price each route to the bar in doublings.
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.fmt import pct
 from ragorft.benchmarks.decide.candidates import Candidate, base_kind
 from ragorft.benchmarks.models.registry import registry
@@ -31,6 +35,8 @@ from ragorft.benchmarks.score.stats import (
     significant,
 )
 
+log = logging.getLogger(__name__)
+
 CURVE_POINTS = 3  # the budgets nearest the user's that a slope is fitted on
 OUT_OF_REACH = 10  # doublings (1024x the data or the parameters): no route, whatever the slope says
 
@@ -42,6 +48,8 @@ def slope_per_doubling(
     views = [item_correctness(c.records) for c in points]
     pos = [{it: i for i, it in enumerate(v[0])} for v in views]
     common = [it for it in views[0][0] if all(it in p for p in pos[1:])]
+    if not common:
+        raise RagorftError(f"{', '.join(c.name for c in points)} share no test items")
     ys = np.array([m.mean(axis=0)[[p[it] for it in common]] for (_, m, _), p in zip(views, pos, strict=True)])
     x = np.log2([max(v, 1.0) for v in xs])
     xc = x - x.mean()
@@ -125,15 +133,35 @@ class Lever:
         return f"{self.what}{where}: {self.path()}; {self.gain_text()} ({how}); {judged}"
 
 
-def measure(kind: str, points: list[Candidate], xs: list[float]) -> Lever:
-    """A gap (two points, the paired test) or a slope (three or more), per doubling of x."""
-    if len(points) == 2:
-        cmp_ = compare(points[1].name, points[1].records, points[0].name, points[0].records)
-        steps = math.log2(xs[1] / xs[0])
-        lo, hi = cmp_.difference_ci
-        return Lever(kind, points, xs, cmp_.difference / steps, (lo / steps, hi / steps), cmp_.n_items, cmp_)
-    gain, ci, n = slope_per_doubling(points, xs)
-    return Lever(kind, points, xs, gain, ci, n)
+Compare = Callable[[Candidate, Candidate], PairedComparison]  # the tree's paired test (memoised by records)
+
+
+def paired(a: Candidate, b: Candidate) -> PairedComparison:
+    return compare(a.name, a.records, b.name, b.records)
+
+
+def measure(
+    kind: str, points: list[Candidate], xs: list[float], test: Compare = paired, memo: dict[Any, Any] | None = None
+) -> Lever | None:
+    """A gap (two points, the paired test) or a slope (three or more), per doubling of x; None when the points
+    share no test item (suites sampled apart): nothing paired to measure. ``memo`` (the tree's, shared by
+    calls on the same records) keeps a slope's bootstrap from being redone for every requirement."""
+    try:
+        if len(points) == 2:
+            cmp_ = test(points[1], points[0])
+            steps = math.log2(xs[1] / xs[0])
+            lo, hi = cmp_.difference_ci
+            return Lever(kind, points, xs, cmp_.difference / steps, (lo / steps, hi / steps), cmp_.n_items, cmp_)
+        key = ("slope", kind, tuple((c.name, tuple(id(r) for r in c.records)) for c in points))
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = slope_per_doubling(points, xs)
+            if memo is not None:
+                memo[key] = found
+        return Lever(kind, points, xs, *found)
+    except RagorftError as exc:
+        log.info("no %s lever over %s: %s", kind, ", ".join(c.name for c in points), exc)
+        return None
 
 
 def holm(levers: list[Lever]) -> list[Lever]:
@@ -145,7 +173,9 @@ def holm(levers: list[Lever]) -> list[Lever]:
     return levers
 
 
-def data_levers(everything: list[Candidate], budget: str) -> list[Lever]:
+def data_levers(
+    everything: list[Candidate], budget: str, test: Compare = paired, memo: dict[Any, Any] | None = None
+) -> list[Lever]:
     """One lever per recipe run at the user's budget and at least one other: the budgets nearest the user's."""
     out = []
     for c in (x for x in everything if x.record["budget_name"] == budget and x.n_train > 0):
@@ -157,11 +187,13 @@ def data_levers(everything: list[Candidate], budget: str) -> list[Lever]:
             continue
         near = sorted(same.values(), key=lambda x: abs(math.log2(x.n_train) - math.log2(c.n_train)))[:CURVE_POINTS]
         points = sorted(near, key=lambda x: x.n_train)
-        out.append(measure("data", points, [float(x.n_train) for x in points]))
-    return holm(out)
+        out.append(measure("data", points, [float(x.n_train) for x in points], test, memo))
+    return holm([lv for lv in out if lv is not None])
 
 
-def size_levers(everything: list[Candidate], budget: str) -> list[Lever]:
+def size_levers(
+    everything: list[Candidate], budget: str, test: Compare = paired, memo: dict[Any, Any] | None = None
+) -> list[Lever]:
     """One lever per strategy and options run on two or more registry-sized bases at one budget (the user's first)."""
     groups: dict[tuple[object, ...], dict[int, Candidate]] = {}
     for c in everything:
@@ -173,8 +205,8 @@ def size_levers(everything: list[Candidate], budget: str) -> list[Lever]:
     for sizes in groups.values():
         if len(sizes) >= 2:
             points = [sizes[p] for p in sorted(sizes)]
-            out.append(measure("size", points, [float(p) for p in sorted(sizes)]))
-    return holm(sorted(out, key=lambda lv: (lv.budget != budget, lv.what, lv.xs[0])))
+            out.append(measure("size", points, [float(p) for p in sorted(sizes)], test, memo))
+    return holm(sorted((lv for lv in out if lv is not None), key=lambda lv: (lv.budget != budget, lv.what, lv.xs[0])))
 
 
 @dataclass

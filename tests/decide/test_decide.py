@@ -152,7 +152,7 @@ def test_undiagnosed_branch_says_which_evidence_is_missing():
     d = decide([record("rag", spread(160))], accuracy_bar=0.95)
     assert d.verdict == "undiagnosed"
     text = d.to_text()
-    assert "no evidence: no recipe run at 'full' was run at another budget" in text
+    assert "no evidence: no recipe run at 'full' was measured at another budget on shared test items" in text
     assert "no evidence: no strategy was run on two base sizes" in text
     assert d.recommendation.startswith("no candidate clears the requirement and no record bears on why")
     assert "no evidence: fewer than two candidates share enough items per label" in text

@@ -102,7 +102,7 @@ def test_levers_measured_flat_are_a_finding_not_undiagnosed():
     recs = [probe("linear_probe", MINILM, spread(112)), probe("linear_probe", MINILM, spread(110), budget="full")]
     recs[1]["n_train"] = 8000
     d = decide(recs, accuracy_bar=0.95, budget=10)
-    assert d.verdict == "plateau" and "neither more data nor a bigger base moved accuracy" in d.recommendation
+    assert d.verdict == "plateau" and "neither more data nor a bigger base raised accuracy" in d.recommendation
     assert "for size evidence" in d.recommendation  # the lever never measured is named, with how to measure it
 
 
@@ -113,6 +113,15 @@ def test_a_route_past_ten_doublings_is_out_of_reach_not_a_number_of_examples():
     assert d.verdict == "plateau" and d.recommendation.startswith("no measured lever reaches the bar")
     assert "more labelled data: out of reach, linear_probe gains +0.2 pts per doubling" in d.recommendation
     assert "examples per class" not in d.recommendation
+
+
+def test_budgets_that_share_no_test_item_are_no_evidence_and_no_crash():
+    small = probe("linear_probe", MINILM, spread(128), suite="one")
+    full = probe("linear_probe", MINILM, spread(72), budget="full", n_train=8000, suite="two")
+    full["test_items"] = [i + 10_000 for i in full["test_items"]]  # another suite's sample of the test split
+    d = decide([small, full], accuracy_bar=0.95, budget=10)
+    assert d.verdict == "undiagnosed"
+    assert "no evidence: no recipe run at '10shot' was measured at another budget on shared test items" in d.to_text()
 
 
 def test_seeds_pool_across_suites_and_a_seed_two_suites_ran_counts_once():
