@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.decide.render import Decision, Step
-from ragorft.benchmarks.score.stats import PairedComparison, compare, mcnemar_exact_p, paired_bootstrap_ci, significant
+from ragorft.benchmarks.score.stats import PairedComparison, compare, paired_from_correct, significant
 
 #: the roles the branch compares (a strategy's ``role`` on its class, carried in every record)
 ROLE_NAMES = ("closed_book", "rag", "ft_docs", "ft_qa", "ft_rag")
@@ -103,19 +103,8 @@ def _format_test(name: str, record: dict[str, Any], seed: int) -> PairedComparis
     if "contains_gold" not in per_item:
         return None
     held, em = np.asarray(per_item["contains_gold"], dtype=float), np.asarray(per_item["em"], dtype=float)
-    only_held, only_em = int(((held > 0) & (em == 0)).sum()), int(((held == 0) & (em > 0)).sum())
-    return PairedComparison(
-        a=f"{name} contains-gold",
-        b=f"{name} exact match",
-        n_items=len(em),
-        accuracy_a=float(held.mean()),
-        accuracy_b=float(em.mean()),
-        difference=float(held.mean() - em.mean()),
-        difference_ci=paired_bootstrap_ci(held, em, seed=seed),
-        only_a_right=only_held,
-        only_b_right=only_em,
-        mcnemar_p=mcnemar_exact_p(only_held, only_em),
-    )
+    # both 0/1 per item: "held but not exact" is held > em
+    return paired_from_correct(f"{name} contains-gold", held, f"{name} exact match", em, seed=seed)
 
 
 def _family(raw: dict[Any, PairedComparison]) -> dict[Any, PairedComparison]:

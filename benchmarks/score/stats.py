@@ -191,6 +191,12 @@ def compare(
         ca, cb = _mean_correct_on_common(seeds_a, seeds_b)
     else:
         ca, cb, _ = paired_correct(seeds_a[0], seeds_b[0])
+    return paired_from_correct(name_a, ca, name_b, cb, seed=seed)
+
+
+def paired_from_correct(name_a: str, ca: np.ndarray, name_b: str, cb: np.ndarray, *, seed: int = 0) -> PairedComparison:
+    """The paired comparison of two per-item correctness vectors over the same items (0/1, or a
+    mean over seeds): McNemar's discordant counts, the bootstrap interval of the difference."""
     only_a = int((ca > cb).sum())  # binary: right where b is wrong; seeds: right more often
     only_b = int((ca < cb).sum())
     return PairedComparison(
