@@ -2,10 +2,12 @@
 
 ``few_shot_frames`` (fixed demos), ``rag_frames`` (the k nearest training utterances with their
 frames as demos), ``lora_frames`` and ``full_ft_frames`` (SFT on utterance -> frame, loss on the
-answer only) ask the same LM the same prompt and differ only in the demos and the weights:
+answer only) ask the same LM in one prompt form and differ only in the demos, the weights and
+(the fine-tunes) the instruction's length:
 
 - The prompt: an instruction naming the intents (the corpus's) and the slot types (those in the
-  training budget: a strategy knows only what its budget shows), then demos as user/assistant
+  training budget: a strategy knows only what its budget shows; the fine-tunes get a one-line
+  instruction by default, since the schema is what they learn), then demos as user/assistant
   turns under the model's chat template (``Request: ... JSON: ...`` without one), then the request.
   The answer is the gold frame as canonical one-line JSON (benchmarks/data/structured.py).
 - Decoding: greedy; the output is what the model wrote, cut where its first JSON object closes
@@ -43,6 +45,9 @@ SYSTEM = (
     '{{"intent": <one of {intents}>, "slots": {{<slot type>: <words copied from the request>}}}}. '
     "Slot types: {types}. Leave out slot types the request does not mention. No explanation."
 )
+#: the trained strategies' instruction: the schema (intents, slot types, conventions) is what
+#: fine-tuning teaches, so naming it costs ~300 prompt tokens per training and serving call for nothing
+SHORT_SYSTEM = "Turn the request into its JSON frame on one line. No explanation."
 RETRY = "That is not one valid JSON object of that form. Answer again with only the JSON object."
 POLICY = "parse; one retry with the invalid output and a correction in the prompt; the second output stands"
 
@@ -57,22 +62,29 @@ class FrameLMOptions(StrategyOptions):
     engine: Engine = "ctranslate2"
     #: free text (not a label choice): float32, as for the QA strategies (int8 rounding compounds)
     compute_type: Storage = "float32"
+    #: "full" names the intents and slot types (a prompted model knows them from nowhere else);
+    #: "short" asks for the frame only (the fine-tunes' default, see SHORT_SYSTEM)
+    instruction: Literal["full", "short"] = "full"
 
 
 class FrameTrainOptions(FrameLMOptions, CausalTrainOptions):
-    #: the instruction names 39 slot types: prompt + frame is ~300 tokens on SmolLM2's tokenizer
-    max_length: PositiveInt = 384
+    instruction: Literal["full", "short"] = "short"
+    #: a cap, not a pad (batches pad to their longest row); long enough that the full instruction
+    #: (~400 tokens on SmolLM2's tokenizer) plus a frame is never cut, which would make training
+    #: prompts differ from serving ones
+    max_length: PositiveInt = 640
     #: learning rates tried (the one rule, benchmarks/models/tuning.py), empty: ``learning_rate`` alone
     learning_rates: list[PositiveFloat] = Field(default_factory=list)
     #: dev items each candidate is scored on (frame exact match); 0 = the whole dev split
     max_dev_examples: NonNegativeInt = 70
 
 
-def first_object(text: str) -> str:
-    """``text`` up to where its first top-level JSON object closes, when it starts with ``{``."""
-    s = text.strip()
+def object_end(text: str) -> int | None:
+    """Where the first top-level JSON object of ``text`` closes (index past it), when ``text``
+    starts with ``{`` and it has closed; else None."""
+    s = text.lstrip()
     if not s.startswith("{"):
-        return s
+        return None
     depth, quoted, escaped = 0, False, False
     for i, ch in enumerate(s):
         if quoted:
@@ -84,8 +96,14 @@ def first_object(text: str) -> str:
         elif ch in "}]":
             depth -= 1
             if depth == 0:
-                return s[: i + 1]
-    return s
+                return len(text) - len(s) + i + 1
+    return None
+
+
+def first_object(text: str) -> str:
+    """``text`` up to where its first top-level JSON object closes, when it starts with ``{``."""
+    end = object_end(text)
+    return text.strip() if end is None else text[:end].strip()
 
 
 class FrameLM(Strategy):
@@ -111,10 +129,14 @@ class FrameLM(Strategy):
     def fit(self, train: Sequence[Example]) -> None:
         torch_threads()
         self.types = sorted({k for ex in train for k in json.loads(ex.target)["slots"]})
-        self.system = SYSTEM.format(intents=", ".join(self.ctx.labels), types=", ".join(self.types) or "none")
+        if self.options.instruction == "short":
+            self.system = SHORT_SYSTEM
+        else:
+            self.system = SYSTEM.format(intents=", ".join(self.ctx.labels), types=", ".join(self.types) or "none")
         self.tokens_in = self.tokens_out = 0
         self.json_counts = {"outputs": 0, "retried": 0, "still_invalid": 0}
-        self.extra: dict[str, Any] = {"slot_types_in_prompt": len(self.types)}
+        named = len(self.types) if self.options.instruction == "full" else 0
+        self.extra: dict[str, Any] = {"instruction": self.options.instruction, "slot_types_in_prompt": named}
         self.model, self.tokenizer = load_causal_lm(self.options.model, self.ctx.device)
         self.params = (0, sum(p.numel() for p in self.model.parameters()))
         if self.method:
@@ -201,15 +223,32 @@ class FrameLM(Strategy):
         out: list[list[int]] = []
         if getattr(self, "engine", None) is not None:
             for start in range(0, len(ids), o.batch_size):
-                out += self.engine.complete(ids[start : start + o.batch_size], o.max_new_tokens, [tok.eos_token_id])
+                batch = ids[start : start + o.batch_size]
+                out += self.engine.complete(batch, o.max_new_tokens, [tok.eos_token_id], until=self._closed)
         else:
             out = self._generate_torch(ids)
         self.tokens_in += sum(len(i) for i in ids)
         self.tokens_out += sum(len(n) for n in out)
         return [first_object(tok.decode(n, skip_special_tokens=True)) for n in out]
 
+    def _closed(self, tokens: list[int]) -> bool:
+        """The stop rule while decoding: the output's first JSON object has closed (what follows
+        would be cut anyway, see ``first_object``)."""
+        return object_end(self.tokenizer.decode(tokens, skip_special_tokens=True)) is not None
+
     def _generate_torch(self, ids: list[list[int]]) -> list[list[int]]:
         import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        closed = self._closed
+
+        class ObjectClosed(StoppingCriteria):
+            def __init__(self, width: int):
+                self.width = width
+
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                done = [closed(row[self.width :].tolist()) for row in input_ids]
+                return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
         o, tok, out = self.options, self.tokenizer, []
         for start in range(0, len(ids), o.batch_size):
@@ -220,7 +259,8 @@ class FrameLM(Strategy):
             mask = torch.tensor([[0] * (width - len(b)) + [1] * len(b) for b in batch], device=self.model.device)
             with torch.inference_mode():
                 gen = self.model.generate(input_ids=x, attention_mask=mask, max_new_tokens=o.max_new_tokens,
-                                          do_sample=False, pad_token_id=pad, eos_token_id=tok.eos_token_id)  # fmt: skip
+                                          do_sample=False, pad_token_id=pad, eos_token_id=tok.eos_token_id,
+                                          stopping_criteria=StoppingCriteriaList([ObjectClosed(width)]))  # fmt: skip
             out += [[t for t in row.tolist() if t not in (pad, tok.eos_token_id)] for row in gen[:, width:]]
         return out
 

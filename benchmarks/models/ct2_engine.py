@@ -26,7 +26,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -186,10 +186,10 @@ class CT2Engine:
         self.generations = 0
 
     def _generate(
-        self, ids: list[int], max_length: int, callback: Any, end: list[int], whole: bool = False
+        self, ids: list[int], max_length: int, callback: Any, end: list[int], whole: bool = False, logits: bool = True
     ) -> list[int]:
         """Greedy continuation of prefix + ``ids`` (``whole``: of ``ids`` alone, no prefix);
-        ``callback(step)`` may stop it early."""
+        ``callback(step)`` may stop it early (and sees the step's logits unless ``logits`` is False)."""
         if whole:
             start, static = self.tokenizer.convert_ids_to_tokens(ids), None
         elif self.use_cache:
@@ -204,7 +204,7 @@ class CT2Engine:
             include_prompt_in_result=False,
             end_token=end,
             return_end_token=True,
-            return_logits_vocab=callback is not None,
+            return_logits_vocab=callback is not None and logits,
             callback=callback,
         )
         return list(result[0].sequences_ids[0])
@@ -250,9 +250,17 @@ class CT2Engine:
             node = _forced(walk.node, path)
         return node.label, len(path), (free.tokens if free is not None else None)
 
-    def complete(self, prompts: Sequence[Sequence[int]], limit: int, end: Sequence[int]) -> list[list[int]]:
+    def complete(
+        self,
+        prompts: Sequence[Sequence[int]],
+        limit: int,
+        end: Sequence[int],
+        until: Callable[[list[int]], bool] | None = None,
+    ) -> list[list[int]]:
         """Greedy continuations (at most ``limit`` tokens, ending at an ``end`` token, which is
         dropped) of whole prompts: the knowledge strategies' answers, decoded as one batch.
+        ``until(tokens so far)`` True stops a continuation there (a frame whose JSON object has
+        closed): it only drops what greedy decoding would have written after, never changes it.
 
         The prompts that start with the cached prefix go together over it (ctranslate2 pads the
         batch's different lengths; answers equal one-at-a-time decoding, tests/strategies); any
@@ -269,11 +277,13 @@ class CT2Engine:
                 include_prompt_in_result=False,
                 end_token=list(end),
                 return_end_token=True,
+                callback=_stopper(until) if until else None,
             )
             for i, r in zip(cached, results, strict=True):
                 out[i] = list(r.sequences_ids[0])
         for i in sorted(set(range(len(prompts))) - set(cached)):
-            out[i] = self._generate(list(prompts[i]), limit, None, list(end), whole=True)
+            stop = _stopper(until) if until else None
+            out[i] = self._generate(list(prompts[i]), limit, stop, list(end), whole=True, logits=False)
         return [[t for t in o if t not in end] for o in out]
 
     def greedy(self, suffix: Sequence[int], stop: set[int], limit: int) -> list[int]:
@@ -285,6 +295,17 @@ class CT2Engine:
                 break
             kept.append(tok)
         return kept
+
+
+def _stopper(until: Callable[[list[int]], bool]) -> Callable[[Any], bool]:
+    """A step callback that stops a sequence of the batch once ``until`` holds for its tokens."""
+    written: dict[int, list[int]] = {}
+
+    def stop(step: Any) -> bool:
+        written.setdefault(step.batch_id, []).append(step.token_id)
+        return until(written[step.batch_id])
+
+    return stop
 
 
 def has_sliding_window(config: dict[str, Any]) -> bool:

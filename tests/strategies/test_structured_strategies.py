@@ -12,7 +12,7 @@ from ragorft import strategies
 from ragorft.benchmarks.models.embeddings import Embedder
 from ragorft.benchmarks.run.cell import load_corpus_data
 from ragorft.benchmarks.score.structured import structured_metrics
-from ragorft.strategies._structured import POLICY, first_object
+from ragorft.strategies._structured import POLICY, first_object, object_end
 from ragorft.strategies.frame_tagger import bio_tags, decode_spans, tokens
 
 from tests.helpers.structured import build_tiny_llama_for_frames, write_structured_corpus
@@ -118,3 +118,22 @@ def test_lora_frames_tunes_the_learning_rate_on_dev_frame_em(tmp_path: Path, mod
     assert [t["learning_rate"] for t in tuning["trials"]] == [1e-3, 1e-2]
     assert tuning["metric"] == "dev frame EM" and tuning["chosen"]["learning_rate"] in (1e-3, 1e-2)
     assert 0 < report.params_trained < report.params_total and len(predictions) == len(test)
+
+
+def test_the_stop_rule_only_drops_what_greedy_decoding_writes_after(tmp_path: Path, models: dict[str, str]) -> None:
+    """Decoding stops once the frame's object closes; on both engines that must equal decoding on
+    and cutting (a random tiny LM never closes an object, so a length rule stands in for it)."""
+    options = {"model": models["lm"], "demos_per_intent": 1, "max_new_tokens": 8}
+    strategy, _, test = _run("few_shot_frames", options, tmp_path)
+    tok = strategy.tokenizer
+    ids = [tok(strategy.prompt(ex.text, strategy.demos(ex.text)), add_special_tokens=False)["input_ids"] for ex in test]
+    ids = ids[:4] + [ids[0][1:]]  # the last one does not start with the cached prefix: decoded whole
+    three = lambda tokens: len(tokens) >= 3  # noqa: E731
+    on = strategy.engine.complete(ids, 8, [tok.eos_token_id])
+    assert strategy.engine.complete(ids, 8, [tok.eos_token_id], until=three) == [o[:3] for o in on]
+    assert any(len(o) > 3 for o in on)
+    strategy._closed = lambda tokens: False
+    on = strategy._generate_torch(ids)
+    strategy._closed = three
+    assert strategy._generate_torch(ids) == [o[:3] for o in on]
+    assert object_end('  {"a": "}{", "b": [1]} then') == 23 and object_end('{"a": 1') is None
