@@ -42,6 +42,17 @@ BLOCKS = {
         "<!-- engine-table:end -->",
         "results/bench",
     ),
+    "structured": (
+        "<!-- structured-table:start (python -m tools.readme_results --block structured) -->",
+        "<!-- structured-table:end -->",
+        "results/structured",
+    ),
+    # the suite file's header: its measured cost, as TOML comment lines
+    "structured-cost": (
+        "# <!-- structured-cost:start (python -m tools.readme_results --block structured-cost) -->",
+        "# <!-- structured-cost:end -->",
+        "results/structured",
+    ),
 }
 #: block name -> the document that holds it (relative to the checkout)
 DOCUMENTS = {
@@ -49,6 +60,8 @@ DOCUMENTS = {
     "ladder": "docs/ladder.md",
     "knowledge": "docs/knowledge.md",
     "engine": "docs/ladder.md",
+    "structured": "docs/structured.md",
+    "structured-cost": "benchmarks/suites/structured.toml",
 }
 
 
@@ -86,6 +99,41 @@ def engine_block(results: Path) -> str:
     return "\n".join([start, *lines, end])
 
 
+def structured_block(records: list[dict]) -> list[str]:
+    """One row per structured record: the task's four numbers, the items scored and the cell's cost
+    (``busy``: other work took CPU during the cell, so its times are suspect, run/measure.py)."""
+    lines = [
+        "| run | budget | seed | frame EM | slot F1 | intent | valid JSON | items | cell s | training s | busy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(records, key=lambda r: (r["run"], r["n_train"], r["seed"])):
+        m, t = r["metrics"], r["timing"]
+        lines.append(
+            f"| {r['run']} | {r['budget_name']} | {r['seed']} | {pct_ci(m['frame_em'], *m['frame_em_ci'])} | "
+            f"{pct(m['slot_f1'])} | {pct(m['intent_accuracy'])} | {pct(m['valid_json'])} | {r['n_test']} | "
+            f"{t['cell_seconds']:,.0f} | {t['train_seconds']:,.0f} | {'yes' if t['load']['overloaded'] else 'no'} |"
+        )
+    return lines
+
+
+def cost_block(records: list[dict]) -> list[str]:
+    """The suite header's cost lines: per run, its cells and their wall times (``timing.cell_seconds``)."""
+    by_run: dict[str, list[dict]] = {}
+    for r in sorted(records, key=lambda r: (r["run"], r["n_train"], r["seed"])):
+        by_run.setdefault(r["run"], []).append(r)
+    lines = ["# Measured cost (the committed records' own cell wall times, this machine's CPU):"]
+    for run, rs in by_run.items():
+        secs = [r["timing"]["cell_seconds"] for r in rs]
+        budgets = ", ".join(dict.fromkeys(r["budget_name"] for r in rs))
+        lines.append(
+            f"#   {run}: {len(rs)} cell{'s' * (len(rs) > 1)} ({budgets}), {min(secs):,.0f}-{max(secs):,.0f} s each, {sum(secs) / 60:.1f} min"
+        )
+    total = sum(r["timing"]["cell_seconds"] for r in records)
+    busy = sum(r["timing"]["load"]["overloaded"] for r in records)
+    lines.append(f"#   all: {len(records)} cells, {total / 60:.1f} min of cell time; {busy} timed on a busy machine")
+    return lines
+
+
 def block(results: Path, name: str = "results") -> str:
     """The Markdown table: one row per run x budget, one column per corpus (accuracy %, 95% CI, items).
 
@@ -95,6 +143,12 @@ def block(results: Path, name: str = "results") -> str:
     if name == "engine":
         return engine_block(results)
     start, end, _ = BLOCKS[name]
+    if name == "structured-cost" and not any((results / "cells").glob("*.json")):
+        return "\n".join([start, "# Measured cost: no committed records (run the suite, then this block).", end])
+    if name in ("structured", "structured-cost") and any((results / "cells").glob("*.json")):
+        records = load_records(results)
+        lines = structured_block(records) if name == "structured" else cost_block(records)
+        return "\n".join([start, *lines, end])
     if not any((results / "cells").glob("*.json")):
         # no records, no numbers: the block says how to make them rather than keep a stale table
         suite = results.name
