@@ -125,9 +125,8 @@ def cost_block(records: list[dict]) -> list[str]:
     for run, rs in by_run.items():
         secs = [r["timing"]["cell_seconds"] for r in rs]
         budgets = ", ".join(dict.fromkeys(r["budget_name"] for r in rs))
-        lines.append(
-            f"#   {run}: {len(rs)} cell{'s' * (len(rs) > 1)} ({budgets}), {min(secs):,.0f}-{max(secs):,.0f} s each, {sum(secs) / 60:.1f} min"
-        )
+        each = f"{min(secs):,.0f}-{max(secs):,.0f} s each"
+        lines.append(f"#   {run}: {len(rs)} cell{'s' * (len(rs) > 1)} ({budgets}), {each}, {sum(secs) / 60:.1f} min")
     total = sum(r["timing"]["cell_seconds"] for r in records)
     busy = sum(r["timing"]["load"]["overloaded"] for r in records)
     lines.append(f"#   all: {len(records)} cells, {total / 60:.1f} min of cell time; {busy} timed on a busy machine")
