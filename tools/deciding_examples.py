@@ -49,10 +49,21 @@ EXAMPLES: list[tuple[str, dict[str, str]]] = [
 #: README's headline verdicts: every corpus of the default suite under the suite's own requirement
 VERDICTS: list[tuple[str, dict[str, str]]] = [("Every corpus, the suite's own requirement", {})]
 
+#: docs/structured.md's verdict: the structured suite's LM cells run at 50 utterances per intent
+STRUCTURED: list[tuple[str, dict[str, str]]] = [
+    ("SNIPS with 50 utterances per intent", {"suite": "structured", "corpus": "snips", "budget": "50"})
+]
+
 #: block name -> (start marker, end marker, the document that holds it, its examples)
 BLOCKS: dict[str, tuple[str, str, str, list[tuple[str, dict[str, str]]]]] = {
     "verdicts": (VERDICTS_START, VERDICTS_END, "README.md", VERDICTS),
     "examples": (START, END, "docs/deciding.md", EXAMPLES),
+    "structured": (
+        "<!-- structured-verdict:start (python -m tools.deciding_examples --block structured) -->",
+        "<!-- structured-verdict:end -->",
+        "docs/structured.md",
+        STRUCTURED,
+    ),
 }
 
 
@@ -71,12 +82,15 @@ def command(flags: dict[str, str]) -> list[str]:
 
 
 def excerpt(text: str) -> str:
-    """What the documents keep of `ragorft recommend`'s output: per corpus, its header, answer and verdict line."""
+    """What the documents keep of `ragorft recommend`'s output: per corpus, its header, answer and
+    verdict line, and the structured branch's steps (question and answer) where there are any."""
     keep: list[str] = []
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if line.startswith("== "):
             keep += [line, lines[i + 2]]  # the header, then (after a blank line) the answer paragraph
+        elif line.startswith("[S"):
+            keep += [line, lines[i + 1]]  # a structured step, then its answer
         elif line.startswith("RECOMMENDATION ("):
             keep += [line, ""]
     return "\n".join(keep).rstrip() + "\n"

@@ -1,0 +1,51 @@
+"""The structured suite's committed records (results/structured/cells): what they support.
+
+Nothing is run. These pin what the comparisons rely on (the same test items for every LM cell,
+the JSON rule recorded by the strategy and re-counted by the scorer) and the verdict the
+structured branch draws from the records, so a re-run that moves a verdict fails here and names
+the step that moved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ragorft.benchmarks.decide import Requirement, recommend
+from ragorft.benchmarks.records.store import load_cells
+from ragorft.benchmarks.score.pricing import load_prices
+from ragorft.strategies._structured import POLICY
+
+CELLS = Path(__file__).resolve().parents[2] / "results" / "structured"
+
+pytestmark = pytest.mark.skipif(not (CELLS / "cells").is_dir(), reason="no committed results/structured/cells")
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return load_cells(CELLS)
+
+
+def test_every_lm_cell_is_scored_on_the_same_items_and_the_tagger_on_all_of_them(cells) -> None:
+    lm = [r for _, r in cells if r["strategy"] != "frame_tagger"]
+    tagger = [r for _, r in cells if r["strategy"] == "frame_tagger"]
+    assert lm and tagger
+    items = lm[0]["test_items"]
+    assert all(r["test_items"] == items for r in lm) and len(items) == len(set(items)) == 210
+    assert all(r["n_test"] == 700 and set(items) <= set(r["test_items"]) for r in tagger)
+
+
+def test_every_generative_cell_records_the_json_rule_and_the_scorer_agrees_with_its_count(cells) -> None:
+    """The strategy counts the outputs still invalid after the one retry; the scorer parses the
+    same outputs independently: the two must agree (valid frame = not still invalid)."""
+    for _, r in cells:
+        if r["strategy"] == "frame_tagger":
+            continue
+        out = r["report"]["json_output"]
+        assert out["policy"] == POLICY and out["outputs"] == r["n_test"]
+        assert 0 <= out["still_invalid"] <= out["retried"] <= out["outputs"]
+        assert round(r["metrics"]["valid_frame"] * r["n_test"]) == r["n_test"] - out["still_invalid"], r["cell_id"]
+
+
+def decide(cells, **req):
+    return recommend(cells, Requirement.from_mapping(req), prices=load_prices())
