@@ -4,14 +4,10 @@ The strategies differ in where the facts come from, and in nothing else:
 
 - ``closed_book``: the base LM's weights.
 - ``rag_qa``: chunks of the corpus documents retrieved for the question and put in the prompt.
-- ``lora_docs`` / ``full_ft_docs``: the weights after continued pre-training on the documents
-  (or documents then QA, or QA generated from the documents: ``_qa_train.py``).
+- ``lora_docs`` / ``full_ft_docs``: the weights after continued pre-training on the documents.
 - ``lora_qa``: the weights after fine-tuning on the QA pairs of the training split (other
   entities or articles than the test's: it learns the task's format, not the test answers).
-- ``ft_rag``: a fine-tuned model (any of those training sources) with retrieval.
-
-Training (dev tuning, early stopping, the memorisation probe) is in ``_qa_train.py``, which only the
-fine-tunes import: a training change leaves closed-book's and RAG's cell keys alone.
+- ``ft_rag``: a fine-tuned model (on documents or QA pairs) with retrieval.
 
 Retrieval is langchain's pipeline, not a re-implementation: ``RecursiveCharacterTextSplitter``
 chunks the documents (each chunk keeps its document id), ``SentenceEmbeddings`` (models/lc_embeddings.py)
@@ -33,8 +29,16 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.classifier import torch_threads
 from ragorft.benchmarks.models.ct2_engine import ENGINES, STORAGE, CT2Engine, convert_trained
+from ragorft.benchmarks.models.finetune import subset
 from ragorft.benchmarks.models.lm import causal_lm_folder, load_causal_lm
-from ragorft.benchmarks.models.qa_lm import build_prompt, generate_answers, generate_answers_ct2, shared_prefix_ids
+from ragorft.benchmarks.models.qa_lm import (
+    CausalTrainOptions,
+    build_prompt,
+    generate_answers,
+    generate_answers_ct2,
+    shared_prefix_ids,
+    train_causal,
+)
 from ragorft.benchmarks.models.registry import resolve
 from ragorft.strategies.base import Report, Strategy, StrategyOptions
 
@@ -133,7 +137,7 @@ def options_of(cls: type, options: Any) -> Any:
 class QAStrategy(Strategy):
     """Base of the knowledge strategies: load the LM in ``fit``, answer with ``generate``.
 
-    Subclasses add facts: ``train_model`` (fine-tuning in ``fit``) and/or retrieval (``retrieves``).
+    Subclasses add facts: ``train_pairs`` (fine-tuning in ``fit``) and/or retrieval (``retrieve``).
     """
 
     task = "qa"
@@ -141,6 +145,10 @@ class QAStrategy(Strategy):
     adapter = False
     devices = ("cuda", "cpu")
     peak_memory_mb = 3000
+    #: "lora" or "full" for strategies that train; None for those that do not
+    method: ClassVar[str | None] = None
+    #: what a training strategy trains on: "documents" or "qa"
+    train_on: ClassVar[str] = "documents"
     retrieves: ClassVar[bool] = False
 
     @classmethod
@@ -159,6 +167,24 @@ class QAStrategy(Strategy):
         self.tokens_in = self.tokens_out = 0
         self.extra: dict[str, Any] = {"train_on": None}
         self.params = (0, sum(p.numel() for p in self.model.parameters()))
+        method = self.method_name()
+        if method:
+            pairs = self.train_pairs(train)
+            with tempfile.TemporaryDirectory(prefix="ragorft-qa-") as work:
+                self.model, report = train_causal(
+                    self.model,
+                    self.tokenizer,
+                    pairs,
+                    method,
+                    options_of(CausalTrainOptions, self.options),
+                    Path(work),
+                    seed=self.ctx.seed,
+                    cuda=self.ctx.device == "cuda",
+                    progress=self.ctx.progress,
+                )
+            self.params = (report.pop("params_trained"), report.pop("params_total"))
+            self.extra |= {"train_on": self.train_source(), **report}
+        self.engine = self._engine(trained=bool(method))
         self.index = None
         self.retrieved: dict[str, dict[str, list[str]]] = {}
         if self.retrieves and self.options.oracle:
@@ -166,14 +192,6 @@ class QAStrategy(Strategy):
         elif self.retrieves:
             self.index = DocumentIndex(self.ctx.documents, options_of(RetrievalOptions, self.options), self.ctx.device)
             self.extra["chunks"] = len(self.index.chunks)
-        self.engine = self._engine(trained=self.train_model(train))
-
-    def train_model(self, train: Sequence[Example]) -> bool:
-        """Put facts into the weights (the fine-tunes, ``_qa_train.TrainedQA``); True when it trained.
-
-        Runs after the retriever is built, so a fine-tune that retrieves can tune on dev with it.
-        """
-        return False
 
     def _engine(self, trained: bool) -> CT2Engine | None:
         """The ctranslate2 engine over the model as it now is (None: the transformers reference).
@@ -203,29 +221,48 @@ class QAStrategy(Strategy):
             converted=converted,
         )
 
+    def method_name(self) -> str | None:
+        return self.method
+
+    def train_source(self) -> str:
+        return self.train_on
+
+    def train_pairs(self, train: Sequence[Example]) -> list[tuple[str, str]]:
+        """Continued pre-training: every document whole; QA: the prompt, then the first gold answer."""
+        if self.train_source() == "documents":
+            if not self.ctx.documents:
+                raise RagorftError(f"{self.name} trains on documents: the corpus has none (task = 'qa')")
+            return [("", d.text) for d in self.ctx.documents]
+        style = self.options.prompt_style
+        if self.options.max_train_examples:  # a seeded subset, the same for every QA-trained strategy
+            train = subset(train, self.options.max_train_examples, self.ctx.seed)
+        # plain prompts end in "Answer:" and the model continues with " <answer>": train it so
+        lead = " " if style == "plain" else ""
+        return [(build_prompt(self.tokenizer, ex.text, style=style), lead + ex.label) for ex in train]
+
     def contexts(self, question: str) -> list[str]:
-        """What goes into the prompt for ``question`` (a test question: its retrieval is recorded)."""
-        if not self.retrieves:
+        if self.retrieves and self.options.oracle:
+            ids = self.oracle_ids(question)
+            texts = {d.id: d.text for d in self.ctx.documents}
+            contexts = [texts[i] for i in ids]
+        elif self.index is None:
             return []
-        gold = self.ctx.gold_doc_ids.get(question, ()) if self.options.oracle else ()
-        if self.options.oracle and not gold:
-            raise RagorftError(f"{self.name}: oracle = true needs every test question's gold document")
-        ids, contexts = self.find(question, gold)
+        else:
+            chunks = self.index.search(question)
+            ids, contexts = [c.metadata["doc_id"] for c in chunks], [c.page_content for c in chunks]
         # the scorer reads these (recall@k, ragas) and keeps only the ids in the record
         self.retrieved[question] = {"doc_ids": ids, "contexts": contexts}
         return contexts
 
-    def find(self, question: str, gold: Sequence[str] = ()) -> tuple[list[str], list[str]]:
-        """(document ids, texts) for ``question``: with ``oracle = true`` the first rendering of each
-        of its ``gold`` documents' entities, else the retriever's k nearest chunks."""
-        if self.options.oracle:
-            first: dict[str, str] = {}
-            for doc_id in gold:
-                first.setdefault(entity_of(doc_id), doc_id)
-            texts = {d.id: d.text for d in self.ctx.documents}
-            return list(first.values()), [texts[i] for i in first.values()]
-        chunks = self.index.search(question)
-        return [c.metadata["doc_id"] for c in chunks], [c.page_content for c in chunks]
+    def oracle_ids(self, question: str) -> list[str]:
+        """The question's gold documents, the first rendering of each entity."""
+        gold = self.ctx.gold_doc_ids.get(question)
+        if not gold:
+            raise RagorftError(f"{self.name}: oracle = true needs every test question's gold document")
+        first: dict[str, str] = {}
+        for doc_id in gold:
+            first.setdefault(entity_of(doc_id), doc_id)
+        return list(first.values())
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         o = self.options
@@ -243,7 +280,24 @@ class QAStrategy(Strategy):
         self.tokens_out += out.tokens_out
         return out.answers
 
+    def forgetting(self) -> dict[str, Any]:
+        """Perplexity of the base and the tuned LM on the shipped general sentences (after timing)."""
+        from ragorft.benchmarks.models.forgetting import perplexity, probe_texts
+
+        base, _ = load_causal_lm(self.options.model, self.ctx.device)
+        texts = probe_texts()
+        base_ppl = perplexity(base.model, base.lm_head, self.tokenizer, texts)
+        tuned_ppl = perplexity(self.model.model, self.model.lm_head, self.tokenizer, texts)
+        return {
+            "probe_sentences": len(texts),
+            "base_perplexity": base_ppl,
+            "tuned_perplexity": tuned_ppl,
+            "relative_change": tuned_ppl / base_ppl - 1.0,
+        }
+
     def report(self) -> Report:
+        if self.method_name() and "forgetting" not in self.extra:
+            self.extra["forgetting"] = self.forgetting()
         extra = dict(self.extra)
         if self.retrieved:
             extra["retrieval"] = dict(self.retrieved)

@@ -42,12 +42,13 @@ from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.answers import contains_gold, starts_with
 from ragorft.benchmarks.data.bios_facts import cloze_facts, generated_qa, parse_facts, templates_used
 from ragorft.benchmarks.data.cards import Example
-from ragorft.benchmarks.models.causal_train import CausalTrainOptions, DevCheck, train_causal
+from ragorft.benchmarks.models.causal_train import DevCheck, train_early_stopped
+from ragorft.benchmarks.models.classifier import torch_threads
 from ragorft.benchmarks.models.finetune import subset
 from ragorft.benchmarks.models.lm import load_causal_lm
-from ragorft.benchmarks.models.qa_lm import build_prompt, generate_answers
+from ragorft.benchmarks.models.qa_lm import CausalTrainOptions, build_prompt, generate_answers
 from ragorft.benchmarks.models.tuning import best_trial, learning_rate_grid, still_rising, tuning_dev, tuning_report
-from ragorft.strategies._knowledge import QAStrategy, entity_of
+from ragorft.strategies._knowledge import DocumentIndex, QAStrategy, RetrievalOptions, entity_of, options_of
 from ragorft.strategies.base import Report
 
 Source = Literal["documents", "qa", "documents+qa", "generated"]
@@ -74,20 +75,35 @@ class QATrainOptions(CausalTrainOptions):
 
 
 class TrainedQA(QAStrategy):
-    """A QA strategy that fine-tunes its LM in ``fit`` (see the module doc)."""
+    """A QA strategy that fine-tunes its LM in ``fit`` (see the module doc).
+
+    It replaces ``QAStrategy.fit``'s single training run (left as it is in ``_knowledge.py``, whose
+    code decides closed-book's and RAG's cache keys) with the tuned one: the retriever is built
+    first, so a fine-tune that retrieves is tuned on dev with retrieval, as it is tested.
+    """
 
     #: "lora" or "full"
-    method: ClassVar[str] = "lora"
-    #: the source when the options name none (``lora_qa``: always the training QA pairs)
-    train_on: ClassVar[str] = "documents"
-
-    def method_name(self) -> str:
-        return self.method
+    method: ClassVar[str | None] = "lora"
 
     def train_source(self) -> str:
         return getattr(self.options, "train_on", self.train_on)
 
-    def train_model(self, train: Sequence[Example]) -> bool:
+    def fit(self, train: Sequence[Example]) -> None:
+        torch_threads()
+        self.model, self.tokenizer = load_causal_lm(self.options.model, self.ctx.device)
+        self.tokens_in = self.tokens_out = 0
+        self.extra: dict[str, Any] = {}
+        self.index = None
+        self.retrieved: dict[str, dict[str, list[str]]] = {}
+        if self.retrieves and self.options.oracle:
+            self.extra["oracle"] = True
+        elif self.retrieves:
+            self.index = DocumentIndex(self.ctx.documents, options_of(RetrievalOptions, self.options), self.ctx.device)
+            self.extra["chunks"] = len(self.index.chunks)
+        self.train_model(train)
+        self.engine = self._engine(trained=True)
+
+    def train_model(self, train: Sequence[Example]) -> None:
         """Every learning rate of the grid through every stage; keep the model best on dev."""
         o, method, source = self.options, self.method_name(), self.train_source()
         self._train_texts = [ex.text for ex in train]
@@ -122,7 +138,6 @@ class TrainedQA(QAStrategy):
             "learning_rate", grid, trials, chosen, n_dev=len(dev), n_dev_available=len(self.ctx.dev or []),
             max_epochs=o.epochs, patience=o.patience,
         ) | {"metric": METRIC, "eval_every_epochs": o.eval_every}  # fmt: skip
-        return True
 
     def _stages(self, train: Sequence[Example], source: str) -> list[tuple[str, list[tuple[str, str]], bool]]:
         """(name, training pairs, early-stopped on dev) per stage, in training order."""
@@ -176,7 +191,7 @@ class TrainedQA(QAStrategy):
                 else None
             )
             with tempfile.TemporaryDirectory(prefix="ragorft-qa-") as work:
-                model, report = train_causal(
+                model, report = train_early_stopped(
                     model, self.tokenizer, pairs, self.method_name(), opts, Path(work),
                     seed=self.ctx.seed, cuda=self.ctx.device == "cuda", progress=self.ctx.progress, check=check,
                 )  # fmt: skip
@@ -185,7 +200,15 @@ class TrainedQA(QAStrategy):
 
     def _prompt(self, question: str, gold: Sequence[str]) -> str:
         """``question`` asked as the test asks it: with this run's retrieval (or oracle), if any."""
-        contexts = self.find(question, gold)[1] if self.retrieves else []
+        contexts: list[str] = []
+        if self.retrieves and self.options.oracle:  # the first rendering of each gold entity
+            first: dict[str, str] = {}
+            for doc_id in gold:
+                first.setdefault(entity_of(doc_id), doc_id)
+            texts = {d.id: d.text for d in self.ctx.documents}
+            contexts = [texts[i] for i in first.values()]
+        elif self.index is not None:
+            contexts = [c.page_content for c in self.index.search(question)]
         return build_prompt(self.tokenizer, question, contexts, self.options.prompt_style)
 
     def _dev_score(self, model: Any, dev: Sequence[Example]) -> float:
@@ -221,21 +244,6 @@ class TrainedQA(QAStrategy):
             "(training QA covers only the training people, generated QA every person)",
         }
 
-    def forgetting(self) -> dict[str, Any]:
-        """Perplexity of the base and the tuned LM on the shipped general sentences (after timing)."""
-        from ragorft.benchmarks.models.forgetting import perplexity, probe_texts
-
-        base, _ = load_causal_lm(self.options.model, self.ctx.device)
-        texts = probe_texts()
-        base_ppl = perplexity(base.model, base.lm_head, self.tokenizer, texts)
-        tuned_ppl = perplexity(self.model.model, self.model.lm_head, self.tokenizer, texts)
-        return {
-            "probe_sentences": len(texts),
-            "base_perplexity": base_ppl,
-            "tuned_perplexity": tuned_ppl,
-            "relative_change": tuned_ppl / base_ppl - 1.0,
-        }
-
     def memorisation(self) -> dict[str, Any] | None:
         """The cloze probe (module doc) on a seeded sample of ``cloze_facts`` facts; None without any."""
         o = self.options
@@ -263,7 +271,7 @@ class TrainedQA(QAStrategy):
         }
 
     def report(self) -> Report:
-        if "forgetting" not in self.extra:
-            self.extra["forgetting"] = self.forgetting()
+        """``QAStrategy.report`` (the forgetting probe included), with the cloze probe."""
+        if "memorisation" not in self.extra:
             self.extra["memorisation"] = self.memorisation()
         return super().report()

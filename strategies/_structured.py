@@ -28,11 +28,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.data.structured import parse_output, same_frame
-from ragorft.benchmarks.models.causal_train import CausalTrainOptions, train_causal
 from ragorft.benchmarks.models.classifier import torch_threads
 from ragorft.benchmarks.models.ct2_engine import ENGINES, STORAGE, CT2Engine, convert_trained
 from ragorft.benchmarks.models.lm import causal_lm_folder, load_causal_lm
-from ragorft.benchmarks.models.qa_lm import shared_prefix_ids
+from ragorft.benchmarks.models.qa_lm import CausalTrainOptions, shared_prefix_ids, train_causal
 from ragorft.benchmarks.models.tuning import best_trial, learning_rate_grid, tuning_dev, tuning_report
 from ragorft.strategies.base import Report, Strategy, StrategyOptions
 

@@ -6,7 +6,7 @@ in the document the value starts. Two uses, both on the documents alone (no ques
 any split is read):
 
 - ``generated_qa``: QA pairs about every person in the documents, asked with the held-out question
-  templates (``synthetic.HELD_OUT_QUESTIONS``), never the ones the corpus's questions use: the
+  templates (``HELD_OUT_QUESTIONS``), never the ones the corpus's questions use: the
   "fine-tune on QA generated from the documents" protocol (Soudani et al. 2024), with a
   deterministic generator in place of an LLM, so what is trained is exactly the documents' facts.
 - ``cloze_facts``: for the memorisation probe, each fact's document text up to its value.
@@ -22,8 +22,19 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ragorft.benchmarks.data.synthetic import HELD_OUT_QUESTIONS, QUESTIONS, SENTENCES
+from ragorft.benchmarks.data.synthetic import QUESTIONS, SENTENCES
 
+#: other wordings of the corpus's questions (``synthetic.QUESTIONS``), never used by its questions
+#: (train, dev or test): generated training QA is asked with these, so a model tuned on it is tested
+#: on question templates it never saw (Soudani et al. 2024's held-out protocol)
+HELD_OUT_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "birth_date": ("What is the date of birth of {name}?", "On which day was {name} born?"),
+    "birth_city": ("Where was {name} born?", "What is the birthplace of {name}?"),
+    "university": ("Where did {name} go to university?", "Which university is the alma mater of {name}?"),
+    "major": ("What was the major of {name}?", "In which field does {name} hold a degree?"),
+    "employer": ("Who employs {name}?", "For which company does {name} work?"),
+    "work_city": ("Where does {name} work?", "In which city is the office of {name}?"),
+}
 _NAME = r"(?P<name>[A-Z][a-z]+ [A-Z][a-z]+)"
 _VALUE = r"(?P<value>[^.]+?)"
 _SENTENCE = re.compile(r"[^.]+\.")

@@ -106,17 +106,6 @@ QUESTIONS = {
     "employer": "Which company does {name} work for?",
     "work_city": "In which city does {name} work?",
 }
-#: other wordings of the same questions, never used by the corpus's questions (train, dev or test):
-#: QA generated from the documents for training is asked with these, so a model tuned on it is
-#: tested on question templates it never saw (Soudani et al. 2024's held-out protocol)
-HELD_OUT_QUESTIONS: dict[str, tuple[str, ...]] = {
-    "birth_date": ("What is the date of birth of {name}?", "On which day was {name} born?"),
-    "birth_city": ("Where was {name} born?", "What is the birthplace of {name}?"),
-    "university": ("Where did {name} go to university?", "Which university is the alma mater of {name}?"),
-    "major": ("What was the major of {name}?", "In which field does {name} hold a degree?"),
-    "employer": ("Who employs {name}?", "For which company does {name} work?"),
-    "work_city": ("Where does {name} work?", "In which city is the office of {name}?"),
-}
 
 
 class BiosParams(Schema):

@@ -1,10 +1,11 @@
-"""Causal-LM fine-tuning: transformers ``Trainer`` on (prefix, target) pairs, with early stopping on dev.
+"""Causal-LM fine-tuning with early stopping on dev: ``qa_lm.train_causal`` plus a dev check per epoch.
 
-Raw documents (continued pre-training, loss on every token) or prompt + answer pairs (loss on the
-answer tokens only, prompt positions labelled -100); all weights or peft LoRA, a LoRA merged into
-the base after training so the tuned model is served exactly like a base model (and by RAG for
-FT+RAG). Separate from ``qa_lm`` (prompt and generation) so that the strategies that never train
-(closed-book, RAG) do not import it: a change here re-keys only the cells that train.
+The same training as ``qa_lm.train_causal`` (the same rows, ``CausalTrainOptions``, Trainer
+arguments and LoRA targets; a LoRA merged into the base afterwards), with a ``TrainerCallback``
+that scores dev. Its own module so that only the QA fine-tunes import it: the structured
+fine-tunes and closed-book/RAG, which import ``qa_lm``, keep their cells' keys. ``train_causal``
+without a check trains exactly as this function does with ``check = None``; it can become a call
+to this one when those cells are next re-keyed anyway.
 
 Early stopping (``DevCheck``): after every ``every`` epochs the caller's dev score is computed on
 the model as it is, the best epoch's trainable weights are kept (a copy in memory: the LoRA
@@ -21,26 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
-from ragorft.benchmarks.core.strategy_options import StrategyOptions
 from ragorft.benchmarks.models.classifier import LORA_TARGETS, count_params, torch_threads
-
-
-class CausalTrainOptions(StrategyOptions):
-    """How a knowledge strategy trains its LM (suite options; defaults sized for a 2-core CPU)."""
-
-    epochs: PositiveInt = 3
-    learning_rate: PositiveFloat = 2e-4
-    train_batch_size: PositiveInt = 8
-    max_length: PositiveInt = 256
-    #: QA-pair training only: a seeded subset of this many training questions (0 = all)
-    max_train_examples: NonNegativeInt = 0
-    warmup_ratio: float = Field(0.05, ge=0, lt=1)
-    weight_decay: NonNegativeFloat = 0.0
-    #: LoRA only (``method = "lora"``)
-    rank: PositiveInt = 16
-    alpha: PositiveInt = 32
-    dropout: float = Field(0.05, ge=0, lt=1)
+from ragorft.benchmarks.models.qa_lm import CausalTrainOptions, _Tokenised
 
 
 @dataclass
@@ -51,31 +34,6 @@ class DevCheck:
     score: Callable[[Any], float]
     patience: int | None = 2
     every: int = 1
-
-
-class _Tokenised:
-    """Rows for ``Trainer``: input ids and labels (-100 where no loss is taken)."""
-
-    def __init__(self, tokenizer: Any, pairs: Sequence[tuple[str, str]], max_length: int):
-        self.rows = []
-        for prefix, target in pairs:
-            p = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
-            t = tokenizer(target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-            if not p:  # a document: consecutive windows, so a long paragraph is trained on whole
-                for i in range(0, len(t), max_length):
-                    self._add(t[i : i + max_length], t[i : i + max_length])
-                continue
-            p = p[-max(1, max_length - len(t)) :]  # a long prompt keeps its end (the question)
-            self._add((p + t)[:max_length], ([-100] * len(p) + t)[:max_length])
-
-    def _add(self, ids: list[int], labels: list[int]) -> None:
-        self.rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i: int) -> dict[str, Any]:
-        return self.rows[i]
 
 
 def _early_stop(check: DevCheck, tokenizer: Any) -> Any:
@@ -164,7 +122,7 @@ def _arguments(options: CausalTrainOptions, work: Path, *, seed: int, cuda: bool
     )
 
 
-def train_causal(
+def train_early_stopped(
     model: Any,
     tokenizer: Any,
     pairs: Sequence[tuple[str, str]],
@@ -177,12 +135,8 @@ def train_causal(
     progress: bool,
     check: DevCheck | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """Train on (prefix, target) pairs, loss on the target (prefix "" = a raw document); return (model, report).
-
-    ``method`` is "full" (every weight) or "lora" (peft LoRA on the attention and MLP projections,
-    merged into the base afterwards so it serves like a plain model). With ``check``, epochs are a
-    maximum: the report's ``kept_epoch`` is the epoch whose weights the returned model has.
-    """
+    """``qa_lm.train_causal`` with ``check``: epochs are a maximum, and the report's ``kept_epoch``
+    is the epoch whose weights the returned model has (with its dev score in ``curves``)."""
     from transformers import DataCollatorForSeq2Seq, Trainer
 
     torch_threads()

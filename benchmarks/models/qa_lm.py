@@ -1,4 +1,4 @@
-"""Answering questions with a causal LM: the prompt and greedy generation.
+"""Answering questions with a causal LM: the prompt, greedy generation, and causal-LM fine-tuning.
 
 Every knowledge strategy (closed-book, RAG, fine-tuned on documents or on QA pairs, FT+RAG) asks
 the same model the same prompt, with or without retrieved context, so the strategies differ only
@@ -10,18 +10,24 @@ in what they add: the facts in the prompt or the facts in the weights.
   of the new text. On the ctranslate2 engine by default (``generate_answers_ct2``: batches over the
   prompt prefix every question shares, cached once), or transformers ``generate`` in left-padded
   batches, the reference. Both feed the model the same token ids.
-
-Fine-tuning lives in ``causal_train.py``: the strategies that never train (closed-book, RAG) do not
-import it, so a training change leaves their cells' keys alone.
+- Fine-tuning (``train_causal``): transformers ``Trainer`` on either raw documents (continued
+  pre-training, loss on every token) or prompt + answer pairs (loss on the answer tokens only,
+  prompt positions labelled -100), all weights or peft LoRA; a LoRA is merged into the base after
+  training, so the tuned model is served exactly like a base model (and by RAG for FT+RAG).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from ragorft.benchmarks.core.log import get_logger
+from ragorft.benchmarks.core.strategy_options import StrategyOptions
+from ragorft.benchmarks.models.classifier import LORA_TARGETS, count_params, torch_threads
 
 log = get_logger(__name__)
 
@@ -154,3 +160,124 @@ def generate_answers_ct2(
             tokens_out += len(new)
             answers.append(answer_text(tokenizer.decode(new, skip_special_tokens=True)))
     return Generated(answers, tokens_in, tokens_out)
+
+
+class CausalTrainOptions(StrategyOptions):
+    """How a knowledge strategy trains its LM (suite options; defaults sized for a 2-core CPU)."""
+
+    epochs: PositiveInt = 3
+    learning_rate: PositiveFloat = 2e-4
+    train_batch_size: PositiveInt = 8
+    max_length: PositiveInt = 256
+    #: QA-pair training only: a seeded subset of this many training questions (0 = all)
+    max_train_examples: NonNegativeInt = 0
+    warmup_ratio: float = Field(0.05, ge=0, lt=1)
+    weight_decay: NonNegativeFloat = 0.0
+    #: LoRA only (``method = "lora"``)
+    rank: PositiveInt = 16
+    alpha: PositiveInt = 32
+    dropout: float = Field(0.05, ge=0, lt=1)
+
+
+class _Tokenised:
+    """Rows for ``Trainer``: input ids and labels (-100 where no loss is taken)."""
+
+    def __init__(self, tokenizer: Any, pairs: Sequence[tuple[str, str]], max_length: int):
+        self.rows = []
+        for prefix, target in pairs:
+            p = tokenizer(prefix, add_special_tokens=False)["input_ids"] if prefix else []
+            t = tokenizer(target, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+            if not p:  # a document: consecutive windows, so a long paragraph is trained on whole
+                for i in range(0, len(t), max_length):
+                    self._add(t[i : i + max_length], t[i : i + max_length])
+                continue
+            p = p[-max(1, max_length - len(t)) :]  # a long prompt keeps its end (the question)
+            self._add((p + t)[:max_length], ([-100] * len(p) + t)[:max_length])
+
+    def _add(self, ids: list[int], labels: list[int]) -> None:
+        self.rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self.rows[i]
+
+
+def train_causal(
+    model: Any,
+    tokenizer: Any,
+    pairs: Sequence[tuple[str, str]],
+    method: str,
+    options: CausalTrainOptions,
+    work: Path,
+    *,
+    seed: int,
+    cuda: bool,
+    progress: bool,
+) -> tuple[Any, dict[str, Any]]:
+    """Train on (prefix, target) pairs, loss on the target (prefix "" = a raw document); return (model, report).
+
+    ``method`` is "full" (every weight) or "lora" (peft LoRA on the attention and MLP projections,
+    merged into the base afterwards so it serves like a plain model).
+    """
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments
+
+    torch_threads()
+    model.train()
+    if method == "lora":
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        family = getattr(model.config, "model_type", "")
+        config = LoraConfig(
+            task_type=TaskType.CAUSAL_LM,
+            r=options.rank,
+            lora_alpha=options.alpha,
+            lora_dropout=options.dropout,
+            target_modules=LORA_TARGETS.get(family, "all-linear"),
+        )
+        model = get_peft_model(model, config)
+    elif method != "full":
+        raise ValueError(f"method must be 'full' or 'lora', not {method!r}")
+    trained, total = count_params(model)
+    args = TrainingArguments(
+        output_dir=str(work),
+        num_train_epochs=options.epochs,
+        learning_rate=options.learning_rate,
+        per_device_train_batch_size=options.train_batch_size,
+        lr_scheduler_type="cosine",
+        warmup_steps=options.warmup_ratio,  # a float below 1 is a fraction of the total steps
+        weight_decay=options.weight_decay,
+        logging_strategy="epoch",
+        save_strategy="no",
+        train_sampling_strategy="group_by_length",
+        bf16=cuda,
+        use_cpu=not cuda,
+        seed=seed,
+        data_seed=seed,
+        report_to=[],
+        disable_tqdm=not progress,
+        dataloader_num_workers=0,
+    )
+    collator = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+    tokenizer.padding_side = "right"
+    data = _Tokenised(tokenizer, pairs, options.max_length)
+    trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=collator)
+    t0 = time.perf_counter()
+    out = trainer.train()
+    wall = time.perf_counter() - t0
+    if method == "lora":
+        model = model.merge_and_unload()
+    model.eval()
+    curve = [{"epoch": r["epoch"], "train_loss": r["loss"]} for r in trainer.state.log_history if "loss" in r]
+    report = {
+        "method": method,
+        "train_rows": len(data),
+        "train_tokens": sum(len(r["input_ids"]) for r in data.rows),
+        "curves": curve,
+        "train_wall_s": wall,
+        "train_examples_per_s": out.metrics.get("train_samples_per_second"),
+        "params_trained": trained,
+        "params_total": total,
+    }
+    return model, report

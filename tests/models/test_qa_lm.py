@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ragorft.benchmarks.models.causal_train import _Tokenised
-from ragorft.benchmarks.models.qa_lm import DEMOS, answer_text, build_prompt
+from ragorft.benchmarks.models.qa_lm import DEMOS, _Tokenised, answer_text, build_prompt
 from transformers import AutoTokenizer
 
 from tests.helpers.tiny_lm import build_tiny_llama
