@@ -23,6 +23,9 @@
   stays flat near 0 for epochs while the knowledge grows, and early stopping on a flat curve stops
   on noise; the format is the same for every epoch, so contains-gold tracks the knowledge itself.
 - ``report["exposures_per_fact"]``: how often a test fact was in the kept model's training data.
+- A dev whose questions are about no trained document (SQuAD: dev is other articles than the
+  knowledge base) cannot see facts being injected: for the document sources its curve is recorded
+  but stops nothing (every epoch up to the maximum runs; ``tuning["early_stopping"]`` says so).
 - ``report["memorisation"]`` (after timing): a cloze probe on the training documents, the share of
   (person, attribute) facts whose value greedy continuation of the document up to it reproduces.
   It tells "not stored" from "stored but not extractable" beside QA accuracy.
@@ -113,6 +116,11 @@ class TrainedQA(QAStrategy):
         )
         dev = tuning_dev(self.ctx.dev or [], o.max_dev_examples, 0, self.ctx.seed)
         self._dev_prompts = [self._prompt(ex.text, ex.doc_ids) for ex in dev]
+        known = {d.id for d in self.ctx.documents}
+        on_documents = sum(bool(set(ex.doc_ids) & known) for ex in dev) / max(1, len(dev))
+        #: dev about documents never trained on (SQuAD: other articles) cannot see facts being
+        #: injected: its curve is recorded, but it stops nothing (epochs run to the maximum)
+        self._patience = o.patience if on_documents or source == "qa" else None
         trials, best_score, base = [], float("-inf"), self.model
         for i, lr in enumerate(grid):
             model, reports = self._trial(lr, stages, dev, base if i == 0 else None)
@@ -137,7 +145,10 @@ class TrainedQA(QAStrategy):
         self.extra["tuning"] = tuning_report(
             "learning_rate", grid, trials, chosen, n_dev=len(dev), n_dev_available=len(self.ctx.dev or []),
             max_epochs=o.epochs, patience=o.patience,
-        ) | {"metric": METRIC, "eval_every_epochs": o.eval_every}  # fmt: skip
+        ) | {
+            "metric": METRIC, "eval_every_epochs": o.eval_every, "dev_on_trained_documents": on_documents,
+            "early_stopping": self._patience is not None,
+        }  # fmt: skip
 
     def _stages(self, train: Sequence[Example], source: str) -> list[tuple[str, list[tuple[str, str]], bool]]:
         """(name, training pairs, early-stopped on dev) per stage, in training order."""
@@ -186,7 +197,7 @@ class TrainedQA(QAStrategy):
                 {k: getattr(o, k) for k in CausalTrainOptions.model_fields} | {"learning_rate": lr, "epochs": epochs}
             )
             check = (
-                DevCheck(lambda m, dev=dev: self._dev_score(m, dev), o.patience, o.eval_every)
+                DevCheck(lambda m, dev=dev: self._dev_score(m, dev), self._patience, o.eval_every)
                 if stops and dev
                 else None
             )
@@ -206,7 +217,7 @@ class TrainedQA(QAStrategy):
             for doc_id in gold:
                 first.setdefault(entity_of(doc_id), doc_id)
             texts = {d.id: d.text for d in self.ctx.documents}
-            contexts = [texts[i] for i in first.values()]
+            contexts = [texts[i] for i in first.values() if i in texts]
         elif self.index is not None:
             contexts = [c.page_content for c in self.index.search(question)]
         return build_prompt(self.tokenizer, question, contexts, self.options.prompt_style)

@@ -82,3 +82,26 @@ def test_generated_needs_templated_documents(bios, tmp_path: Path) -> None:
         cls(options, ctx).fit([])
     assert "train_on = 'generated' needs documents rendered from the synthetic generator" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_dev_about_untrained_documents_records_but_never_stops(bios, tmp_path: Path) -> None:
+    """SQuAD's dev asks about other articles than the documents trained on: its curve cannot see
+    facts being injected, so it is recorded and every epoch up to the maximum runs."""
+    from dataclasses import replace
+
+    from ragorft import strategies
+    from ragorft.strategies.base import FitContext
+
+    card, model = bios
+    corpus = load_corpus_data(str(card.parent), None).corpus
+    dev = [replace(ex, doc_ids=("another-article-0",)) for ex in corpus.dev]
+    cls = strategies.get("lora_docs")
+    options = cls.parse_options({"model": str(model), **TINY, "learning_rates": [], "epochs": 3, "patience": 1})
+    ctx = FitContext("bios", "bios", [], 0, tmp_path, dev=dev, documents=corpus.documents)
+    strategy = cls(options, ctx)
+    strategy.fit(corpus.train)
+    tuning = strategy.report().extra["tuning"]
+    assert tuning["dev_on_trained_documents"] == 0.0 and tuning["early_stopping"] is False
+    (trial,) = tuning["trials"]
+    assert trial["epochs_run"] == trial["kept_epoch"] == 3
+    assert [c["epoch"] for c in trial["curves"]["documents"] if "dev_score" in c] == [1, 2, 3]
