@@ -43,7 +43,13 @@ import numpy as np
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.data.answers import contains_gold, starts_with
-from ragorft.benchmarks.data.bios_facts import cloze_facts, generated_qa, parse_facts, templates_used
+from ragorft.benchmarks.data.bios_facts import (
+    HELD_OUT_QUESTIONS,
+    cloze_facts,
+    generated_qa,
+    parse_facts,
+    templates_used,
+)
 from ragorft.benchmarks.data.cards import Example
 from ragorft.benchmarks.models.causal_train import DevCheck, train_early_stopped
 from ragorft.benchmarks.models.classifier import torch_threads
@@ -235,7 +241,8 @@ class TrainedQA(QAStrategy):
     def _record(self, source: str, method: str, stages: Sequence, reports: Sequence[dict], chosen: dict) -> None:
         """The kept model's training report, and how often a test fact was in its training data."""
         params = [(r.pop("params_trained"), r.pop("params_total")) for r in reports]
-        self.params = (sum(p for p, _ in params), params[0][1])
+        # two LoRA stages train two adapters (both merged in); full fine-tuning trains the same weights twice
+        self.params = (min(sum(p for p, _ in params), params[0][1]), params[0][1])
         last = reports[-1]
         self.extra |= {k: v for k, v in last.items() if k != "curves"} | {"train_on": source, "method": method}
         self.extra["train_rows"] = sum(r["train_rows"] for r in reports)
@@ -245,7 +252,7 @@ class TrainedQA(QAStrategy):
         entities = Counter(entity_of(d.id) for d in self.ctx.documents)
         renderings = len(self.ctx.documents) / max(1, len(entities))
         passes = {name: r["kept_epoch"] for (name, _, _), r in zip(stages, reports, strict=True)}
-        per_template = 2 if source == "generated" else 1
+        per_template = min(len(q) for q in HELD_OUT_QUESTIONS.values()) if source == "generated" else 1
         qa_passes = passes.get("qa", passes.get("generated", 0)) * per_template
         self.extra["exposures_per_fact"] = {
             "documents": renderings * passes.get("documents", 0),
