@@ -1,24 +1,27 @@
-"""``full_ft_docs``: continued pre-training of every weight on the documents, then closed-book QA."""
+"""``full_ft_docs``: every weight fine-tuned on the documents (or documents then QA, or generated QA),
+then closed-book QA; the learning rate and the epochs tuned on dev by the one rule (``_qa_train.py``)."""
 
 from __future__ import annotations
 
 from pydantic import PositiveFloat, PositiveInt
-from ragorft.benchmarks.models.qa_lm import CausalTrainOptions
 from ragorft.strategies import register
-from ragorft.strategies._knowledge import QAOptions, QAStrategy
+from ragorft.strategies._knowledge import QAOptions
+from ragorft.strategies._qa_train import DocSource, QATrainOptions, TrainedQA
 
 
-class FullFTDocsOptions(QAOptions, CausalTrainOptions):
+class FullFTDocsOptions(QAOptions, QATrainOptions):
     learning_rate: PositiveFloat = 5e-5
-    epochs: PositiveInt = 5
+    #: the maximum: early stopping on dev decides
+    epochs: PositiveInt = 10
+    train_on: DocSource = "documents"
 
 
 @register
-class FullFTDocs(QAStrategy):
+class FullFTDocs(TrainedQA):
     name = "full_ft_docs"
     #: every weight trains: fp32 weights + gradients + AdamW moments of a 135M model, plus activations
-    peak_memory_mb = 5000
+    #: and the best epoch's weights kept aside
+    peak_memory_mb = 5500
     Options = FullFTDocsOptions
     role = "ft_docs"
     method = "full"
-    train_on = "documents"

@@ -2,24 +2,26 @@
 
 The training questions are about other entities (synthetic corpus) or other articles (SQuAD) than
 the test's, so this teaches the answer format and nothing about the test facts: on its own it
-should stay near closed-book; with retrieval (``ft_rag``) it may use the context better.
+should stay near closed-book; with retrieval (``ft_rag``) it may use the context better. The
+learning rate and the epochs are tuned on dev by the one rule (``_qa_train.py``).
 """
 
 from __future__ import annotations
 
 from pydantic import PositiveFloat, PositiveInt
-from ragorft.benchmarks.models.qa_lm import CausalTrainOptions
 from ragorft.strategies import register
-from ragorft.strategies._knowledge import QAOptions, QAStrategy
+from ragorft.strategies._knowledge import QAOptions
+from ragorft.strategies._qa_train import QATrainOptions, TrainedQA
 
 
-class LoraQAOptions(QAOptions, CausalTrainOptions):
+class LoraQAOptions(QAOptions, QATrainOptions):
     learning_rate: PositiveFloat = 5e-4
-    epochs: PositiveInt = 2
+    #: the maximum: early stopping on dev decides
+    epochs: PositiveInt = 4
 
 
 @register
-class LoraQA(QAStrategy):
+class LoraQA(TrainedQA):
     name = "lora_qa"
     Options = LoraQAOptions
     role = "ft_qa"

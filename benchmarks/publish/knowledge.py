@@ -4,7 +4,10 @@ The shared table's accuracy is exact match and its F1 column token F1. A QA corp
 cell, contains-gold (the fact in other words), the corpus's chance floor (what guessing from the
 answer pools scores), and for retrieving runs recall@k, gold-in-context, the exact match on the
 questions whose context held the answer, and ragas' context precision; then exact match per
-question type, where the corpus names types.
+question type, where the corpus names types; then, for the fine-tunes, how they were tuned and
+what they stored: the learning rate chosen on dev, the epochs kept of those run, the dev score,
+the exposures per fact and the cloze probe's memorisation (strategies/_qa_train.py), so a low QA
+score reads as "not stored" or "stored but not extracted".
 """
 
 from __future__ import annotations
@@ -24,6 +27,48 @@ def _ci(m: dict[str, Any] | None, key: str) -> str:
 
 def _num(m: dict[str, Any] | None, key: str) -> str:
     return "-" if not m or m.get(key) is None else pct(m[key])
+
+
+def _exposures(e: dict[str, Any]) -> str:
+    parts = [f"{e['documents']:g} in documents" if e.get("documents") else ""]
+    parts += [f"{e['qa']:g} as QA" if e.get("qa") else ""]
+    parts += [f"{e['qa_of_training_people']:g} as QA (training people only)" if e.get("qa_of_training_people") else ""]
+    return ", ".join(p for p in parts if p) or "0"
+
+
+def finetune_markdown(records: list[dict[str, Any]]) -> list[str]:
+    """The fine-tunes' tuning and memorisation table ([] when no record has them)."""
+    rows = []
+    for r in sorted(records, key=lambda r: (r["run"], r["seed"])):
+        report = r.get("report") or {}
+        tuning, exposures = report.get("tuning"), report.get("exposures_per_fact")
+        if not tuning or exposures is None:
+            continue
+        chosen, memo = tuning["chosen"], report.get("memorisation") or {}
+        unasked = memo.get("people_without_training_qa") or {}
+        rising = " (still rising)" if chosen.get("hit_max_epochs_still_rising") else ""
+        rows.append(
+            {
+                "run": r["run"],
+                "seed": r["seed"],
+                "train on": report.get("train_on") or "-",
+                "learning rate (of grid)": f"{chosen['learning_rate']:g} (of {len(tuning['grid'])})",
+                "epochs kept / run": f"{chosen['kept_epoch']} / {chosen['epochs_run']}{rising}",
+                "dev contains-gold": pct(chosen["dev_score"]),
+                "exposures per fact": _exposures(exposures),
+                "memorised (cloze)": pct(memo.get("share")) or "-",
+                "memorised, people without training QA": pct(unasked.get("share")) or "-",
+            }
+        )
+    if not rows:
+        return []
+    return [
+        "Fine-tunes (learning rate and epochs chosen on dev contains-gold by the one tuning rule; memorised: "
+        "greedy continuation of the training document reproduces the fact, %):",
+        "",
+        pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True),
+        "",
+    ]
 
 
 def knowledge_markdown(records: list[dict[str, Any]]) -> list[str]:
@@ -64,4 +109,4 @@ def knowledge_markdown(records: list[dict[str, Any]]) -> list[str]:
         ]
         per_type = pd.DataFrame(table).to_markdown(index=False, disable_numparse=True)
         lines += ["Exact match per question type (%):", "", per_type, ""]
-    return lines
+    return lines + finetune_markdown(records)

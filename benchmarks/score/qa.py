@@ -33,27 +33,13 @@ score/record.py dispatches a record to these or to the classification metrics by
 
 from __future__ import annotations
 
-import re
-import string
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from ragorft.benchmarks.data.answers import contains_gold, exact_match, holds, normalize_answer
 from ragorft.benchmarks.score.metrics import bootstrap_ci, proportion_ci
-
-_PUNCT = set(string.punctuation)
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD v1.1 normalisation: lower, drop punctuation, drop articles, collapse whitespace (in that order)."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def exact_match(prediction: str, gold: str) -> float:
-    return float(normalize_answer(prediction) == normalize_answer(gold))
 
 
 def token_f1(prediction: str, gold: str) -> float:
@@ -67,16 +53,6 @@ def token_f1(prediction: str, gold: str) -> float:
 
 def best_over_golds(metric: Any, prediction: str, golds: Sequence[str]) -> float:
     return max(metric(prediction, g) for g in golds)
-
-
-def _holds(text: str, golds: Sequence[str]) -> float:
-    """Whether a normalised gold answer occurs as whole tokens in the normalised ``text``."""
-    padded = f" {normalize_answer(text)} "
-    return float(any(norm and f" {norm} " in padded for norm in map(normalize_answer, golds)))
-
-
-def contains_gold(prediction: str, golds: Sequence[str]) -> float:
-    return _holds(prediction, golds)
 
 
 def _mean(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -189,7 +165,7 @@ def retrieval_metrics(
             "n_with_gold": len(hits),
         }
     if contexts is not None and golds is not None and len(contexts):
-        held = np.array([_holds(" ".join(c), g) for c, g in zip(contexts, golds, strict=True)])
+        held = np.array([holds(" ".join(c), g) for c, g in zip(contexts, golds, strict=True)])
         out |= {"gold_in_context": float(held.mean()), "gold_in_context_ci": proportion_ci(held)}
         if em is not None and held.any():
             answered = np.asarray(em, dtype=float)[held > 0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_CAUSAL = {"epochs": 1, "train_batch_size": 4, "max_length": 96}
+_CAUSAL = {"epochs": 1, "train_batch_size": 4, "max_length": 96, "learning_rates": []}
 _QA = {"model": "{lm}", "max_new_tokens": 4}
 _RETRIEVE = {"k": 2, "embedding_model": "{st_encoder}"}
 _FT = {"model": "{encoder}", "epochs": 1, "batch_size": 8, "max_length": 24}

@@ -46,3 +46,28 @@ def test_knowledge_tables_show_what_exact_match_hides() -> None:
     per_type = rows(lines[lines.index("Exact match per question type (%):") :])
     assert per_type["rag_qa"][1:] == ["50.0", "50.0"] and per_type["closed_book"][1:] == ["50.0", "0.0"]
     assert knowledge_markdown([{"metrics": {"headline": "frame_em"}}]) == []
+
+
+def test_fine_tunes_show_their_tuning_exposures_and_memorisation() -> None:
+    """The fine-tune table reads the report a tuned QA fine-tune writes (strategies/_qa_train.py)."""
+    tuned = _record("lora_docs-docs-qa", ["Gigam", "no", "no", "no"])
+    chosen = {"learning_rate": 3e-4, "dev_score": 0.25, "kept_epoch": 4, "epochs_run": 6}
+    tuned["report"] = {
+        "train_on": "documents+qa",
+        "tuning": {"grid": [1e-4, 3e-4, 1e-3], "chosen": chosen | {"hit_max_epochs_still_rising": False}},
+        "exposures_per_fact": {"documents": 100.0, "qa": 0, "qa_of_training_people": 4},
+        "memorisation": {"share": 0.6, "people_without_training_qa": {"facts": 120, "share": 0.5}},
+    }
+    closed = _record("closed_book", ["Gigam", "no", "no", "no"]) | {"report": {}}
+    lines = "\n".join(knowledge_markdown([tuned, closed])).splitlines()
+    table = rows(lines[lines.index(next(x for x in lines if x.startswith("Fine-tunes"))) :])
+    assert list(table) == ["lora_docs-docs-qa"]  # closed-book trains nothing
+    assert table["lora_docs-docs-qa"][1:] == [
+        "documents+qa",
+        "0.0003 (of 3)",
+        "4 / 6",
+        "25.0",
+        "100 in documents, 4 as QA (training people only)",
+        "60.0",
+        "50.0",
+    ]

@@ -88,3 +88,30 @@ def test_structured_suite_covers_every_role_on_two_bases_on_all_test_items() -> 
         assert {"SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct"} <= bases, role
     assert {c.budget for c in cells if meta(c).role == "fine-tune"} == {10, 50, 200, "full"}
     assert not any(meta(c).task == "structured" for c in read_suite("default").cells)
+
+
+def test_knowledge_scores_every_question_and_has_the_ladder_and_the_tuned_protocols() -> None:
+    """Issue 29: every test question; closed-book, RAG and the oracle on three bases (ctranslate2);
+    documents, documents+QA and generated QA at 135M and 0.5B, each also with FT+RAG, tuned on dev."""
+    cells = read_suite("knowledge").cells
+    assert all(c.max_test_items == 0 for c in cells)
+    bases = {"SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct", "Qwen2.5-Coder-1.5B-Instruct"}
+    for corpus in ("synthetic_bios", "synthetic_bios_para", "squad-v1.1"):
+        mine = [c for c in cells if c.corpus == corpus]
+        for role in ("closed_book", "rag", "oracle"):
+            ladder = [c for c in mine if meta(c).describe(meta(c).parse_options(c.options))["role"] == role]
+            assert {c.options.get("model", "SmolLM2-135M-Instruct") for c in ladder} == bases, (corpus, role)
+            assert all(c.options.get("engine", "ctranslate2") == "ctranslate2" for c in ladder)
+    trained = [c for c in cells if meta(c).role.startswith("ft_")]
+    protocols = {
+        (c.strategy, c.options.get("train_on"), c.options.get("model", "SmolLM2-135M-Instruct")) for c in trained
+    }
+    for source in ("documents", "documents+qa", "generated"):
+        for base in ("SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct"):
+            assert {("lora_docs", source, base), ("ft_rag", source, base)} <= protocols
+    for c in trained:
+        options = meta(c).parse_options(c.options)
+        assert len(options.learning_rates) >= 3 and options.patience >= 1, c.id
+        assert 1e-4 in options.learning_rates or getattr(options, "tune", "lora") == "full" or meta(c).method == "full"
+        if getattr(options, "train_on", "qa") == "generated":
+            assert c.corpus != "squad-v1.1"  # no templates to generate from

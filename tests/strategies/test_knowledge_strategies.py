@@ -11,7 +11,7 @@ from ragorft.benchmarks.score.record import score_record  # metrics come from th
 
 from tests.helpers.knowledge import build_tiny_llama_for_bios, write_bios_corpus
 
-TRAIN = {"epochs": 1, "train_batch_size": 4, "max_length": 96}
+TRAIN = {"epochs": 1, "train_batch_size": 4, "max_length": 96, "learning_rates": []}
 RUNS = {
     "closed_book": {},
     "rag_qa": {"k": 2},
@@ -82,7 +82,11 @@ def test_oracle_puts_the_gold_document_in_the_prompt(bios: tuple[Path, Path], tm
     ("strategy", "options", "message"),
     [
         ("ft_rag", {"tune": "qlora"}, "options.tune: Input should be 'lora' or 'full'"),
-        ("ft_rag", {"train_on": "web"}, "options.train_on: Input should be 'qa' or 'documents'"),
+        (
+            "ft_rag",
+            {"train_on": "web"},
+            "options.train_on: Input should be 'documents', 'qa', 'documents+qa' or 'generated'",
+        ),
         ("rag_qa", {"prompt_style": "json"}, "options.prompt_style: Input should be 'plain' or 'chat'"),
         ("lora_docs", {"epochs": "4"}, "options.epochs: Input should be a valid integer"),
         ("closed_book", {"engine": "llama.cpp"}, "options.engine: Input should be"),
