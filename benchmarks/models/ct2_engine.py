@@ -1,22 +1,15 @@
 """CTranslate2 as the fast local engine of the prompting strategies (transformers stays the reference).
 
-Why CTranslate2: of the CPU engines with Python 3.11 wheels, it ran SmolLM2 fastest here (int8
-weights, ~2.3x transformers fp32 on prefill), it keeps a *static prompt* cache (the shared prefix
-is run once per generator and its KV state reused, like ``PrefixCachedLM``), it converts a
-transformers folder directly (``TransformersConverter``), and its per-step callback sees each
-step's full logits, which is what label-constrained decoding needs.
+Why CTranslate2: on CPU it ran SmolLM2 fastest here, keeps a *static prompt* cache (the shared
+prefix runs once per generator, its KV state reused), converts a transformers folder directly,
+and its per-step callback sees each step's full logits, which label-constrained decoding needs.
 
-Label-trie decoding without a logits processor (CTranslate2 has none): generate greedily, and
-walk the label trie alongside in the step callback. While the greedy token is a child of the
-current trie node, it is also the constrained choice (the argmax over all tokens is the argmax
-over any subset holding it). At the first step where it is not, the constrained choice is the
-argmax of *that step's logits* over the node's children, exactly what ``TrieWalk`` picks; the
-callback stops the generation there, the chosen token (and any forced single-child chain after
-it) is appended to the start tokens and greedy generation resumes. A query whose model already
-answers a label costs one generation; each divergence costs one more pass over the query suffix
-(the prefix stays cached). The result is the same label the transformers walk picks from the same
-logits; differences come only from the logits themselves (int8 vs fp32), measured by
-``tools/bench_engine.py``.
+Label-trie decoding without a logits processor: generate greedily and walk the label trie in the
+step callback. While the greedy token is a child of the current node it is also the constrained
+choice; at the first step where it is not, the constrained choice is the argmax of that step's
+logits over the node's children (what ``TrieWalk`` picks), the callback stops there, the choice
+(and any forced single-child chain) is appended and greedy generation resumes. The label equals
+the transformers walk's from the same logits; int8 vs fp32 logits differ (tools/bench_engine.py).
 """
 
 from __future__ import annotations
@@ -257,14 +250,11 @@ class CT2Engine:
         end: Sequence[int],
         until: Callable[[list[int]], bool] | None = None,
     ) -> list[list[int]]:
-        """Greedy continuations (at most ``limit`` tokens, ending at an ``end`` token, which is
-        dropped) of whole prompts: the knowledge strategies' answers, decoded as one batch.
-        ``until(tokens so far)`` True stops a continuation there (a frame whose JSON object has
-        closed): it only drops what greedy decoding would have written after, never changes it.
-
-        The prompts that start with the cached prefix go together over it (ctranslate2 pads the
-        batch's different lengths; answers equal one-at-a-time decoding, tests/strategies); any
-        other prompt (one cut to fit) runs whole, alone.
+        """Greedy continuations (at most ``limit`` tokens, ending at a dropped ``end`` token) of whole
+        prompts, as one batch; ``until(tokens so far)`` True stops one there (a closed JSON frame:
+        it drops what greedy decoding would write after, never changes it). Prompts that start
+        with the cached prefix go together over it (answers equal one-at-a-time decoding,
+        tests/strategies); any other prompt (one cut to fit) runs whole, alone.
         """
         n, out = len(self.prefix_ids), [[] for _ in prompts]
         cached = [i for i, p in enumerate(prompts) if self.use_cache and list(p[:n]) == self.prefix_ids and len(p) > n]

@@ -76,17 +76,22 @@ def test_grid_has_three_seeds_at_few_shot_budgets() -> None:
             assert len(found) >= 3, (corpus, run, budget)
 
 
-def test_structured_suite_covers_every_role_on_two_bases_on_all_test_items() -> None:
-    """Issue 30: the floor, prompting, retrieved demos and fine-tuning, each on all 700 SNIPS items;
-    prompting and LoRA on the 135M and 0.5B bases; a learning curve; not in the default suite."""
+def test_structured_suite_covers_every_role_and_pairs_its_lm_cells_on_shared_items() -> None:
+    """Issue 30: the floor on all 700 SNIPS items at every budget and 3 seeds; prompting, retrieved
+    demos and fine-tuning (LoRA and full) on the same 210-item prefix; prompting on 135M and 0.5B;
+    a fine-tuning learning curve; not in the default suite."""
     cells = read_suite("structured").cells
     assert {meta(c).task for c in cells} == {"structured"} and {c.corpus for c in cells} == {"snips"}
     assert {meta(c).role for c in cells} == set(ROLES["structured"])
-    assert all(c.max_test_items == 0 for c in cells)
-    for role in ("prompting", "rag", "fine-tune"):
-        bases = {c.options.get("model") for c in cells if meta(c).role == role}
-        assert {"SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct"} <= bases, role
-    assert {c.budget for c in cells if meta(c).role == "fine-tune"} == {10, 50, 200, "full"}
+    floor = [c for c in cells if c.strategy == "frame_tagger"]
+    assert all(c.max_test_items == 0 for c in floor) and {c.seed for c in floor} == {0, 1, 2}
+    assert {c.budget for c in floor} == {10, 50, 200, "full"}
+    lm = [c for c in cells if c.strategy != "frame_tagger"]
+    assert {c.max_test_items for c in lm} == {210}
+    prompting = {c.options.get("model") for c in lm if meta(c).role == "prompting"}
+    assert {"SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct"} <= prompting
+    assert {c.budget for c in lm if c.strategy == "lora_frames"} == {10, 50}
+    assert {c.strategy for c in lm if meta(c).role == "fine-tune"} == {"lora_frames", "full_ft_frames"}
     assert not any(meta(c).task == "structured" for c in read_suite("default").cells)
 
 
