@@ -54,6 +54,12 @@ STRUCTURED: list[tuple[str, dict[str, str]]] = [
     ("SNIPS with 50 utterances per intent", {"suite": "structured", "corpus": "snips", "budget": "50"})
 ]
 
+#: docs/knowledge.md's verdicts: the knowledge suite's records, one corpus at a time
+KNOWLEDGE: list[tuple[str, dict[str, str]]] = [
+    (f"{corpus}, the knowledge suite's records", {"suite": "knowledge", "corpus": corpus})
+    for corpus in ("squad-v1.1", "synthetic_bios_para", "synthetic_bios")
+]
+
 #: block name -> (start marker, end marker, the document that holds it, its examples)
 BLOCKS: dict[str, tuple[str, str, str, list[tuple[str, dict[str, str]]]]] = {
     "verdicts": (VERDICTS_START, VERDICTS_END, "README.md", VERDICTS),
@@ -63,6 +69,12 @@ BLOCKS: dict[str, tuple[str, str, str, list[tuple[str, dict[str, str]]]]] = {
         "<!-- structured-verdict:end -->",
         "docs/structured.md",
         STRUCTURED,
+    ),
+    "knowledge": (
+        "<!-- knowledge-verdict:start (python -m tools.deciding_examples --block knowledge) -->",
+        "<!-- knowledge-verdict:end -->",
+        "docs/knowledge.md",
+        KNOWLEDGE,
     ),
 }
 
@@ -81,16 +93,23 @@ def command(flags: dict[str, str]) -> list[str]:
     return argv
 
 
-def excerpt(text: str) -> str:
+def steps(name: str) -> tuple[str, ...]:
+    """The branch steps a block shows: the knowledge page its K steps; every block the S steps."""
+    return ("[S", "[K") if name == "knowledge" else ("[S",)
+
+
+def excerpt(text: str, steps: tuple[str, ...] = ("[S",)) -> str:
     """What the documents keep of `ragorft recommend`'s output: per corpus, its header, answer and
-    verdict line, and the structured branch's steps (question and answer) where there are any."""
+    verdict line, and the steps (question and answer) of the branches named in ``steps``: the
+    structured ones by default; the knowledge page asks for the K steps too (elsewhere they would
+    crowd the README's first five minutes)."""
     keep: list[str] = []
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if line.startswith("== "):
             keep += [line, lines[i + 2]]  # the header, then (after a blank line) the answer paragraph
-        elif line.startswith("[S"):
-            keep += [line, lines[i + 1]]  # a structured step, then its answer
+        elif line.startswith(steps):
+            keep += [line, lines[i + 1]]  # a branch's step, then its answer
         elif line.startswith("RECOMMENDATION ("):
             keep += [line, ""]
     return "\n".join(keep).rstrip() + "\n"
@@ -113,7 +132,8 @@ def block(results_dir: Path, name: str = "examples") -> str:
     parts = [start, ""]
     for title, flags in examples:
         text = "\n".join(d.to_text() for d in decisions(flags, results_dir))
-        parts += [f"{title}:", "", "```", "$ ragorft " + " ".join(command(flags)), excerpt(text).rstrip(), "```", ""]
+        shown = excerpt(text, steps(name)).rstrip()
+        parts += [f"{title}:", "", "```", "$ ragorft " + " ".join(command(flags)), shown, "```", ""]
     parts.append(end)
     return "\n".join(parts)
 

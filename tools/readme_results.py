@@ -53,6 +53,11 @@ BLOCKS = {
         "# <!-- structured-cost:end -->",
         "results/structured",
     ),
+    "knowledge-cost": (
+        "# <!-- knowledge-cost:start (python -m tools.readme_results --block knowledge-cost) -->",
+        "# <!-- knowledge-cost:end -->",
+        "results/knowledge",
+    ),
 }
 #: block name -> the document that holds it (relative to the checkout)
 DOCUMENTS = {
@@ -62,6 +67,7 @@ DOCUMENTS = {
     "engine": "docs/ladder.md",
     "structured": "docs/structured.md",
     "structured-cost": "benchmarks/suites/structured.toml",
+    "knowledge-cost": "benchmarks/suites/knowledge.toml",
 }
 
 
@@ -125,11 +131,27 @@ def cost_block(records: list[dict]) -> list[str]:
     for run, rs in by_run.items():
         secs = [r["timing"]["cell_seconds"] for r in rs]
         budgets = ", ".join(dict.fromkeys(r["budget_name"] for r in rs))
+        if len({r["corpus"] for r in records}) > 1:  # a suite over several corpora: which ones ran
+            budgets = ", ".join(sorted({r["corpus"] for r in rs})) + f"; {budgets}"
         each = f"{min(secs):,.0f}-{max(secs):,.0f} s each"
         lines.append(f"#   {run}: {len(rs)} cell{'s' * (len(rs) > 1)} ({budgets}), {each}, {sum(secs) / 60:.1f} min")
     total = sum(r["timing"]["cell_seconds"] for r in records)
     busy = sum(r["timing"]["load"]["overloaded"] for r in records)
     lines.append(f"#   all: {len(records)} cells, {total / 60:.1f} min of cell time; {busy} timed on a busy machine")
+    return lines
+
+
+def projection_lines(bench: Path) -> list[str]:
+    """The fine-tunes' projected training hours (``tools.bench_knowledge_ft`` records), for cells too dear to run."""
+    lines = []
+    for path in sorted(bench.glob("knowledge-ft-cost-*.json")):
+        p = json.loads(path.read_text())
+        rate = ", ".join(f"{t['tokens_per_s']:.0f} {src} tokens/s" for src, t in p["timed_one_epoch"].items())
+        lines.append(
+            f"# Projected fine-tune training, {p['model']} {p['method']} on {p['corpus']} ({rate}; {path.name}):"
+        )
+        for r in p["projected_training"]:
+            lines.append(f"#   {r['run']}: {r['least_hours']:.1f}-{r['most_hours']:.1f} h ({r['grid']} learning rates)")
     return lines
 
 
@@ -142,11 +164,13 @@ def block(results: Path, name: str = "results") -> str:
     if name == "engine":
         return engine_block(results)
     start, end, _ = BLOCKS[name]
-    if name == "structured-cost" and not any((results / "cells").glob("*.json")):
+    if name.endswith("-cost") and not any((results / "cells").glob("*.json")):
         return "\n".join([start, "# Measured cost: no committed records (run the suite, then this block).", end])
-    if name in ("structured", "structured-cost") and any((results / "cells").glob("*.json")):
+    if name in ("structured", "structured-cost", "knowledge-cost") and any((results / "cells").glob("*.json")):
         records = load_records(results)
         lines = structured_block(records) if name == "structured" else cost_block(records)
+        if name == "knowledge-cost":
+            lines += projection_lines(results.parent / "bench")
         return "\n".join([start, *lines, end])
     if not any((results / "cells").glob("*.json")):
         # no records, no numbers: the block says how to make them rather than keep a stale table

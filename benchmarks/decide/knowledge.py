@@ -113,11 +113,15 @@ def _family(raw: dict[Any, PairedComparison]) -> dict[Any, PairedComparison]:
     return {k: c.in_family(p, len(raw)) for (k, c), p in zip(raw.items(), adjusted, strict=True)}
 
 
+def _base(record: dict[str, Any]) -> str:
+    return str(record["strategy_meta"].get("base_model") or "?")
+
+
 def _bases(records: dict[str, dict[str, Any]]) -> str:
     """The ladder's evidence: the best exact match per base model measured here."""
     best: dict[str, tuple[float, str]] = {}
     for name, r in records.items():
-        base = str(r["strategy_meta"].get("base_model") or "?")
+        base = _base(r)
         acc = float(r["metrics"]["accuracy"])
         if base not in best or acc > best[base][0]:
             best[base] = (acc, name)
@@ -143,8 +147,15 @@ class _Family:
         self.family: dict[Any, PairedComparison] = {**primary, **_family(raw)}
 
     def pairs(self, a: str, b: str, seed: int) -> dict[tuple[str, str, str, str], PairedComparison]:
+        """Every run of role ``a`` against every run of role ``b`` on the same base: across bases a
+        difference is the base's as much as the strategy's (the ladder's evidence, not the branch's)."""
         m = self.members
-        return {(a, b, na, nb): compare(na, ra, nb, rb, seed=seed) for na, ra in m[a] for nb, rb in m[b]}
+        return {
+            (a, b, na, nb): compare(na, ra, nb, rb, seed=seed)
+            for na, ra in m[a]
+            for nb, rb in m[b]
+            if _base(ra) == _base(rb)
+        }
 
     def found(self, a: str, b: str) -> list[PairedComparison]:
         return [c for (ra, rb, _, _), c in self.family.items() if (ra, rb) == (a, b)]

@@ -209,10 +209,13 @@ def base_size_rows(records: list[dict[str, Any]]) -> pd.DataFrame:
             continue
         params = nominal_params(model)
         m = r["metrics"]
+        oracle = (r.get("strategy_meta") or {}).get("role") == "oracle"
         rows.append(
             {
                 "corpus": r["corpus"],
-                "strategy": r["strategy"],
+                # an oracle run is a ceiling, not the strategy: its own line
+                "strategy": r["strategy"] + (" (oracle)" if oracle else ""),
+                "metric": str(m.get("headline") or "accuracy").replace("_", " "),
                 "budget": r["budget_name"],
                 "model": model,
                 "params": params or r["cost"].get("params_total"),
@@ -251,7 +254,7 @@ def accuracy_vs_base_size(records: list[dict[str, Any]], path: Path) -> Path | N
         ax.minorticks_off()
         ax.set_title(_short(corpus))
         ax.set_xlabel("base parameters (log)")
-        ax.set_ylabel("accuracy % (95% CI)")
+        ax.set_ylabel(f"{'/'.join(sorted(set(df.loc[df['corpus'] == corpus, 'metric'])))} % (95% CI)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     models = mpl_text(", ".join(dict.fromkeys(df.sort_values("params")["model"])))

@@ -190,3 +190,20 @@ def test_an_oracle_run_is_a_ceiling_not_a_candidate() -> None:
     assert all(row["strategy"] != "rag_qa-oracle@full" for row in decision.table)
     k0 = next(s for s in decision.steps if s.step == "K0")
     assert k0.answer == "yes" and k0.evidence[0].startswith("rag_qa-oracle@full: EM 96.7%")
+
+
+def test_strategies_are_compared_on_the_same_base_only() -> None:
+    """On a ladder, rag at 1.5B against closed-book at 135M says as much about the base as about
+    retrieval: the branch pairs runs of one base, and the primary family holds one test per base."""
+    small, big = {"model": "SmolLM2-135M-Instruct"}, {"model": "Qwen2.5-Coder-1.5B-Instruct"}
+    recs = {
+        "closed_book": record("closed_book", 1, options=small),
+        "rag_qa": record("rag_qa", 3, options=small),
+        "closed_book-1.5b": record("closed_book", 10, options=big),
+        "rag_qa-1.5b": record("rag_qa", 40, options=big),
+    }
+    verdict = knowledge_branch(recs)
+    k1 = {s.step: s for s in verdict.steps}["K1"].evidence
+    assert len(k1) == 2 and "over 2 comparisons" in k1[0]
+    assert k1[0].startswith("rag_qa vs closed_book:") and k1[1].startswith("rag_qa-1.5b beats closed_book-1.5b:")
+    assert verdict.recommended == "rag_qa-1.5b"

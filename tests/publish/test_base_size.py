@@ -60,3 +60,19 @@ def test_report_carries_the_size_figure_only_for_a_ladder(tmp_path: Path) -> Non
     assert "base model size" in CAPTIONS["size"]
     one_base = [r for r in _ladder() if r["options"]["model"] == BASES[0]]
     assert "size" not in build_report(tmp_path / "flat", "flat", records=one_base).figures
+
+
+def test_a_qa_ladder_keeps_the_oracle_ceiling_apart_from_the_strategy() -> None:
+    """rag_qa and its oracle run share a strategy name; the oracle is the reader's ceiling, so it is
+    its own line, and the axis names the headline metric (exact match for QA)."""
+    recs = []
+    for i, model in enumerate(BASES[:2]):
+        for run, role in (("rag_qa", "retrieval"), ("rag_qa-oracle", "oracle")):
+            r = record(run, spread(200 - 50 * i), corpus="squad", options={"model": model})
+            r["strategy"], r["strategy_meta"] = "rag_qa", {"role": role}
+            r["metrics"]["headline"] = "exact_match"
+            recs.append(r)
+    rows = plots.base_size_rows(recs)
+    assert sorted(set(rows["strategy"])) == ["rag_qa", "rag_qa (oracle)"]
+    assert (rows.groupby("strategy")["model"].nunique() == 2).all()
+    assert set(rows["metric"]) == {"exact match"}

@@ -25,7 +25,7 @@ def test_generated_block_matches_what_ragorft_recommend_prints(name, capsys, mon
         argv = de.command(flags)
         assert main(argv) == 0
         printed = capsys.readouterr().out
-        shown = f"$ ragorft {' '.join(argv)}\n{de.excerpt(printed).rstrip()}\n```"
+        shown = f"$ ragorft {' '.join(argv)}\n{de.excerpt(printed, de.steps(name)).rstrip()}\n```"
         assert f"{title}:" in block
         assert shown in block, (
             f"{document}'s '{title}' no longer matches `ragorft {' '.join(argv)}`: regenerate it with "
