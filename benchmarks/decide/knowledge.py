@@ -176,7 +176,7 @@ class _Family:
     def ask(self, step: str, question: str, a: str, b: str, *, every: bool = False) -> list[str]:
         found = self.found(a, b)
         if not found:
-            self.steps.append(Step(step, question, "not measured: a run is missing from the suite"))
+            self.steps.append(Step(step, question, f"not measured: no {a} and {b} records on one base"))
             return []
         won = self.winners(a, b, every=every)
         self.steps.append(Step(step, question, "yes" if won else "no", [c.verdict() for c in found]))
