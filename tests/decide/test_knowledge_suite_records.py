@@ -29,6 +29,14 @@ def _base(r: dict) -> str:
     return r["strategy_meta"]["base_model"]
 
 
+def _decided(cells: list, corpus: str) -> tuple[list, object]:
+    """The corpus's committed cells and what `ragorft recommend` decides on them (skip when none)."""
+    found = [(c, r) for c, r in cells if r["corpus"] == corpus]
+    if not found:
+        pytest.skip(f"no committed {corpus} records")
+    return found, recommend(found, Requirement(), prices=load_prices())
+
+
 def test_every_record_reports_what_exact_match_alone_hides(cells: list) -> None:
     for _, r in cells:
         m = r["metrics"]
@@ -60,10 +68,7 @@ def test_the_ladder_is_paired_and_scores_what_the_suite_says(cells: list) -> Non
 
 @pytest.mark.parametrize("corpus", ["squad-v1.1", "synthetic_bios_para", "synthetic_bios"])
 def test_the_primary_question_is_asked_per_base_and_reads_the_records(cells: list, corpus: str) -> None:
-    found = [(c, r) for c, r in cells if r["corpus"] == corpus]
-    if not found:
-        pytest.skip(f"no committed {corpus} records")
-    decision = recommend(found, Requirement(), prices=load_prices())
+    found, decision = _decided(cells, corpus)
     steps = {s.step: s for s in decision.steps}
     records = [r for _, r in found]
     rag = [r for r in records if r["strategy_meta"]["role"] == "rag"]
@@ -81,10 +86,7 @@ def test_the_primary_question_is_asked_per_base_and_reads_the_records(cells: lis
 
 @pytest.mark.parametrize("corpus", ["squad-v1.1", "synthetic_bios_para", "synthetic_bios"])
 def test_nothing_below_the_chance_floor_is_shipped(cells: list, corpus: str) -> None:
-    found = [(c, r) for c, r in cells if r["corpus"] == corpus]
-    if not found:
-        pytest.skip(f"no committed {corpus} records")
-    decision = recommend(found, Requirement(), prices=load_prices())
+    found, decision = _decided(cells, corpus)
     records = {f"{r['run']}@{r['budget_name']}": r for _, r in found}
     floor = chance_floor({r["run"]: r for _, r in found})
     if decision.chosen is not None:
