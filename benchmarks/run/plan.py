@@ -2,13 +2,14 @@
 
 One estimator for both readers, ``ragorft bench --plan`` and the bench's progress line: a cell's
 time is its own last record's measured ``timing.cell_seconds``; else the mean over the previous
-records of the same run, then of the same strategy, on that corpus, scaled by test items; else the
-closest record of the same strategy anywhere (another suite of the results folder, the committed
-results, the cache), scaled by what drives each part of its time (training examples at the cell's
-budget, test items, timed queries) and said to be an extrapolation naming that record, so a corpus
-nothing has run on yet still gets an ETA; else unknown (said, not guessed). An ETA from the cells
-finished so far misleads when cells differ by orders of magnitude (an LM cell next to a retrieval
-one), so the records' own times are used.
+records of the same run, then of the same strategy on the same base model, on that corpus, scaled
+by test items; else the closest record of the same strategy anywhere (another suite of the
+results folder, the committed results, the cache; the same base first, since a 1.5B cell costs
+many times a 135M one and no item count corrects that), scaled by what drives each part of its
+time (training examples at the cell's budget, test items, timed queries) and said to be an
+extrapolation naming that record, so a corpus nothing has run on yet still gets an ETA; else
+unknown (said, not guessed). An ETA from the cells finished so far misleads when cells differ by
+orders of magnitude (an LM cell next to a retrieval one), so the records' own times are used.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveInt, ValidationError
+from ragorft import strategies
 from ragorft.benchmarks.core.atomic import CorruptFile, read_json
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.paths import PACKAGE_ROOT
@@ -96,6 +98,7 @@ class Basis(Schema):
     n_train: NonNegativeInt | None = None
     n_test: PositiveInt
     timing: Timing
+    strategy_meta: dict[str, Any] | None = None  # its base_model (records before strategy metadata: none)
 
     @property
     def name(self) -> str:
@@ -180,12 +183,14 @@ class Estimator:
         own = self.by_file.get(record_filename(cell))
         if own is not None and _seconds(own) is not None:
             return Estimate(_seconds(own))
+        model = base_model(cell)
         for same in ("run", "strategy"):
             scaled = [
                 _seconds(r) * size.items / r["n_test"]
                 for r in self.by_file.values()
                 if r.get("corpus") == cell.corpus
                 and r.get(same) == getattr(cell, same)
+                and (same == "run" or _record_base(r) in (None, model))
                 and _seconds(r) is not None
                 and isinstance(r.get("n_test"), int)
                 and r["n_test"] > 0
@@ -200,13 +205,15 @@ class Estimator:
         candidates = [b for b in self.others() if b.strategy == cell.strategy]
         if not candidates:
             return None
+        model = base_model(cell)
 
         def rank(b: Basis) -> tuple:
             far = abs(math.log(max(size.items, 1) / b.n_test))
             if size.train and b.n_train:
                 far += abs(math.log(size.train / b.n_train))
             other_budget = b.budget_name != budget_name(cell.budget)
-            return (b.corpus != cell.corpus, len(_differ(cell, b)), other_budget, far, b.name)
+            other_base = (b.strategy_meta or {}).get("base_model") not in (None, model)
+            return (other_base, b.corpus != cell.corpus, len(_differ(cell, b)), other_budget, far, b.name)
 
         best = min(candidates, key=rank)
         differ = _differ(cell, best)
@@ -242,6 +249,22 @@ def _basis(record: dict[str, Any]) -> Basis | None:
         return Basis.model_validate(record)
     except ValidationError:  # a record an estimate cannot read is no basis, not an error of the plan
         return None
+
+
+def _record_base(record: dict[str, Any]) -> str | None:
+    """The base model a record ran (None: a record from before strategy metadata, taken as any)."""
+    return (record.get("strategy_meta") or {}).get("base_model")
+
+
+def base_model(cell: Cell) -> str | None:
+    """The base model the cell runs (its strategy's default where the suite names none), as its
+    record's ``strategy_meta.base_model`` will say; None for a strategy without one or options that do not validate."""
+    try:
+        cls = strategies.get(cell.strategy)
+        options = cls.parse_options(cell.options)
+    except RagorftError:  # an unknown strategy or bad options: the suite check reports those, not the plan
+        return None
+    return getattr(options, cls.base_model_option) if cls.base_model_option else None
 
 
 def _differ(cell: Cell, basis: Basis) -> list[str]:

@@ -87,6 +87,32 @@ def test_estimates_come_from_the_cells_own_record_then_its_run_then_its_strategy
     assert est.seconds(_cell("lora", "full", "lora"), 20) == 1200.0  # a cell finished in this run counts
 
 
+def test_a_bigger_base_is_never_estimated_from_a_smaller_ones_records(tmp_path: Path) -> None:
+    """A 1.5B cell costs many times a 135M one: the strategy's records on the corpus count only on
+    the same base, and an extrapolation prefers the same base on another corpus to another base."""
+    big, small = "Qwen2.5-Coder-1.5B-Instruct", "SmolLM2-135M-Instruct"
+
+    def put(folder: Path, corpus: str, run: str, base: str, seconds: float) -> None:
+        body = {"corpus": corpus, "run": run, "strategy": "rag_qa", "n_test": 100, "options": {"model": base}}
+        meta = {"strategy_meta": {"base_model": base}, "budget_name": "full"}
+        write_json(folder / f"{corpus}__{run}__full__seed0.json", body | meta | {"timing": {"cell_seconds": seconds}})
+
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    mine.mkdir()
+    other.mkdir()
+    put(mine, "c", "rag_qa", small, 100.0)
+    cell = _cell("rag_qa-1.5b", "full", "rag_qa", "c", model=big)
+    # only a 135M record: not its run's or its strategy's measured time, an extrapolation saying so
+    only = Estimator(mine).estimate(cell, Size(100))
+    assert only is not None and only.source == "scaled from c/rag_qa/full, other model"
+    assert Estimator(mine).seconds(_cell("rag_qa-again", "full", "rag_qa", "c"), 100) == 100.0  # same base
+    put(other, "d", "rag_qa-1.5b", big, 900.0)
+    put(other, "c", "rag_qa-oracle", small, 50.0)
+    found = Estimator(mine, [other]).estimate(cell, Size(100))
+    assert found is not None and found.seconds == pytest.approx(900.0)
+    assert found.source.startswith("scaled from d/rag_qa-1.5b/full")
+
+
 def test_plan_lists_new_cached_and_stale_cells_and_runs_nothing(
     tmp_path: Path, tiny_corpus: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+import torch
+
 from tools import bench_engine
+
+
+@pytest.fixture(autouse=True)
+def _process_threads_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The tool sets the process's thread count (env and torch) for its engines, as a CLI may; a test
+    in the same process afterwards must see the count it started with (it is part of a cell's key)."""
+    monkeypatch.setenv("RAGORFT_TORCH_THREADS", "1")  # registered: restored (or removed) at teardown
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
 
 
 def test_reports_a_ratio_and_full_agreement_at_float32(tiny_corpus: Path, model_dir: Path, tmp_path: Path) -> None:
