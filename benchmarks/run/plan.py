@@ -197,15 +197,14 @@ class Estimator:
             ]
             if scaled:
                 return Estimate(sum(scaled) / len(scaled))
-        return self._extrapolate(cell, size)
+        return self._extrapolate(cell, size, model)
 
-    def _extrapolate(self, cell: Cell, size: Size) -> Estimate | None:
-        """The closest record of the cell's strategy anywhere, scaled: its corpus first, then the
-        fewest differing options, then the same budget, then the nearest in size."""
+    def _extrapolate(self, cell: Cell, size: Size, model: str | None) -> Estimate | None:
+        """The closest record of the cell's strategy anywhere, scaled: its base ``model`` first, then
+        its corpus, then the fewest differing options, then the same budget, then the nearest in size."""
         candidates = [b for b in self.others() if b.strategy == cell.strategy]
         if not candidates:
             return None
-        model = base_model(cell)
 
         def rank(b: Basis) -> tuple:
             far = abs(math.log(max(size.items, 1) / b.n_test))
