@@ -256,14 +256,15 @@ def _record_base(record: dict[str, Any]) -> str | None:
 
 
 def base_model(cell: Cell) -> str | None:
-    """The base model the cell runs (its strategy's default where the suite names none), as its
-    record's ``strategy_meta.base_model`` will say; None for a strategy without one or options that do not validate."""
+    """The base model the cell runs (its strategy's default where the suite names none): the
+    ``describe`` that writes its record's ``strategy_meta.base_model``; None for a strategy
+    without one or options that do not validate."""
     try:
         cls = strategies.get(cell.strategy)
         options = cls.parse_options(cell.options)
     except RagorftError:  # an unknown strategy or bad options: the suite check reports those, not the plan
         return None
-    return getattr(options, cls.base_model_option) if cls.base_model_option else None
+    return cls.describe(options)["base_model"]
 
 
 def _differ(cell: Cell, basis: Basis) -> list[str]:
