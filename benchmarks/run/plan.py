@@ -2,8 +2,10 @@
 
 One estimator for both readers, ``ragorft bench --plan`` and the bench's progress line: a cell's
 time is its own last record's measured ``timing.cell_seconds``; else the mean over the previous
-records of the same run, then of the same strategy on the same base model, on that corpus, scaled
-by test items; else the closest record of the same strategy anywhere (another suite of the
+records of the same run at the same budget (other seeds), then of the same strategy with the same
+options and base model at that budget, on that corpus, scaled by test items (another budget or
+other options train on other data: ``ft_rag`` on documents trains for hours where on QA it trains
+for minutes); else the closest record of the same strategy anywhere (another suite of the
 results folder, the committed results, the cache; the same base first, since a 1.5B cell costs
 many times a 135M one and no item count corrects that), scaled by what drives each part of its
 time (training examples at the cell's budget, test items, timed queries) and said to be an
@@ -21,7 +23,7 @@ from typing import Any
 
 from pydantic import ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveInt, ValidationError
 from ragorft import strategies
-from ragorft.benchmarks.core.atomic import CorruptFile, read_json
+from ragorft.benchmarks.core.atomic import CorruptFile, canonical_json, read_json
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.core.paths import PACKAGE_ROOT
 from ragorft.benchmarks.core.schema import Schema
@@ -99,6 +101,7 @@ class Basis(Schema):
     n_test: PositiveInt
     timing: Timing
     strategy_meta: dict[str, Any] | None = None  # its base_model (records before strategy metadata: none)
+    report: dict[str, Any] = {}  # its train_wall_s, where the strategy reports the optimiser's own time
 
     @property
     def name(self) -> str:
@@ -112,13 +115,19 @@ class Basis(Schema):
     def scaled(self, size: Size) -> float:
         """This record's cell time for a cell of ``size``: training scaled by training examples,
         prediction by test items, the serving timings by timed queries; the rest (process start,
-        model loading, ``prepare``) does not shrink with the data and is kept as measured."""
+        model loading, ``prepare``) does not shrink with the data and is kept as measured. Where the
+        strategy reports the optimiser's own wall time (``report.train_wall_s``) only that part of
+        ``fit`` is scaled: the dev passes that choose the learning rate score a fixed dev set."""
         t = self.timing
         timed, queries = self.timed()
         scoring = t.scoring_seconds if t.scoring_seconds is not None else t.cell_seconds - t.train_seconds - timed
         scoring = max(scoring, 0.0)
         rest = max(t.cell_seconds - t.train_seconds - scoring - timed, 0.0)
-        train = t.train_seconds * (size.train / self.n_train if size.train is not None and self.n_train else 1.0)
+        wall = self.report.get("train_wall_s")
+        usable = isinstance(wall, int | float) and not isinstance(wall, bool) and 0 <= wall <= t.train_seconds
+        optimiser = float(wall) if usable else t.train_seconds
+        ratio = size.train / self.n_train if size.train is not None and self.n_train else 1.0
+        train = t.train_seconds - optimiser + optimiser * ratio
         items = scoring * size.items / (t.scoring_items or self.n_test)
         serve = timed * size.timed / queries if queries and size.timed else timed
         return rest + train + items + serve
@@ -184,13 +193,15 @@ class Estimator:
         if own is not None and _seconds(own) is not None:
             return Estimate(_seconds(own))
         model = base_model(cell)
+        options = effective_options(cell)
         for same in ("run", "strategy"):
             scaled = [
                 _seconds(r) * size.items / r["n_test"]
                 for r in self.by_file.values()
                 if r.get("corpus") == cell.corpus
                 and r.get(same) == getattr(cell, same)
-                and (same == "run" or _record_base(r) in (None, model))
+                and r.get("budget_name") == budget_name(cell.budget)
+                and (same == "run" or (_record_base(r) in (None, model) and _same_options(r, options)))
                 and _seconds(r) is not None
                 and isinstance(r.get("n_test"), int)
                 and r["n_test"] > 0
@@ -265,6 +276,20 @@ def base_model(cell: Cell) -> str | None:
     except RagorftError:  # an unknown strategy or bad options: the suite check reports those, not the plan
         return None
     return cls.describe(options)["base_model"]
+
+
+def effective_options(cell: Cell) -> str | None:
+    """The cell's options with its strategy's defaults filled in, as its record stores them
+    (canonical JSON); None where they do not validate."""
+    try:
+        cls = strategies.get(cell.strategy)
+        return canonical_json(cls.config(cls.parse_options(cell.options)))
+    except RagorftError:
+        return None
+
+
+def _same_options(record: dict[str, Any], options: str | None) -> bool:
+    return options is not None and canonical_json(record.get("options")) == options
 
 
 def _differ(cell: Cell, basis: Basis) -> list[str]:

@@ -86,14 +86,16 @@ def _one_budget_message(value: Any, handler: ValidatorFunctionWrapHandler) -> An
 
 
 def _budget_of_key(key: str) -> str:
-    """The budget name a ``budget_options`` key stands for: "full", "2shot" or "2" (ASCII digits
+    """The budget name a ``budget_options`` or ``budget_seeds`` key stands for: "full", "2shot" or "2" (ASCII digits
     only: ``str.isdigit`` also accepts "²", which ``int`` does not)."""
     digits = key.removesuffix("shot")
     if key == "full":
         return key
     if digits.isascii() and digits.isdigit() and int(digits) > 0:
         return budget_name(int(digits))
-    raise ValueError('a budget_options key is a budget: "full", or a positive count such as "2shot" or "2"')
+    raise ValueError(
+        'a budget_options or budget_seeds key is a budget: "full", or a positive count such as "2shot" or "2"'
+    )
 
 
 def _budget_key(key: str) -> str:
@@ -121,6 +123,9 @@ class RunTable(_Strict):
     #: second run: a run is one row of the results tables; epochs that suit 770 examples are
     #: wasted compute on 9,000, and splitting the run would split its row
     budget_options: dict[Annotated[str, AfterValidator(_budget_key)], dict[str, Any]] = {}
+    #: seeds for one budget, for the same reason: repeat the budgets whose cells are cheap (three
+    #: seeds at 10 per class) without repeating the ones that cost an hour, in one row
+    budget_seeds: dict[Annotated[str, AfterValidator(_budget_key)], list[Seed]] = {}
     corpora: list[str] | None = Field(None, min_length=1)
     budgets: list[BudgetValue] | None = Field(None, min_length=1)
     seeds: list[Seed] | None = Field(None, min_length=1)
@@ -246,13 +251,17 @@ def _run_cells(
     budgets = run.budgets or suite.budgets
     _distinct([budget_name(b) for b in budgets], "budgets", where, path)
     run_budgets = {budget_name(b) for b in budgets}
-    if set(per_budget) - run_budgets:
-        raise RagorftError(
-            f"{where}: budget_options for {', '.join(sorted(set(per_budget) - run_budgets))}, "
-            f"not among this run's budgets ({', '.join(sorted(run_budgets))})",
-            path=path,
-        )
     seeds = _distinct(run.seeds or suite.seeds, "seeds", where, path)
+    per_budget_seeds = {_budget_of_key(k): v for k, v in run.budget_seeds.items()}
+    for key, table in (("budget_options", per_budget), ("budget_seeds", per_budget_seeds)):
+        if set(table) - run_budgets:
+            raise RagorftError(
+                f"{where}: {key} for {', '.join(sorted(set(table) - run_budgets))}, "
+                f"not among this run's budgets ({', '.join(sorted(run_budgets))})",
+                path=path,
+            )
+    for key, values in per_budget_seeds.items():
+        _distinct(values, f"budget_seeds.{key}", where, path)
     cells = []
     names: list[str] = []
     for ref in run.corpora or suite.corpora:
@@ -267,7 +276,8 @@ def _run_cells(
         for budget in budgets:
             opts = run.options | per_budget.get(budget_name(budget), {})
             cells += [
-                Cell(card.name, run_name, run.strategy, opts, budget, seed, run_items, source, timed) for seed in seeds
+                Cell(card.name, run_name, run.strategy, opts, budget, seed, run_items, source, timed)
+                for seed in per_budget_seeds.get(budget_name(budget), seeds)
             ]
     _distinct(names, "corpora", where, path)
     return cells

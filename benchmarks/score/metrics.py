@@ -3,8 +3,11 @@
 A proportion (accuracy, exact match, contains-gold, recall@k, out-of-scope recall) gets the
 Wilson score interval: a percentile bootstrap of 0 right out of 120 is "0.0 [0.0, 0.0]", a
 certainty no sample of 120 gives; Wilson's is never zero-width and keeps its coverage near 0 and 1.
-Other statistics (macro-F1, mean token F1) come from ``scipy.stats.bootstrap`` (percentile
-method, seeded), resampling test items, so two runs on the same predictions print the same interval.
+Other statistics in [0, 1] (macro-F1, mean token F1, slot micro-F1) come from
+``scipy.stats.bootstrap`` (percentile method, seeded), resampling test items, so two runs on the
+same predictions print the same interval. Where every item contributes the same (F1 0 on all 120),
+the bootstrap is zero-width for the reason above; ``score_ci`` then gives the Wilson interval of the
+value over the items, the width of a proportion that was observed on that many items.
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ def bootstrap_ci(
     )
     lo, hi = res.confidence_interval
     return float(lo), float(hi)
+
+
+def score_ci(statistic, *samples: np.ndarray, seed: int = 0, vectorized: bool = False) -> tuple[float, float]:
+    """Interval of a statistic in [0, 1] over test items: the percentile bootstrap, or Wilson's
+    interval at the number of items where the bootstrap has no spread to resample."""
+    lo, hi = bootstrap_ci(statistic, *samples, seed=seed, vectorized=vectorized)
+    if hi > lo:
+        return lo, hi
+    return wilson_ci(float(statistic(*samples)), len(samples[0]))
 
 
 def wilson_ci(proportion: float, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -107,7 +119,7 @@ def classification_metrics(
         "accuracy_ci": proportion_ci(correct),
         "macro_f1": float(macro_f1(g, p)),
         "macro_f1_labels": int(len(full)),
-        "macro_f1_ci": bootstrap_ci(macro_f1, g, p, seed=seed),
+        "macro_f1_ci": score_ci(macro_f1, g, p, seed=seed),
     }
     gold_labels = sorted(set(gold_a))
     per_class = f1_score(g, p, labels=[index[lab] for lab in gold_labels], average=None, zero_division=0)

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.data.answers import contains_gold, exact_match, holds, normalize_answer
-from ragorft.benchmarks.score.metrics import bootstrap_ci, proportion_ci
+from ragorft.benchmarks.score.metrics import proportion_ci, score_ci
 
 
 def token_f1(prediction: str, gold: str) -> float:
@@ -68,7 +68,7 @@ def qa_metrics(golds: Sequence[Sequence[str]], predictions: Sequence[str], *, se
     contains = np.array([contains_gold(p, g) for p, g in zip(predictions, golds, strict=True)])
     lengths = np.array([len(normalize_answer(p).split()) for p in predictions])
     em_ci = proportion_ci(em)
-    f1_ci = bootstrap_ci(_mean, f1, seed=seed, vectorized=True)
+    f1_ci = score_ci(_mean, f1, seed=seed, vectorized=True)
     return {
         "n_items": len(em),
         "headline": "exact_match",

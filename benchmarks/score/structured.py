@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 from ragorft.benchmarks.data.structured import ParsedFrame, parse_output
-from ragorft.benchmarks.score.metrics import bootstrap_ci, proportion_ci
+from ragorft.benchmarks.score.metrics import proportion_ci, score_ci
 
 __all__ = ["ParsedFrame", "parse_output", "structured_metrics"]
 
@@ -100,7 +100,7 @@ def structured_metrics(
     out |= _proportion("valid_frame", np.array([p.valid_frame for p in preds], float), seed)
     out |= {
         "slot_f1": float(_micro_f1(tp, fp, fn)),
-        "slot_f1_ci": bootstrap_ci(_micro_f1, tp, fp, fn, seed=seed, vectorized=True),
+        "slot_f1_ci": score_ci(_micro_f1, tp, fp, fn, seed=seed, vectorized=True),
         "slot_precision": float(t / (t + f_p)) if t + f_p else 1.0,
         "slot_recall": float(t / (t + f_n)) if t + f_n else 1.0,
         "slot_pairs": {"gold": int(t + f_n), "predicted": int(t + f_p), "correct": int(t)},

@@ -43,8 +43,8 @@ def test_every_record_reports_what_exact_match_alone_hides(cells: list) -> None:
         for key in ("exact_match", "contains_gold"):
             lo, hi = m[f"{key}_ci"]
             assert lo < hi and lo <= m[key] <= hi, (r["cell_id"], key)  # a proportion's: never zero-width
-        lo, hi = m["f1_ci"]  # a bootstrap of a mean: every item at 1.0 gives [1.0, 1.0]
-        assert lo <= m["f1"] <= hi, r["cell_id"]
+        lo, hi = m["f1_ci"]  # a bootstrap, or Wilson's where every item scores the same: never zero-width
+        assert lo < hi and lo <= m["f1"] <= hi, r["cell_id"]
         assert m["contains_gold"] >= m["exact_match"]
         assert 0.0 <= m["chance_floor"]["floor"] < 1.0
         if r["strategy_meta"]["role"] == "rag":

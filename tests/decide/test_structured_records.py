@@ -57,24 +57,28 @@ def _run(cells, run: str, budget: str = "50shot") -> list[dict]:
     return sorted((r for _, r in cells if r["run"] == run and r["budget_name"] == budget), key=lambda r: r["seed"])
 
 
-def test_at_50_per_intent_lora_beats_prompting_and_retrieved_demos_on_its_base(cells) -> None:
+def test_at_50_per_intent_both_fine_tunes_beat_prompting_and_retrieved_demos_on_their_base(cells) -> None:
     """S1 on the records, and the same comparisons recomputed here from the per-item frame EM."""
-    (lora,) = _run(cells, "lora_frames-smollm2-135m")
+    (lora,), (full,) = _run(cells, "lora_frames-smollm2-135m"), _run(cells, "full_ft_frames-smollm2-135m")
     steps = {s.step: s for s in decide(cells, budget="50").steps}
-    assert steps["S1"].answer == "yes: lora_frames-smollm2-135m@50shot"
-    for other in ("few_shot_frames-smollm2-135m", "rag_frames-smollm2-135m"):
-        c = compare("lora", lora, other, _run(cells, other))
-        assert c.difference > 0 and c.mcnemar_p < 0.001, (other, c.verdict())
+    assert steps["S1"].answer == "yes: full_ft_frames-smollm2-135m@50shot, lora_frames-smollm2-135m@50shot"
+    for tuned in (lora, full):
+        for other in ("few_shot_frames-smollm2-135m", "rag_frames-smollm2-135m"):
+            c = compare("tuned", tuned, other, _run(cells, other))
+            assert c.difference > 0 and c.mcnemar_p < 0.001, (tuned["run"], other, c.verdict())
     # both sides write valid JSON (nearly) always: the gap is behaviour (slots), not format
     (rag,) = _run(cells, "rag_frames-smollm2-135m")
-    assert lora["metrics"]["valid_json"] == 1.0 and rag["metrics"]["valid_json"] > 0.95
+    assert lora["metrics"]["valid_json"] == full["metrics"]["valid_json"] == 1.0 and rag["metrics"]["valid_json"] > 0.95
     assert steps["S2"].answer == "no" and steps["S3"].answer.startswith("behaviour")
-    # prompting Qwen2.5-Coder-0.5B (the same demos) does not come level; 1.5B does (no significant
-    # difference on the 210 both scored), and S4 names it
+    # prompting Qwen2.5-Coder-0.5B (the same demos) does not come level; 1.5B does: no significant
+    # difference on the 210 both scored once the branch's 12 tests are Holm-corrected (full FT's
+    # raw p is just under 0.05), and S4 names it
     bigger = compare("lora", lora, "0.5b", _run(cells, "few_shot_frames-qwen-coder-0.5b"))
     assert bigger.difference > 0 and bigger.mcnemar_p < 0.001
     biggest = compare("lora", lora, "1.5b", _run(cells, "few_shot_frames-qwen-coder-1.5b"))
     assert biggest.n_items == 210 and biggest.mcnemar_p > 0.05
+    full_vs_biggest = compare("full", full, "1.5b", _run(cells, "few_shot_frames-qwen-coder-1.5b"))
+    assert full_vs_biggest.n_items == 210 and 0.01 < full_vs_biggest.mcnemar_p < 0.05  # raw; Holm makes it a tie
     assert steps["S4"].answer == "yes: few_shot_frames-qwen-coder-1.5b@50shot"
 
 
@@ -85,3 +89,16 @@ def test_the_tree_ships_the_non_lm_tagger_that_no_candidate_significantly_beats(
     assert len(tagger) == 3  # the tagger's three seeds, compared as their mean on each item
     c = compare("tagger", tagger, "lora", lora)
     assert c.n_items == 210 and c.mcnemar_p > 0.05  # on the 210 items both scored: no significant difference
+
+
+def test_at_200_per_intent_full_fine_tuning_beats_the_tagger_and_ships(cells) -> None:
+    """The learning curve crosses: with 200 utterances per intent the fine-tuned 135M beats the
+    tagger (its three seeds' mean per item) on the 210 both scored, and the tree ships it."""
+    (full,) = _run(cells, "full_ft_frames-smollm2-135m", "200shot")
+    tagger = _run(cells, "frame_tagger", "200shot")
+    c = compare("full", full, "tagger", tagger)
+    assert c.n_items == 210 and c.difference > 0 and c.mcnemar_p < 0.001
+    d = decide(cells, budget="200")
+    assert d.verdict == "ship" and d.chosen == "full_ft_frames-smollm2-135m@200shot"
+    # the curve's cheap end is repeated: three seeds at 10 per intent, as the suite says
+    assert [r["seed"] for r in _run(cells, "full_ft_frames-smollm2-135m", "10shot")] == [0, 1, 2]

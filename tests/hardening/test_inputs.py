@@ -103,7 +103,8 @@ def test_runs_that_differ_in_any_input_are_kept(tmp_path: Path, tiny_corpus: Pat
 @pytest.mark.parametrize("key", ["²", "٣", "0", "-1", "2shots", "shot", ""])
 def test_a_budget_options_key_that_is_no_budget_is_one_line(tmp_path: Path, tiny_corpus: Path, key: str) -> None:
     body = f'[[run]]\nstrategy = "rag"\nbudget_options = {{ "{key}" = {{ k = 3 }} }}'
-    _refused(_suite(tmp_path, tiny_corpus, body, head="budgets = [2]"), "a budget_options key is a budget")
+    message = "a budget_options or budget_seeds key is a budget"
+    _refused(_suite(tmp_path, tiny_corpus, body, head="budgets = [2]"), message)
 
 
 @pytest.mark.parametrize("key", ["2", "2shot"])

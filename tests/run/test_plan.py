@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from ragorft.benchmarks.commands.cli import main
 from ragorft.benchmarks.core.atomic import read_json, write_json
-from ragorft.benchmarks.run.plan import Estimator, Size, record_filename, record_folders
+from ragorft.benchmarks.run.cellspec import budget_name
+from ragorft.benchmarks.run.plan import Estimate, Estimator, Size, effective_options, record_filename, record_folders
 from ragorft.benchmarks.run.suite import Cell
 
 from tests.helpers.cellrecord import cell_record
@@ -71,20 +74,47 @@ def test_a_corpus_without_records_is_scaled_from_the_closest_record_of_its_strat
 def test_estimates_come_from_the_cells_own_record_then_its_run_then_its_strategy(tmp_path: Path) -> None:
     def put(cell: Cell, seconds: float, n_test: int) -> None:
         body = {"corpus": "c", "run": cell.run, "strategy": cell.strategy, "n_test": n_test}
+        body |= {"budget_name": budget_name(cell.budget), "options": json.loads(effective_options(cell) or "{}")}
         write_json(tmp_path / record_filename(cell), body | {"timing": {"cell_seconds": seconds}})
 
     put(_cell("rag-a", "full"), 100.0, 1000)
-    put(_cell("rag-b", "full"), 40.0, 100)
+    put(_cell("rag-b", "full", k=7), 40.0, 100)
     est = Estimator(tmp_path)
     assert est.seconds(_cell("rag-a", "full"), 50) == 100.0  # its own last record, as measured
-    assert est.seconds(_cell("rag-a", 10), 500) == 50.0  # the same run on that corpus, scaled by items
-    assert est.seconds(_cell("rag-c", 10), 100) == pytest.approx((10.0 + 40.0) / 2)  # the strategy's records
+    # the same run at the same budget, another seed: scaled by items, said to be measured
+    assert est.estimate(replace(_cell("rag-a", "full"), seed=1), Size(500)) == Estimate(50.0)
+    # the strategy at the same budget with the same options (rag-a's, not rag-b's k = 7)
+    assert est.estimate(_cell("rag-c", "full"), Size(100)) == Estimate(10.0)
+    # another budget trains on other data: an extrapolation from the run's record, said so
+    found = est.estimate(_cell("rag-a", 10), Size(500))
+    assert found is not None and found.source.startswith("scaled from c/rag-a/full")
     assert est.seconds(_cell("lora", 10, "lora"), 100) is None  # nothing to go by: unknown, not guessed
     est.add(
         _cell("lora", 10, "lora"),
         {"corpus": "c", "run": "lora", "strategy": "lora", "n_test": 10, "timing": {"cell_seconds": 600.0}},
     )
     assert est.seconds(_cell("lora", "full", "lora"), 20) == 1200.0  # a cell finished in this run counts
+
+
+def test_a_bigger_budget_or_other_training_options_are_scaled_by_their_training(tmp_path: Path) -> None:
+    """Full FT at 200 per class is not full FT at 10's time, and ft_rag on documents is not ft_rag on QA:
+    a record of another budget or other options is an extrapolation that scales training by examples."""
+    timing = {"cell_seconds": 500.0, "train_seconds": 100.0, "scoring_seconds": 400.0, "scoring_items": 200}
+    ten = _cell("ft", 10, "lora")
+    record = cell_record("c/ft/10shot/seed0", ["a"], ["a"], n_train=70, n_test=200, timing=timing)
+    record |= {"strategy": "lora", "options": json.loads(effective_options(ten) or "{}")}
+    write_json(tmp_path / record_filename(ten), record)
+    est = Estimator(tmp_path)
+    assert est.estimate(replace(ten, seed=2), Size(200, 70)) == Estimate(500.0)  # another seed: as measured
+    found = est.estimate(_cell("ft", 200, "lora"), Size(200, 1400))
+    assert found is not None and found.seconds == pytest.approx(400.0 + 100.0 * 1400 / 70)
+    assert found.source == "scaled from c/ft/10shot"
+    other = est.estimate(_cell("ft-long", 10, "lora", epochs=30), Size(200, 70))
+    assert other is not None and other.source == "scaled from c/ft/10shot, other epochs"
+    # where the strategy reports the optimiser's own time, the rest of fit (dev passes) stays as measured
+    write_json(tmp_path / record_filename(ten), record | {"report": {"train_wall_s": 40.0}})
+    found = Estimator(tmp_path).estimate(_cell("ft", 200, "lora"), Size(200, 1400))
+    assert found is not None and found.seconds == pytest.approx(400.0 + 60.0 + 40.0 * 1400 / 70)
 
 
 def test_a_bigger_base_is_never_estimated_from_a_smaller_ones_records(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from ragorft.benchmarks.core.errors import RagorftError
+from ragorft.benchmarks.run.cellspec import budget_name
 from ragorft.benchmarks.run.suite import read_suite
 
 
@@ -31,9 +32,23 @@ def test_budget_options_accept_shot_names(tmp_path: Path, tiny_corpus: Path) -> 
     assert {cell.budget: cell.options["k"] for cell in suite.cells} == {2: 1, "full": 3}
 
 
+def test_budget_seeds_repeat_one_budget_only(tmp_path: Path, tiny_corpus: Path) -> None:
+    suite = read_suite(str(_write(tmp_path, tiny_corpus, "budget_seeds = { 2 = [0, 1, 2] }")))
+    assert sorted((budget_name(cell.budget), cell.seed) for cell in suite.cells) == [
+        ("2shot", 0),
+        ("2shot", 1),
+        ("2shot", 2),
+        ("full", 0),
+    ]
+    assert {cell.run for cell in suite.cells} == {"rag"}
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
+        ("budget_seeds = { 30 = [1] }", "budget_seeds for 30shot, not among this run's budgets"),
+        ("budget_seeds = { 2 = [1, 1] }", "1 appears twice in 'budget_seeds.2shot'"),
+        ("budget_seeds = { 2 = [-1] }", "run[0].budget_seeds.2[0]: Input should be greater than or equal to 0"),
         ("budget_options = { 30 = { k = 1 } }", "budget_options for 30shot, not among this run's budgets"),
         ("budget_options = { full = { kk = 1 } }", "run[0].budget_options.full.kk: unknown field"),
         ("budget_options = { full = 3 }", "run[0].budget_options.full: Input should be a valid dictionary"),

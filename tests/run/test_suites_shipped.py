@@ -79,7 +79,8 @@ def test_grid_has_three_seeds_at_few_shot_budgets() -> None:
 def test_structured_suite_covers_every_role_and_pairs_its_lm_cells_on_shared_items() -> None:
     """Issue 30: the floor on all 700 SNIPS items at every budget and 3 seeds; prompting, retrieved
     demos and fine-tuning (LoRA and full) on the same 210-item prefix; prompting on 135M, 0.5B and 1.5B;
-    a fine-tuning learning curve; not in the default suite."""
+    fine-tuning learning curves, with three seeds at the budget whose cells cost under ten minutes;
+    not in the default suite."""
     cells = read_suite("structured").cells
     assert {meta(c).task for c in cells} == {"structured"} and {c.corpus for c in cells} == {"snips"}
     assert {meta(c).role for c in cells} == set(ROLES["structured"])
@@ -91,6 +92,8 @@ def test_structured_suite_covers_every_role_and_pairs_its_lm_cells_on_shared_ite
     prompting = {c.options.get("model") for c in lm if meta(c).role == "prompting"}
     assert {"SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct", "Qwen2.5-Coder-1.5B-Instruct"} <= prompting
     assert {c.budget for c in lm if c.strategy == "lora_frames"} == {10, 50}
+    full_ft = {(c.budget, c.seed) for c in lm if c.strategy == "full_ft_frames"}
+    assert full_ft == {(10, 0), (10, 1), (10, 2), (50, 0), (200, 0)}  # 3 seeds where a cell costs < 10 min
     assert {c.strategy for c in lm if meta(c).role == "fine-tune"} == {"lora_frames", "full_ft_frames"}
     assert not any(meta(c).task == "structured" for c in read_suite("default").cells)
 

@@ -134,6 +134,17 @@ def test_proportion_intervals_are_wilson_and_never_zero_width() -> None:
     assert wilson_ci(0.4, 20) == pytest.approx((0.2188, 0.6134), abs=1e-4)
 
 
+def test_token_f1_at_zero_or_one_on_every_item_gets_a_proportions_width() -> None:
+    """F1 0 on all 120 items: the bootstrap has nothing to resample; the interval is Wilson's at 120."""
+    m = qa_metrics([["alpha beta"]] * 120, ["gamma"] * 120)
+    assert m["f1"] == 0.0 and m["f1_ci"] == pytest.approx(wilson_ci(0.0, 120))
+    m = qa_metrics([["alpha beta"]] * 120, ["alpha beta"] * 120)
+    assert m["f1"] == 1.0 and m["f1_ci"] == pytest.approx(wilson_ci(1.0, 120)) and m["f1_ci"][0] < 1.0
+    # with spread among the items the bootstrap stands: 60 right, 60 wrong
+    m = qa_metrics([["alpha beta"]] * 120, ["alpha beta", "gamma"] * 60)
+    assert m["f1_ci"] != pytest.approx(wilson_ci(0.5, 120)) and m["f1_ci"][0] < 0.5 < m["f1_ci"][1]
+
+
 def test_chance_floor_guesses_the_pools_per_type() -> None:
     """Majority: the type's most frequent training answer; pool: a uniform guess among its distinct answers."""
     train = {"city": {"Gigam": 3, "Traigrol": 1}, "date": {"1 May 1970": 1, "2 May 1970": 1}}

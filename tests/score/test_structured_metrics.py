@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from ragorft.benchmarks.score.metrics import wilson_ci
 from ragorft.benchmarks.score.record import score_record
 from ragorft.benchmarks.score.structured import parse_output, structured_metrics
 
@@ -44,6 +45,13 @@ def test_frame_em_slot_f1_intent_accuracy_and_json_validity_by_hand() -> None:
     assert m["slot_errors"][0]["type"] == "city"  # the type with the most errors first
     assert {"gold": "BookRestaurant", "pred": "GetWeather", "count": 1, "rate": 1.0} in m["intent_confusions"]
     assert m["macro_f1"] == m["slot_f1"]  # the report's F1 column
+
+
+def test_no_slot_right_on_any_item_is_not_a_certainty() -> None:
+    """Slot F1 0 on every item: the interval is Wilson's over the items, never [0, 0]."""
+    m = structured_metrics(GOLD, [_f("GetWeather")] * len(GOLD))
+    assert m["slot_f1"] == 0.0 and m["slot_f1_ci"] == pytest.approx(wilson_ci(0.0, len(GOLD)))
+    assert m["slot_f1_ci"][1] > 0.0
 
 
 def test_a_repeated_slot_type_counts_each_value_once() -> None:
