@@ -192,8 +192,7 @@ class Estimator:
         own = self.by_file.get(record_filename(cell))
         if own is not None and _seconds(own) is not None:
             return Estimate(_seconds(own))
-        model = base_model(cell)
-        options = effective_options(cell)
+        model, options = identity(cell)
         for same in ("run", "strategy"):
             scaled = [
                 _seconds(r) * size.items / r["n_test"]
@@ -266,26 +265,18 @@ def _record_base(record: dict[str, Any]) -> str | None:
     return (record.get("strategy_meta") or {}).get("base_model")
 
 
-def base_model(cell: Cell) -> str | None:
-    """The base model the cell runs (its strategy's default where the suite names none): the
-    ``describe`` that writes its record's ``strategy_meta.base_model``; None for a strategy
-    without one or options that do not validate."""
+def identity(cell: Cell) -> tuple[str | None, str | None]:
+    """(base model, effective options) of the cell, parsed once: the base its strategy's
+    ``describe`` writes into the record's ``strategy_meta.base_model`` (its default where the suite
+    names none), and its options with the strategy's defaults filled in, as the record stores them
+    (canonical JSON). (None, None) for an unknown strategy or options that do not validate: the
+    suite check reports those, not the plan."""
     try:
         cls = strategies.get(cell.strategy)
         options = cls.parse_options(cell.options)
-    except RagorftError:  # an unknown strategy or bad options: the suite check reports those, not the plan
-        return None
-    return cls.describe(options)["base_model"]
-
-
-def effective_options(cell: Cell) -> str | None:
-    """The cell's options with its strategy's defaults filled in, as its record stores them
-    (canonical JSON); None where they do not validate."""
-    try:
-        cls = strategies.get(cell.strategy)
-        return canonical_json(cls.config(cls.parse_options(cell.options)))
     except RagorftError:
-        return None
+        return None, None
+    return cls.describe(options)["base_model"], canonical_json(cls.config(options))
 
 
 def _same_options(record: dict[str, Any], options: str | None) -> bool:

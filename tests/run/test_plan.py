@@ -10,7 +10,7 @@ import pytest
 from ragorft.benchmarks.commands.cli import main
 from ragorft.benchmarks.core.atomic import read_json, write_json
 from ragorft.benchmarks.run.cellspec import budget_name
-from ragorft.benchmarks.run.plan import Estimate, Estimator, Size, effective_options, record_filename, record_folders
+from ragorft.benchmarks.run.plan import Estimate, Estimator, Size, identity, record_filename, record_folders
 from ragorft.benchmarks.run.suite import Cell
 
 from tests.helpers.cellrecord import cell_record
@@ -74,7 +74,7 @@ def test_a_corpus_without_records_is_scaled_from_the_closest_record_of_its_strat
 def test_estimates_come_from_the_cells_own_record_then_its_run_then_its_strategy(tmp_path: Path) -> None:
     def put(cell: Cell, seconds: float, n_test: int) -> None:
         body = {"corpus": "c", "run": cell.run, "strategy": cell.strategy, "n_test": n_test}
-        body |= {"budget_name": budget_name(cell.budget), "options": json.loads(effective_options(cell) or "{}")}
+        body |= {"budget_name": budget_name(cell.budget), "options": json.loads(identity(cell)[1] or "{}")}
         write_json(tmp_path / record_filename(cell), body | {"timing": {"cell_seconds": seconds}})
 
     put(_cell("rag-a", "full"), 100.0, 1000)
@@ -102,7 +102,7 @@ def test_a_bigger_budget_or_other_training_options_are_scaled_by_their_training(
     timing = {"cell_seconds": 500.0, "train_seconds": 100.0, "scoring_seconds": 400.0, "scoring_items": 200}
     ten = _cell("ft", 10, "lora")
     record = cell_record("c/ft/10shot/seed0", ["a"], ["a"], n_train=70, n_test=200, timing=timing)
-    record |= {"strategy": "lora", "options": json.loads(effective_options(ten) or "{}")}
+    record |= {"strategy": "lora", "options": json.loads(identity(ten)[1] or "{}")}
     write_json(tmp_path / record_filename(ten), record)
     est = Estimator(tmp_path)
     assert est.estimate(replace(ten, seed=2), Size(200, 70)) == Estimate(500.0)  # another seed: as measured
