@@ -49,9 +49,10 @@ EXAMPLES: list[tuple[str, dict[str, str]]] = [
 #: README's headline verdicts: every corpus of the default suite under the suite's own requirement
 VERDICTS: list[tuple[str, dict[str, str]]] = [("Every corpus, the suite's own requirement", {})]
 
-#: docs/structured.md's verdict: the structured suite's LM cells run at 50 utterances per intent
+#: docs/structured.md's verdicts: the budgets where the structured suite has fine-tunes and prompting side by side
 STRUCTURED: list[tuple[str, dict[str, str]]] = [
-    ("SNIPS with 50 utterances per intent", {"suite": "structured", "corpus": "snips", "budget": "50"})
+    (f"SNIPS with {n} utterances per intent", {"suite": "structured", "corpus": "snips", "budget": n})
+    for n in ("50", "200")
 ]
 
 #: docs/knowledge.md's verdicts: the knowledge suite's records, one corpus at a time

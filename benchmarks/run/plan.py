@@ -8,14 +8,16 @@ other options train on other data: ``ft_rag`` on documents trains for hours wher
 for minutes); else the closest record of the same strategy anywhere (another suite of the
 results folder, the committed results, the cache; the same base first, since a 1.5B cell costs
 many times a 135M one and no item count corrects that), scaled by what drives each part of its
-time (training examples at the cell's budget, test items, timed queries) and said to be an
-extrapolation naming that record, so a corpus nothing has run on yet still gets an ETA; else
+time (training examples at the cell's budget and learning rates tried, test items, timed
+queries) and said to be an extrapolation naming that record, so a corpus nothing has run on yet
+still gets an ETA; else
 unknown (said, not guessed). An ETA from the cells finished so far misleads when cells differ by
 orders of magnitude (an LM cell next to a retrieval one), so the records' own times are used.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -117,7 +119,8 @@ class Basis(Schema):
         prediction by test items, the serving timings by timed queries; the rest (process start,
         model loading, ``prepare``) does not shrink with the data and is kept as measured. Where the
         strategy reports the optimiser's own wall time (``report.train_wall_s``) only that part of
-        ``fit`` is scaled: the dev passes that choose the learning rate score a fixed dev set."""
+        ``fit`` is scaled: the dev passes that choose the learning rate score a fixed dev set. All of
+        ``fit`` is scaled by the number of learning rates tried: each is a training run and a dev pass."""
         t = self.timing
         timed, queries = self.timed()
         scoring = t.scoring_seconds if t.scoring_seconds is not None else t.cell_seconds - t.train_seconds - timed
@@ -127,7 +130,9 @@ class Basis(Schema):
         usable = isinstance(wall, int | float) and not isinstance(wall, bool) and 0 <= wall <= t.train_seconds
         optimiser = float(wall) if usable else t.train_seconds
         ratio = size.train / self.n_train if size.train is not None and self.n_train else 1.0
-        train = t.train_seconds - optimiser + optimiser * ratio
+        mine = grid_size(self.options)
+        trials = size.trials / mine if size.trials is not None and mine else 1.0
+        train = (t.train_seconds - optimiser + optimiser * ratio) * trials
         items = scoring * size.items / (t.scoring_items or self.n_test)
         serve = timed * size.timed / queries if queries and size.timed else timed
         return rest + train + items + serve
@@ -140,6 +145,7 @@ class Size:
     items: int
     train: int | None = None  # None: not known, the training time taken as measured
     timed: int = 0
+    trials: int | None = None  # learning rates tried (None: not known, taken as the record's)
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,16 @@ def size(cell: Cell, data: CorpusData) -> Size:
     """The cell's cost drivers, as the cell will meet them (data/sampling.sample_budget's counts)."""
     pool, _ = data.pools(cell.seed)
     train = len(pool) if cell.budget == "full" else int(cell.budget) * len({ex.label for ex in pool})
-    return Size(n_items(cell, data), train, int(cell.timed_queries or measure.TIMED_QUERIES))
+    _, options = identity(cell)
+    trials = grid_size(json.loads(options)) if options is not None else None
+    return Size(n_items(cell, data), train, int(cell.timed_queries or measure.TIMED_QUERIES), trials)
+
+
+def grid_size(options: dict[str, Any]) -> int | None:
+    """How many learning rates a trainable strategy's options try (None: not a list in the options,
+    a single rate or a default grid the options do not spell out)."""
+    grid = options.get("learning_rates")
+    return len(grid) if isinstance(grid, list) and grid else None
 
 
 def record_folders(results_dir: Path, cache_dir: Path) -> list[Path]:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from ragorft.benchmarks.core.errors import RagorftError
 from ragorft.benchmarks.score.metrics import bootstrap_ci, wilson_ci
+from scipy.stats import norm
 
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -79,11 +80,37 @@ def _mean_difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray
 
 
 def paired_bootstrap_ci(correct_a: np.ndarray, correct_b: np.ndarray, *, seed: int = 0) -> tuple[float, float]:
-    """95% percentile interval of accuracy(a) - accuracy(b), resampling test items jointly."""
+    """95% percentile interval of accuracy(a) - accuracy(b), resampling test items jointly.
+
+    Where the items do not vary (both right or both wrong on every item, or one item) every
+    resample gives the same difference, and the bootstrap's interval has zero width: n agreeing
+    items do not prove the two identical. There the interval is the adjusted Wald interval for
+    paired proportions (``paired_wald_ci``), which is never zero-width.
+    """
     if len(correct_a) < 2 or (correct_a == correct_b).all():
-        d = float(np.mean(correct_a) - np.mean(correct_b))
-        return d, d  # identical outcomes on every item: every resample differs by exactly this
+        return paired_wald_ci(correct_a, correct_b)
     return bootstrap_ci(_mean_difference, correct_a, correct_b, seed=seed, vectorized=True, n_resamples=N_RESAMPLES)
+
+
+def paired_wald_ci(correct_a: np.ndarray, correct_b: np.ndarray) -> tuple[float, float]:
+    """Bonett & Price's adjusted Wald interval of accuracy(a) - accuracy(b) on paired items.
+
+    The discordant counts get one pseudo-item each and the items two (Bonett and Price, "Adjusted
+    Wald confidence interval for a difference of binomial proportions based on paired data",
+    2012), so the interval has width even when no item is discordant. Per-item scores that are
+    means over seeds count as fractional discordance. Clipped to [-1, 1].
+    """
+    a, b = np.asarray(correct_a, dtype=float), np.asarray(correct_b, dtype=float)
+    n = len(a)
+    if n < 1:
+        return float("nan"), float("nan")
+    diff = a - b
+    p12 = (float(np.clip(diff, 0, None).sum()) + 1) / (n + 2)
+    p21 = (float(np.clip(-diff, 0, None).sum()) + 1) / (n + 2)
+    z = float(norm.ppf(0.5 + CONFIDENCE / 2))
+    half = z * np.sqrt(max(p12 + p21 - (p12 - p21) ** 2, 0.0) / (n + 2))
+    centre = p12 - p21
+    return float(max(-1.0, centre - half)), float(min(1.0, centre + half))
 
 
 def mcnemar_exact_p(only_a: int, only_b: int) -> float:

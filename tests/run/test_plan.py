@@ -116,6 +116,15 @@ def test_a_bigger_budget_or_other_training_options_are_scaled_by_their_training(
     found = Estimator(tmp_path).estimate(_cell("ft", 200, "lora"), Size(200, 1400))
     assert found is not None and found.seconds == pytest.approx(400.0 + 60.0 + 40.0 * 1400 / 70)
 
+    # three learning rates where the record tried two: every trial trains and scores dev, so all of fit grows by 3/2
+    grid = {"strategy": "lora_frames", "options": {"learning_rates": [1e-4, 2e-4]}}
+    write_json(tmp_path / record_filename(ten), record | grid)
+    three = _cell("ft-grid", 10, "lora_frames", learning_rates=[1e-4, 2e-4, 3e-4])
+    found = Estimator(tmp_path).estimate(three, Size(200, 70, trials=3))
+    assert found is not None and found.seconds == pytest.approx(400.0 + 100.0 * 3 / 2)
+    unknown = Estimator(tmp_path).estimate(three, Size(200, 70))  # the cell's grid not known: fit as measured
+    assert unknown is not None and unknown.seconds == pytest.approx(500.0)
+
 
 def test_a_bigger_base_is_never_estimated_from_a_smaller_ones_records(tmp_path: Path) -> None:
     """A 1.5B cell costs many times a 135M one: the strategy's records on the corpus count only on

@@ -80,14 +80,17 @@ def test_structured_suite_covers_every_role_and_pairs_its_lm_cells_on_shared_ite
     """Issue 30: the floor on all 700 SNIPS items at every budget and 3 seeds; prompting, retrieved
     demos and fine-tuning (LoRA and full) on the same 210-item prefix; prompting on 135M, 0.5B and 1.5B;
     fine-tuning learning curves, with three seeds at the budget whose cells cost under ten minutes;
-    not in the default suite."""
+    full FT at 200 per intent also on all 700 (where the targets are set); not in the default suite."""
     cells = read_suite("structured").cells
     assert {meta(c).task for c in cells} == {"structured"} and {c.corpus for c in cells} == {"snips"}
     assert {meta(c).role for c in cells} == set(ROLES["structured"])
     floor = [c for c in cells if c.strategy == "frame_tagger"]
     assert all(c.max_test_items == 0 for c in floor) and {c.seed for c in floor} == {0, 1, 2}
     assert {c.budget for c in floor} == {10, 50, 200, "full"}
-    lm = [c for c in cells if c.strategy != "frame_tagger"]
+    every = [c for c in cells if c.strategy != "frame_tagger" and c.max_test_items == 0]  # the targets' 700
+    assert {(c.strategy, c.budget, c.seed) for c in every} == {("full_ft_frames", 200, 0)}
+    assert len(every[0].options["learning_rates"]) >= 3
+    lm = [c for c in cells if c.strategy != "frame_tagger" and c not in every]
     assert {c.max_test_items for c in lm} == {210}
     prompting = {c.options.get("model") for c in lm if meta(c).role == "prompting"}
     assert {"SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct", "Qwen2.5-Coder-1.5B-Instruct"} <= prompting

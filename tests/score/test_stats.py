@@ -10,6 +10,7 @@ from ragorft.benchmarks.score.stats import (
     item_correctness,
     mcnemar_exact_p,
     paired_bootstrap_ci,
+    paired_wald_ci,
     seeds_items_ci,
     shared_confusions,
     significant,
@@ -60,7 +61,25 @@ def test_equal_accuracy_on_different_items_is_a_tie():
     assert (c.only_a_right, c.only_b_right) == (30, 30) and c.mcnemar_p == pytest.approx(1.0)
     assert "not significantly different" in c.verdict()
     same = compare("a", a, "a2", record("a2", spread(60)))
-    assert same.difference_ci == (0.0, 0.0) and same.tie
+    lo, hi = same.difference_ci  # identical on every item: the bootstrap has no spread, the interval still has width
+    assert same.difference == 0 and same.tie and lo < 0 < hi
+    assert (lo, hi) == pytest.approx(paired_wald_ci(np.ones(N_ITEMS), np.ones(N_ITEMS)))
+
+
+def test_paired_wald_interval_is_bonett_price_and_never_zero_width():
+    # no discordant item among 120: p12 = p21 = 1/122, half-width z * sqrt(2/122) / sqrt(122)
+    lo, hi = paired_wald_ci(np.zeros(120), np.zeros(120))
+    half = 1.959964 * np.sqrt(2 / 122) / np.sqrt(122)
+    assert (lo, hi) == pytest.approx((-half, half), abs=1e-5)
+    # 3 items only a right, 1 only b right, of 10: centre (4 - 2) / 12, variance (p12 + p21 - d^2) / 12
+    a = np.array([1, 1, 1, 0, 1, 1, 0, 0, 0, 0], dtype=float)
+    b = np.array([0, 0, 0, 1, 1, 1, 0, 0, 0, 0], dtype=float)
+    p12, p21 = 4 / 12, 2 / 12
+    half = 1.959964 * np.sqrt((p12 + p21 - (p12 - p21) ** 2) / 12)
+    assert paired_wald_ci(a, b) == pytest.approx((p12 - p21 - half, p12 - p21 + half), abs=1e-5)
+    # one item: the whole range is plausible, clipped to [-1, 1]
+    assert paired_wald_ci(np.ones(1), np.zeros(1)) == pytest.approx((1 / 3 - 1.959964 * np.sqrt(8 / 27), 1.0), abs=1e-5)
+    assert paired_bootstrap_ci(np.ones(1), np.zeros(1)) == paired_wald_ci(np.ones(1), np.zeros(1))
 
 
 def test_pairs_only_the_common_prefix_of_test_items():
