@@ -10,9 +10,9 @@ results folder, the committed results, the cache; the same base first, since a 1
 many times a 135M one and no item count corrects that), scaled by what drives each part of its
 time (training examples at the cell's budget and learning rates tried, test items, timed
 queries) and said to be an extrapolation naming that record, so a corpus nothing has run on yet
-still gets an ETA; else
-unknown (said, not guessed). An ETA from the cells finished so far misleads when cells differ by
-orders of magnitude (an LM cell next to a retrieval one), so the records' own times are used.
+still gets an ETA; else unknown (said, not guessed). An ETA from the cells finished so far
+misleads when cells differ by orders of magnitude (an LM cell next to a retrieval one), so the
+records' own times are used.
 """
 
 from __future__ import annotations
