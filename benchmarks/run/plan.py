@@ -3,16 +3,17 @@
 One estimator for both readers, ``ragorft bench --plan`` and the bench's progress line: a cell's
 time is its own last record's measured ``timing.cell_seconds``; else the mean over the previous
 records of the same run at the same budget (other seeds), then of the same strategy with the same
-options and base model at that budget, on that corpus, scaled by test items (another budget or
-other options train on other data: ``ft_rag`` on documents trains for hours where on QA it trains
-for minutes); else the closest record of the same strategy anywhere (another suite of the
-results folder, the committed results, the cache; the same base first, since a 1.5B cell costs
-many times a 135M one and no item count corrects that), scaled by what drives each part of its
-time (training examples at the cell's budget and learning rates tried, test items, timed
-queries) and said to be an extrapolation naming that record, so a corpus nothing has run on yet
-still gets an ETA; else unknown (said, not guessed). An ETA from the cells finished so far
-misleads when cells differ by orders of magnitude (an LM cell next to a retrieval one), so the
-records' own times are used.
+options and base model at that budget, on that corpus, their scoring pass scaled by test items
+(another budget or other options train on other data: ``ft_rag`` on documents trains for hours where
+on QA it trains for minutes); else the closest record of the same strategy anywhere (another suite
+of the results folder, the committed results, the cache; the same base first, since a 1.5B cell
+costs many times a 135M one and no item count corrects that), scaled by what drives each part of its
+time (training examples at the cell's budget and learning rates tried, test items, timed queries)
+and said to be an extrapolation naming that record, so a corpus nothing has run on yet still gets an
+ETA, naming the record's CPU where it is another model than this machine's (torch trains at other
+speeds on another CPU, and no factor between two models is known); else unknown (said, not guessed).
+An ETA from the cells finished so far misleads when cells differ by orders of magnitude (an LM cell
+next to a retrieval one), so the records' own times are used.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ragorft.benchmarks.core.paths import PACKAGE_ROOT
 from ragorft.benchmarks.core.schema import Schema
 from ragorft.benchmarks.data.sampling import sample_budget
 from ragorft.benchmarks.run import measure
-from ragorft.benchmarks.run.cell import CorpusData
+from ragorft.benchmarks.run.cell import CorpusData, cpu_model
 from ragorft.benchmarks.run.cellspec import Cell, budget_name
 
 RESULTS = "results"  # the committed results of a checkout, beside benchmarks/ (absent from a wheel)
@@ -104,6 +105,11 @@ class Basis(Schema):
     timing: Timing
     strategy_meta: dict[str, Any] | None = None  # its base_model (records before strategy metadata: none)
     report: dict[str, Any] = {}  # its train_wall_s, where the strategy reports the optimiser's own time
+    provenance: dict[str, Any] = {}  # its machine's cpu_model
+
+    @property
+    def cpu(self) -> str | None:
+        return (self.provenance.get("machine") or {}).get("cpu_model")
 
     @property
     def name(self) -> str:
@@ -181,7 +187,8 @@ class Estimator:
     """Seconds per cell from the previous records of a suite's results folder (any schema) and,
     for a cell with none on its corpus, from a record of its strategy anywhere in ``elsewhere``."""
 
-    def __init__(self, out_dir: Path, elsewhere: list[Path] | None = None):
+    def __init__(self, out_dir: Path, elsewhere: list[Path] | None = None, cpu: str | None = None):
+        self.cpu = cpu if cpu is not None else cpu_model()  # training speed differs between CPU models
         self.by_file: dict[str, dict[str, Any]] = {}
         for path in sorted(Path(out_dir).glob("*.json")) if Path(out_dir).is_dir() else []:
             try:
@@ -210,7 +217,7 @@ class Estimator:
         model, options = identity(cell)
         for same in ("run", "strategy"):
             scaled = [
-                _seconds(r) * size.items / r["n_test"]
+                _by_items(r, size.items)
                 for r in self.by_file.values()
                 if r.get("corpus") == cell.corpus
                 and r.get(same) == getattr(cell, same)
@@ -237,11 +244,14 @@ class Estimator:
                 far += abs(math.log(size.train / b.n_train))
             other_budget = b.budget_name != budget_name(cell.budget)
             other_base = (b.strategy_meta or {}).get("base_model") not in (None, model)
-            return (other_base, b.corpus != cell.corpus, len(_differ(cell, b)), other_budget, far, b.name)
+            other_cpu = b.cpu not in (None, self.cpu)
+            return (other_base, b.corpus != cell.corpus, len(_differ(cell, b)), other_budget, other_cpu, far, b.name)
 
         best = min(candidates, key=rank)
         differ = _differ(cell, best)
         source = f"scaled from {best.name}" + (f", other {', '.join(differ)}" if differ else "")
+        if best.cpu not in (None, self.cpu):
+            source += f", measured on another CPU ({best.cpu}; this one: {self.cpu})"
         return Estimate(best.scaled(size), source)
 
     def others(self) -> list[Basis]:
@@ -273,6 +283,16 @@ def _basis(record: dict[str, Any]) -> Basis | None:
         return Basis.model_validate(record)
     except ValidationError:  # a record an estimate cannot read is no basis, not an error of the plan
         return None
+
+
+def _by_items(record: dict[str, Any], items: int) -> float:
+    """A record of the same training (same run or options, same budget) for a cell scoring ``items``
+    test items: only its scoring pass grows with them, not its loading, training or serving timings
+    (a record that cannot be read part by part: all of it, by items)."""
+    basis = _basis(record)
+    if basis is None:
+        return float(_seconds(record) or 0.0) * items / record["n_test"]
+    return basis.scaled(Size(items))
 
 
 def _record_base(record: dict[str, Any]) -> str | None:

@@ -110,5 +110,16 @@ def test_at_200_per_intent_full_fine_tuning_beats_the_tagger_and_ships(cells) ->
     assert c.n_items == 210 and c.tie
     d = decide(cells, budget="200")
     assert d.verdict == "ship" and d.chosen == "full_ft_frames-smollm2-135m-all-test@200shot"
+    # retrieved demos from the same 200 per intent (k = 8, the 135M base): both fine-tunes beat them
+    # on frame EM; both sides write valid JSON, so the gap is behaviour, not format
+    (rag,) = _run(cells, "rag_frames-smollm2-135m", "200shot")
+    for tuned in (full, every):
+        c = compare("tuned", tuned, "rag", rag)
+        assert c.n_items == 210 and c.difference > 0 and c.mcnemar_p < 0.001
+    steps = {s.step: s for s in d.steps}
+    tuned_runs = "full_ft_frames-smollm2-135m-all-test@200shot, full_ft_frames-smollm2-135m@200shot"
+    assert steps["S1"].answer == f"yes: {tuned_runs}"
+    assert steps["S2"].answer == "no" and steps["S3"].answer.startswith("behaviour")
+    assert steps["S4"].answer.startswith("not measured")  # no prompting on a bigger base at 200
     # the curve's cheap end is repeated: three seeds at 10 per intent, as the suite says
     assert [r["seed"] for r in _run(cells, "full_ft_frames-smollm2-135m", "10shot")] == [0, 1, 2]

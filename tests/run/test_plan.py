@@ -96,6 +96,20 @@ def test_estimates_come_from_the_cells_own_record_then_its_run_then_its_strategy
     assert est.seconds(_cell("lora", "full", "lora"), 20) == 1200.0  # a cell finished in this run counts
 
 
+def test_a_record_of_the_same_training_scales_only_its_scoring_pass_by_test_items(tmp_path: Path) -> None:
+    """The same run on all test items instead of a prefix: loading and the serving timings do not grow
+    with the items, so scaling the whole cell overstates it (by a third for a 1.5B RAG cell)."""
+    prefix = _cell("rag-prefix", "full")
+    timing = {"cell_seconds": 1000.0, "train_seconds": 20.0, "scoring_seconds": 600.0, "scoring_items": 120}
+    timing |= {"predict_seconds_per_query": 5.0, "latency_ms": {"p50": 5000.0, "n_queries": 8, "repeats": 3}}
+    body = {"corpus": "c", "run": prefix.run, "strategy": prefix.strategy, "n_test": 120, "budget_name": "full"}
+    body |= {"options": json.loads(identity(prefix)[1] or "{}"), "timing": timing}
+    write_json(tmp_path / record_filename(prefix), body)
+    found = Estimator(tmp_path).estimate(_cell("rag-all", "full"), Size(600))
+    # timed: 3 x 8 x (5 + 5) = 240 s as measured; rest 1000 - 20 - 600 - 240 = 140 s; scoring x 600/120
+    assert found is not None and found.source == "" and found.seconds == pytest.approx(140.0 + 20.0 + 600.0 * 5 + 240.0)
+
+
 def test_a_bigger_budget_or_other_training_options_are_scaled_by_their_training(tmp_path: Path) -> None:
     """Full FT at 200 per class is not full FT at 10's time, and ft_rag on documents is not ft_rag on QA:
     a record of another budget or other options is an extrapolation that scales training by examples."""
@@ -124,6 +138,26 @@ def test_a_bigger_budget_or_other_training_options_are_scaled_by_their_training(
     assert found is not None and found.seconds == pytest.approx(400.0 + 100.0 * 3 / 2)
     unknown = Estimator(tmp_path).estimate(three, Size(200, 70))  # the cell's grid not known: fit as measured
     assert unknown is not None and unknown.seconds == pytest.approx(500.0)
+
+
+def test_an_extrapolation_prefers_this_cpu_and_names_another_one(tmp_path: Path) -> None:
+    """torch trains at other speeds on another CPU model (and no factor between two models is
+    known): among otherwise equal records the one measured on this CPU is used, and one from another
+    CPU is named as such."""
+
+    def put(name: str, cpu: str, seconds: float) -> None:
+        record = cell_record(f"c/{name}/10shot/seed0", ["a"], ["a"], n_train=70, n_test=200)
+        record |= {"strategy": "lora", "timing": {"cell_seconds": seconds}}
+        record["provenance"] = {"machine": {"cpu_model": cpu}}
+        write_json(tmp_path / f"c__{name}__10shot__seed0.json", record)
+
+    put("ft-a", "Intel Xeon", 100.0)
+    found = Estimator(tmp_path, cpu="AMD EPYC").estimate(_cell("ft-new", 10, "lora"), Size(200, 70))
+    assert found is not None and found.seconds == pytest.approx(100.0)
+    assert found.source == "scaled from c/ft-a/10shot, measured on another CPU (Intel Xeon; this one: AMD EPYC)"
+    put("ft-b", "AMD EPYC", 300.0)
+    found = Estimator(tmp_path, cpu="AMD EPYC").estimate(_cell("ft-new", 10, "lora"), Size(200, 70))
+    assert found == Estimate(300.0, "scaled from c/ft-b/10shot")
 
 
 def test_a_bigger_base_is_never_estimated_from_a_smaller_ones_records(tmp_path: Path) -> None:

@@ -104,7 +104,8 @@ def test_structured_suite_covers_every_role_and_pairs_its_lm_cells_on_shared_ite
 def test_knowledge_scores_every_question_and_has_the_ladder_and_the_tuned_protocols() -> None:
     """Issue 29: the anchors' fine-tunes score every test question; closed-book, RAG and the oracle on
     135M, 0.5B and 1.5B on every corpus (ctranslate2), on one shared prefix of the
-    seeded order (the 1.5B runs' 40 inside the others' 120: paired); documents, documents+QA and
+    seeded order (the 1.5B runs' 40 inside the others' 120: paired), and 1.5B RAG on every SQuAD
+    question (the target's test set); documents, documents+QA and
     generated QA at 135M and 0.5B, each also with FT+RAG, tuned on dev."""
     cells = read_suite("knowledge").cells
     small = {"SmolLM2-135M-Instruct", "Qwen2.5-Coder-0.5B-Instruct"}
@@ -115,8 +116,13 @@ def test_knowledge_scores_every_question_and_has_the_ladder_and_the_tuned_protoc
             bases = {c.options.get("model", "SmolLM2-135M-Instruct") for c in ladder}
             assert bases == small | {"Qwen2.5-Coder-1.5B-Instruct"}, corpus
             assert all(c.options.get("engine", "ctranslate2") == "ctranslate2" for c in ladder)
-            assert all(c.max_test_items in (40, 120) for c in ladder)
+            assert all(c.max_test_items in (40, 120) for c in ladder if c.run != "rag_qa-qwen-coder-1.5b-all-test")
             assert all(c.max_test_items == 120 for c in ladder if c.options.get("model") in (None, *small))
+    # the SQuAD target (token F1 >= 70 at the largest base) is set on every test question
+    every = [c for c in cells if c.run == "rag_qa-qwen-coder-1.5b-all-test"]
+    assert [(c.corpus, c.max_test_items, c.options["model"]) for c in every] == [
+        ("squad-v1.1", 0, "Qwen2.5-Coder-1.5B-Instruct")
+    ]
     trained = [c for c in cells if meta(c).role.startswith("ft_")]
     # the anchors' protocols score every question; FT+RAG on the QA-tuned model (part 3) is
     # scored on the ladder's 120, paired with its RAG and oracle cells
